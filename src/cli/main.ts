@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+/**
+ * The `blobferry` command.
+ *   blobferry host    run the Functions app on this machine (what `npm start` runs)
+ */
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { isBlobferryError, messageOf } from '../contracts/errors';
+import { redact } from '../contracts/redact';
+import { startAzurite, type RunningAzurite } from '../local/azurite';
+import { applyLocalSettings } from '../local/hostConfig';
+import { LocalHost } from '../local/host';
+import { createLogger, type LogLevel } from '../local/logger';
+
+const EXIT_USAGE = 2;
+
+const program = new Command()
+  .name('blobferry')
+  .description('Move blobs into Azure Blob Storage: between accounts, from S3, from any URL, from local disks.')
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('host')
+  .description(
+    'Run the blobferry Functions app on this machine: HTTP functions on http://127.0.0.1:7071/api/..., the Durable ' +
+      'HTTP API under /runtime/webhooks/durabletask, orchestrations with durable state in a local folder. Without ' +
+      'AzureWebJobsStorage configured, an embedded Azurite is started for the app storage.',
+  )
+  .option('--port <port>', 'HTTP port (default: PORT, else 7071; 0 = any free port)', parsePort)
+  .option('--listen-host <address>', 'interface to listen on', '127.0.0.1')
+  .option('--app-dir <dir>', 'the app folder (host.json, local.settings.json, package.json)', defaultAppDir())
+  .option('--state-dir <dir>', 'durable state folder (default: BLOBFERRY_STATE_DIR, else <app-dir>/.blobferry/state)')
+  .option('--azurite-dir <dir>', 'data folder of the embedded Azurite (default: <app-dir>/.blobferry/azurite)')
+  .option('--no-azurite', 'never start the embedded Azurite, even without AzureWebJobsStorage')
+  .addOption(new Option('--log-level <level>', 'log detail').choices(['debug', 'info', 'warn', 'error']).default('info'))
+  .action(async (options: { port?: number; listenHost: string; appDir: string; stateDir?: string; azuriteDir?: string; azurite: boolean; logLevel: LogLevel }) => {
+    const logger = createLogger({ level: options.logLevel });
+    const appDir = path.resolve(options.appDir);
+    applyLocalSettings(appDir);
+    let azurite: RunningAzurite | undefined;
+    if (!process.env.AzureWebJobsStorage && options.azurite) {
+      azurite = await startEmbeddedAzurite(options.azuriteDir ?? path.join(appDir, '.blobferry', 'azurite'));
+      process.env.AzureWebJobsStorage = azurite.connectionString();
+      logger.info(`Embedded Azurite: blob ${azurite.blobEndpoint()}, queue ${azurite.queueEndpoint()}, table ${azurite.tableEndpoint()} (data in ${options.azuriteDir ?? path.join(appDir, '.blobferry', 'azurite')})`);
+    } else if (process.env.AzureWebJobsStorage) {
+      logger.info(`App storage: ${redact(process.env.AzureWebJobsStorage)}`);
+    }
+    let host: LocalHost;
+    try {
+      host = await LocalHost.start({ appDir, port: options.port, listenHost: options.listenHost, stateDir: options.stateDir, logger });
+    } catch (err) {
+      await azurite?.stop();
+      throw err;
+    }
+    process.stdout.write(`blobferry host ready: ${host.url}\n`);
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info(`${signal}: stopping the host`);
+      await host.stop();
+      await azurite?.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  });
+
+/** Azurite on its usual ports (so Storage Explorer finds it), or on free ports if they are taken. */
+async function startEmbeddedAzurite(location: string): Promise<RunningAzurite> {
+  try {
+    return await startAzurite({ location, blobPort: 10000, queuePort: 10001, tablePort: 10002 });
+  } catch (err) {
+    if (!/EADDRINUSE/.test(messageOf(err))) throw err;
+    return startAzurite({ location });
+  }
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, not "${text}"`);
+  return port;
+}
+
+/** The folder of the installed blobferry package (dist/src/cli -> package root). */
+function defaultAppDir(): string {
+  return path.resolve(__dirname, '..', '..', '..');
+}
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
+    if (typeof code === 'string' && code.startsWith('commander.')) process.exit(EXIT_USAGE);
+    process.stderr.write(`blobferry: ${isBlobferryError(err) ? `${err.code}: ` : ''}${redact(messageOf(err))}\n`);
+    process.exit(isBlobferryError(err) && ['CONFIG_INVALID', 'BAD_REQUEST'].includes(err.code) ? EXIT_USAGE : 1);
+  }
+}
+
+void main();

@@ -1,0 +1,172 @@
+/**
+ * The local host: runs the Functions app on one machine the way the Functions host and the
+ * Durable extension run it in Azure. It loads the app's real entry point with the
+ * @azure/functions-core stand-in in place, so the functions it serves are exactly those
+ * src/functions registers; then it starts the Durable engine and the HTTP listeners.
+ *
+ * It is a laptop, CI and CLI engine, not a scale-out one: one process, one state folder.
+ * Azure Durable Functions is where blobferry scales out.
+ */
+import path from 'node:path';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import { BlobferryError } from '../contracts/errors';
+import { DurableEngine } from './durable/engine';
+import type { DurableTimerOptions } from './durable/episode';
+import { installFunctionsCore, type CapturedFunction, type FunctionsCore } from './functionsCore';
+import { applyLocalSettings, readHostConfig, type HostConfig } from './hostConfig';
+import { WebhookUrls } from './http/durableApi';
+import { HttpLayer, listen } from './http/server';
+import { Invoker } from './invoker';
+import { createLogger, type Logger } from './logger';
+
+export interface LocalHostOptions {
+  /** The app folder: host.json, local.settings.json, package.json. */
+  appDir: string;
+  /** Modules that register functions; default: the app's package.json "main". */
+  entryPoints?: string[];
+  /** Default: PORT, else 7071. 0 picks a free port. */
+  port?: number;
+  /** Interface to listen on; default 127.0.0.1. */
+  listenHost?: string;
+  /** Durable state folder; default BLOBFERRY_STATE_DIR, else <appDir>/.blobferry/state. */
+  stateDir?: string;
+  /** Default: setting BLOBFERRY_FUNCTION_KEY. */
+  functionKey?: string;
+  /** Durable timer splitting; the extension's defaults (6 days / 3 days) unless set. */
+  durableTimers?: Partial<DurableTimerOptions>;
+  fsync?: boolean;
+  /** Serve HTTP (off for the in-process CLI). Default true. */
+  http?: boolean;
+  logger?: Logger;
+}
+
+const DEFAULT_TIMERS: DurableTimerOptions = { maximumShortTimerMs: 6 * 86_400_000, longRunningTimerIntervalMs: 3 * 86_400_000 };
+
+let loadedEntryPoints: string | undefined;
+
+export class LocalHost {
+  private constructor(
+    readonly config: HostConfig,
+    readonly engine: DurableEngine,
+    readonly functions: CapturedFunction[],
+    readonly url: string | undefined,
+    readonly rpcUrl: string,
+    private readonly core: FunctionsCore,
+    private readonly servers: Server[],
+    private readonly logger: Logger,
+    private readonly appDir: string,
+  ) {}
+
+  static async start(options: LocalHostOptions): Promise<LocalHost> {
+    const logger = options.logger ?? createLogger();
+    const appDir = path.resolve(options.appDir);
+    applyLocalSettings(appDir);
+    const config = readHostConfig(appDir);
+    const core = loadApp(appDir, options.entryPoints, logger);
+    const invoker = new Invoker(core, logger);
+    const functionKey = options.functionKey ?? (process.env.BLOBFERRY_FUNCTION_KEY || undefined);
+    const stateDir = path.resolve(options.stateDir ?? process.env.BLOBFERRY_STATE_DIR ?? path.join(appDir, '.blobferry', 'state'));
+
+    const engine = new DurableEngine(core, invoker, logger, {
+      stateDir: path.join(stateDir, config.taskHub),
+      taskHub: config.taskHub,
+      maxConcurrentActivityFunctions: config.maxConcurrentActivityFunctions,
+      maxConcurrentOrchestratorFunctions: config.maxConcurrentOrchestratorFunctions,
+      timers: { ...DEFAULT_TIMERS, ...options.durableTimers },
+      fsync: options.fsync,
+    });
+
+    const servers: Server[] = [];
+    try {
+      const listenHost = options.listenHost ?? '127.0.0.1';
+      let origin = '';
+      const urls = new WebhookUrls(() => origin, config.taskHub, functionKey);
+      let rpcBaseUrl = '';
+      const layer = new HttpLayer({
+        core,
+        invoker,
+        engine,
+        urls,
+        logger,
+        routePrefix: config.routePrefix,
+        functionKey,
+        durableClientData: () => urls.clientBindingData(rpcBaseUrl),
+      });
+      const rpcServer = layer.createRpcServer();
+      servers.push(rpcServer);
+      rpcBaseUrl = `http://127.0.0.1:${await listen(rpcServer, 0, '127.0.0.1')}/durabletask/`;
+      let url: string | undefined;
+      if (options.http !== false) {
+        const server = layer.createPublicServer();
+        servers.push(server);
+        const port = await listen(server, options.port ?? (Number(process.env.PORT) || 7071), listenHost);
+        const hostForUrls = listenHost === '0.0.0.0' || listenHost === '::' ? '127.0.0.1' : listenHost;
+        url = `http://${hostForUrls}:${port}`;
+        origin = url;
+        // df.getClient rewrites URLs to localhost:7071 unless it sees where the app really runs.
+        process.env.WEBSITE_HOSTNAME ??= `${hostForUrls}:${port}`;
+      } else {
+        origin = 'http://127.0.0.1';
+      }
+      await core.runAppHook('appStart', appDir);
+      core.closeRegistration();
+      engine.start();
+      const host = new LocalHost(config, engine, [...core.functions.values()], url, rpcBaseUrl, core, servers, logger, appDir);
+      host.announce(layer, functionKey);
+      return host;
+    } catch (err) {
+      for (const server of servers) server.close();
+      await engine.stop(0);
+      throw err;
+    }
+  }
+
+  /** Stops listening, lets running work finish (up to `graceMs`) and closes the state folder. */
+  async stop(graceMs = 10_000): Promise<void> {
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    for (const server of this.servers) server.closeAllConnections?.();
+    await this.engine.stop(graceMs);
+    await this.core.runAppHook('appTerminate', this.appDir);
+  }
+
+  private announce(layer: HttpLayer, functionKey: string | undefined): void {
+    const lines = ['Functions:'];
+    for (const fn of this.functions) {
+      const route = layer.routes.find((r) => r.fn === fn);
+      lines.push(route && this.url ? `  ${fn.metadata.name}: [${route.methods.join(',')}] ${this.url}/${[this.config.routePrefix, route.template.template].filter(Boolean).join('/')}` : `  ${fn.metadata.name}: ${fn.trigger.type}`);
+    }
+    this.logger.info(lines.join('\n'));
+    if (this.url) {
+      this.logger.info(`Durable HTTP API: ${this.url}/runtime/webhooks/durabletask/instances/{instanceId}`);
+      if (!functionKey) this.logger.warn('Function keys are not enforced: setting BLOBFERRY_FUNCTION_KEY is not set, so every route is open (as with func start).');
+    }
+  }
+}
+
+/** Installs the @azure/functions-core stand-in and requires the app's entry points (once per process). */
+function loadApp(appDir: string, entryPoints: string[] | undefined, logger: Logger): FunctionsCore {
+  const files = (entryPoints ?? [mainOf(appDir)]).map((p) => path.resolve(appDir, p));
+  const key = files.join('\n');
+  const core = installFunctionsCore((level, category, message) => logger.functionLog('host', level, category, message));
+  if (loadedEntryPoints !== undefined) {
+    if (loadedEntryPoints !== key) throw new BlobferryError('CONFIG_INVALID', 'This process already hosts another app; the local host runs one app per process.');
+    return core;
+  }
+  for (const file of files) {
+    if (!fs.existsSync(file)) {
+      throw new BlobferryError('CONFIG_INVALID', `The app entry point ${file} does not exist; run "npm run build" first.`);
+    }
+    require(file);
+  }
+  loadedEntryPoints = key;
+  if (core.functions.size === 0) throw new BlobferryError('CONFIG_INVALID', `The app at ${appDir} registered no functions.`);
+  return core;
+}
+
+function mainOf(appDir: string): string {
+  const pkgPath = path.join(appDir, 'package.json');
+  const main = fs.existsSync(pkgPath) ? (JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as { main?: string }).main : undefined;
+  if (!main) throw new BlobferryError('CONFIG_INVALID', `${pkgPath} has no "main" entry naming the app's functions.`);
+  return main;
+}

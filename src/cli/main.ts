@@ -4,7 +4,7 @@
  *   blobferry host    run the Functions app on this machine (what `npm start` runs)
  */
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { isBlobferryError, messageOf } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { startAzurite, type RunningAzurite } from '../local/azurite';
@@ -53,7 +53,6 @@ program
       await azurite?.stop();
       throw err;
     }
-    process.stdout.write(`blobferry host ready: ${host.url}\n`);
     let stopping = false;
     const shutdown = async (signal: string) => {
       if (stopping) return;
@@ -65,6 +64,8 @@ program
     };
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    // Only now: whoever waits for this line may signal us at once.
+    process.stdout.write(`blobferry host ready: ${host.url}\n`);
   });
 
 /** Azurite on its usual ports (so Storage Explorer finds it), or on free ports if they are taken. */
@@ -79,7 +80,7 @@ async function startEmbeddedAzurite(location: string): Promise<RunningAzurite> {
 
 function parsePort(text: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, not "${text}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`--port must be a number from 0 to 65535, not "${text}".`);
   return port;
 }
 

@@ -9,5 +9,8 @@ process.on('disconnect', () => {
   process.emit('SIGTERM');
   setTimeout(() => process.exit(0), 5000).unref();
 });
+// The IPC channel is only there to notice the parent's death; it must not keep Azurite alive
+// after a SIGTERM has closed its servers.
+process.channel?.unref();
 process.argv = [process.argv[0], cli, ...process.argv.slice(2)];
 require(cli);

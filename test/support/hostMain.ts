@@ -6,8 +6,8 @@ import { SAMPLES_ENTRY } from './localHost';
 async function main(): Promise<void> {
   const [appDir, stateDir] = process.argv.slice(2);
   const host = await LocalHost.start({ appDir, stateDir, port: 0, entryPoints: [SAMPLES_ENTRY], logger: createLogger({ level: 'warn' }) });
-  process.stdout.write(`host ready: ${host.url}\n`);
   process.on('SIGTERM', () => void host.stop().then(() => process.exit(0)));
+  process.stdout.write(`host ready: ${host.url}\n`);
 }
 
 main().catch((err) => {

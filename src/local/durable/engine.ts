@@ -34,6 +34,7 @@ export interface DurableEngineOptions {
 }
 
 export interface ListFilter {
+  instanceIdPrefix?: string;
   runtimeStatus?: RuntimeStatus[];
   createdTimeFrom?: Date;
   createdTimeTo?: Date;
@@ -127,6 +128,7 @@ export class DurableEngine {
     const statuses = filter.runtimeStatus && filter.runtimeStatus.length > 0 ? new Set(filter.runtimeStatus) : undefined;
     const matching = [...this.state.instances.values()]
       .filter((i) => (!statuses || statuses.has(i.status)) && Date.parse(i.createdTime) >= from && Date.parse(i.createdTime) <= to)
+      .filter((i) => !filter.instanceIdPrefix || i.instanceId.startsWith(filter.instanceIdPrefix))
       .sort((a, b) => b.createdTime.localeCompare(a.createdTime) || a.instanceId.localeCompare(b.instanceId));
     const start = filter.continuationToken ? decodeContinuation(filter.continuationToken) : 0;
     const top = filter.top && filter.top > 0 ? filter.top : matching.length;
@@ -385,7 +387,8 @@ export class DurableEngine {
     return [...this.core.functions.values()].filter((f) => f.trigger.type === 'orchestrationTrigger').map((f) => f.metadata.name);
   }
 
-  private requireActive(instanceId: string): Instance {
+  /** The instance, if it exists and has not finished; else INSTANCE_NOT_FOUND (404) or INSTANCE_COMPLETED (410). */
+  requireActive(instanceId: string): Instance {
     const instance = this.state.instances.get(instanceId);
     if (!instance) throw new BlobferryError('INSTANCE_NOT_FOUND', `No orchestration instance with ID '${instanceId}' exists.`, { instanceId });
     if (isTerminal(instance.status)) {

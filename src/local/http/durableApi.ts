@@ -63,21 +63,21 @@ export class WebhookUrls {
    * URL templates with the extension's placeholders, and the RPC base URL it calls.
    */
   clientBindingData(rpcBaseUrl: string): Record<string, unknown> {
-    const q = this.query;
-    const templates = this.management('INSTANCEID');
+    // Creation URLs carry only the key, not taskHub/connection (BindingHelper in the extension).
+    const required = this.functionKey ? `code=${encodeURIComponent(this.functionKey)}` : '';
     return {
       taskHubName: this.taskHub,
       creationUrls: {
-        createNewInstancePostUri: `${this.base}/orchestrators/{functionName}[/{instanceId}]?${q}`,
-        createAndWaitOnNewInstancePostUri: `${this.base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${q}`,
+        createNewInstancePostUri: `${this.base}/orchestrators/{functionName}[/{instanceId}]?${required}`,
+        createAndWaitOnNewInstancePostUri: `${this.base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}${required ? `&${required}` : ''}`,
       },
-      managementUrls: { ...templates, id: 'INSTANCEID' },
+      managementUrls: this.management('INSTANCEID'),
       baseUrl: this.base,
-      requiredQueryStringParameters: q,
+      requiredQueryStringParameters: required,
       rpcBaseUrl,
-      httpBaseUrl: `${this.origin()}/runtime/webhooks/durabletask/`,
-      maxGrpcMessageSizeInBytes: 0,
-      grpcHttpClientTimeout: '00:01:40',
+      connectionName: null,
+      // Only set for gRPC (isolated) workers; a Node.js worker gets null.
+      httpBaseUrl: null,
     };
   }
 }
@@ -115,6 +115,7 @@ async function route(engine: DurableEngine, urls: WebhookUrls, req: IncomingMess
       const page = engine.list(filter);
       sendJson(res, 200, page.instances, page.continuationToken ? { 'x-ms-continuation-token': page.continuationToken } : {});
     } else {
+      if (!filter.createdTimeFrom) throw new BlobferryError('BAD_REQUEST', "Please provide value for 'createdTimeFrom' parameter.");
       const deleted = engine.purgeMany(filter);
       if (deleted === 0) sendJson(res, 404, { code: 'INSTANCE_NOT_FOUND', message: 'No finished instance matches the filter.' });
       else sendJson(res, 200, { instancesDeleted: deleted });
@@ -135,7 +136,8 @@ async function route(engine: DurableEngine, urls: WebhookUrls, req: IncomingMess
       showInput: url.searchParams.get('showInput')?.toLowerCase() !== 'false',
     });
     if (!status) return sendJson(res, 404, notFound(id));
-    sendJson(res, statusCode(status, flag(url, 'returnInternalServerErrorOnFailure')), status);
+    const code = statusCode(status, flag(url, 'returnInternalServerErrorOnFailure'));
+    sendJson(res, code, status, code === 202 ? { location: url.toString(), 'retry-after': '5' } : {});
     return;
   }
   if (collection === 'instances' && id && action && !extra.length) {
@@ -153,7 +155,13 @@ async function route(engine: DurableEngine, urls: WebhookUrls, req: IncomingMess
         return accepted(res, () => engine.resume(id, reason));
       case 'raiseevent': {
         if (!eventName) throw new BlobferryError('BAD_REQUEST', 'The event name is missing: POST .../instances/{id}/raiseEvent/{eventName}.');
-        const data = parseJsonBody(await readBody(req));
+        const body = await readBody(req);
+        // The extension checks the instance before the body: unknown 404, finished 410, then 415/400.
+        engine.requireActive(id);
+        if (body.length > 0 && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+          throw new BlobferryError('BAD_REQUEST', 'Only application/json request content is supported for raiseEvent.');
+        }
+        const data = parseJsonBody(body);
         return accepted(res, () => engine.raiseEvent(id, eventName, data));
       }
       case 'rewind':
@@ -167,15 +175,18 @@ async function route(engine: DurableEngine, urls: WebhookUrls, req: IncomingMess
   throw new BlobferryError('NOT_FOUND', `No Durable API at ${url.pathname}.`);
 }
 
-/** 202 while an instance runs, 200 when it completed, 400 when it failed or was terminated. */
+/**
+ * As the extension's HttpApiHandler answers (its source, not the docs page, which also lists
+ * 400): 202 while an instance runs, 200 once it completed, failed or was terminated, 500 for a
+ * failure when the caller asks with returnInternalServerErrorOnFailure=true.
+ */
 function statusCode(status: InstanceStatus, failureIs500: boolean): number {
   switch (status.runtimeStatus) {
     case 'Completed':
+    case 'Terminated':
       return 200;
     case 'Failed':
-      return failureIs500 ? 500 : 400;
-    case 'Terminated':
-      return 400;
+      return failureIs500 ? 500 : 200;
     default:
       return 202;
   }
@@ -217,6 +228,7 @@ function listFilter(url: URL, req: IncomingMessage): ListFilter {
   if (top !== undefined && (!Number.isInteger(top) || top < 1)) throw new BlobferryError('BAD_REQUEST', `top "${topText}" must be a positive integer.`);
   const token = req.headers['x-ms-continuation-token'];
   return {
+    instanceIdPrefix: url.searchParams.get('instanceIdPrefix') ?? undefined,
     runtimeStatus: statuses,
     createdTimeFrom: date('createdTimeFrom'),
     createdTimeTo: date('createdTimeTo'),

@@ -62,9 +62,9 @@ orchestration('sequence', function* (context: OrchestrationContext) {
 });
 
 orchestration('fanOut', function* (context: OrchestrationContext) {
-  const { n, activity = 'double', file } = context.df.getInput() as { n: number; activity?: string; file?: string };
+  const { n, activity = 'double', file, delayMs } = context.df.getInput() as { n: number; activity?: string; file?: string; delayMs?: number };
   const tasks = [];
-  for (let i = 0; i < n; i++) tasks.push(context.df.callActivity(activity, activity === 'recordCall' ? { file, index: i } : i));
+  for (let i = 0; i < n; i++) tasks.push(context.df.callActivity(activity, activity === 'recordCall' ? { file, index: i, delayMs } : i));
   const results = (yield context.df.Task.all(tasks)) as number[];
   return { count: results.length, results };
 });

@@ -1,0 +1,106 @@
+/**
+ * `blobferry host` (what `npm start` runs): with no storage configured it starts an embedded
+ * Azurite, serves the app's functions, prints where it listens, and stops everything on SIGTERM.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { startTestAzurite } from '../support/azurite';
+import { makeTempDir, removeDir } from '../support/temp';
+
+const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
+const temp = makeTempDir('blobferry-cli-');
+after(() => removeDir(temp));
+
+function startHost(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; log: () => string }> {
+  const child = spawn(process.execPath, [CLI, 'host', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line:\n${log}`)), 60_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      const m = /blobferry host ready: (\S+)/.exec(c.toString());
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1], log: () => log });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`host exited ${code}:\n${log}`)));
+  });
+}
+
+const exited = (child: ChildProcess) => new Promise<number | string | null>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal)));
+const withoutStorage = () => {
+  const env = { ...process.env };
+  delete env.AzureWebJobsStorage;
+  delete env.BLOBFERRY_FUNCTION_KEY;
+  delete env.PORT;
+  return env;
+};
+
+describe('blobferry host', () => {
+  it('starts an embedded Azurite when no storage is configured, serves the app, and stops both on SIGTERM', async () => {
+    const { child, url, log } = await startHost(['--state-dir', path.join(temp, 'state'), '--azurite-dir', path.join(temp, 'azurite')], withoutStorage());
+    const health = await fetch(`${url}/api/health`);
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { status: string }).status, 'ok');
+    const azuriteUrl = /Embedded Azurite: blob (\S+),/.exec(log())?.[1];
+    assert.ok(azuriteUrl, log());
+    assert.ok((await fetch(`${azuriteUrl}?comp=list`)).status > 0, 'Azurite answers');
+    assert.match(log(), /Function keys are not enforced/);
+    child.kill('SIGTERM');
+    assert.equal(await exited(child), 0);
+    await assert.rejects(fetch(`${azuriteUrl}?comp=list`), 'the embedded Azurite stopped with the host');
+  });
+
+  it('takes its embedded Azurite down even when it is killed with SIGKILL', async () => {
+    const { child, log } = await startHost(['--state-dir', path.join(temp, 'state-kill'), '--azurite-dir', path.join(temp, 'azurite-kill')], withoutStorage());
+    const azuriteUrl = /Embedded Azurite: blob (\S+),/.exec(log())![1];
+    child.kill('SIGKILL');
+    await exited(child);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        await fetch(`${azuriteUrl}?comp=list`);
+      } catch {
+        break; // connection refused: Azurite is gone
+      }
+      if (Date.now() > deadline) assert.fail('Azurite outlived its host');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+
+  it('uses configured storage instead, never printing its key', async () => {
+    const azurite = await startTestAzurite();
+    try {
+      const { child, log } = await startHost(['--state-dir', path.join(temp, 'state2')], { ...withoutStorage(), AzureWebJobsStorage: azurite.connectionString() });
+      assert.doesNotMatch(log(), /Embedded Azurite/);
+      assert.match(log(), /AccountKey=REDACTED/);
+      assert.ok(!log().includes(azurite.accounts[0].key));
+      child.kill('SIGTERM');
+      assert.equal(await exited(child), 0, log());
+    } finally {
+      await azurite.cleanup();
+    }
+  });
+
+  it('requires the function key when BLOBFERRY_FUNCTION_KEY is set', async () => {
+    const { child, url, log } = await startHost(['--state-dir', path.join(temp, 'state3'), '--no-azurite'], { ...withoutStorage(), BLOBFERRY_FUNCTION_KEY: 'k-123' });
+    assert.doesNotMatch(log(), /not enforced/);
+    assert.equal((await fetch(`${url}/runtime/webhooks/durabletask/instances/x`)).status, 401);
+    assert.equal((await fetch(`${url}/runtime/webhooks/durabletask/instances/x?code=k-123`)).status, 404);
+    child.kill('SIGTERM');
+    await exited(child);
+  });
+
+  it('explains usage errors with exit code 2', () => {
+    const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /host/);
+    const bad = spawnSync(process.execPath, [CLI, 'host', '--port', 'seventy'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--port must be a number/);
+    assert.equal(spawnSync(process.execPath, [CLI, 'frobnicate'], { encoding: 'utf8' }).status, 2);
+  });
+});

@@ -66,7 +66,7 @@ export class LocalHost {
     const core = loadApp(appDir, options.entryPoints, logger);
     const invoker = new Invoker(core, logger);
     const functionKey = options.functionKey ?? (process.env.BLOBFERRY_FUNCTION_KEY || undefined);
-    const stateDir = path.resolve(options.stateDir ?? process.env.BLOBFERRY_STATE_DIR ?? path.join(appDir, '.blobferry', 'state'));
+    const stateDir = path.resolve(options.stateDir || process.env.BLOBFERRY_STATE_DIR || path.join(appDir, '.blobferry', 'state'));
 
     const engine = new DurableEngine(core, invoker, logger, {
       stateDir: path.join(stateDir, config.taskHub),

@@ -57,6 +57,11 @@ export class DurableEngine {
   private readonly inFlight = new Set<Promise<void>>();
   private pumpScheduled = false;
   private stopped = false;
+  /** Activity calls queued or running, per instance (for coalescing episodes). */
+  private readonly outstandingActivities = new Map<string, number>();
+  /** When each instance's last episode ended and how long it took. */
+  private readonly lastEpisode = new Map<string, { endedAt: number; tookMs: number }>();
+  private deferredPump?: NodeJS.Timeout;
 
   constructor(
     private readonly core: FunctionsCore,
@@ -71,7 +76,7 @@ export class DurableEngine {
 
   /** Resumes everything the store holds: pending activities, timers, instances with new events. */
   start(): void {
-    for (const work of this.state.activities.values()) this.activityQueue.push(work);
+    for (const work of this.state.activities.values()) this.enqueueActivity(work);
     for (const timer of this.state.timers.values()) this.armTimer(timer);
     for (const instance of this.state.instances.values()) {
       if (!isTerminal(instance.status) && instance.status !== 'Suspended' && instance.inbox.length > 0) this.readyInstances.add(instance.instanceId);
@@ -87,6 +92,7 @@ export class DurableEngine {
   async stop(graceMs = 10_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    clearTimeout(this.deferredPump);
     for (const handle of this.timerHandles.values()) clearTimeout(handle);
     this.timerHandles.clear();
     const settled = Promise.allSettled([...this.inFlight]);
@@ -219,10 +225,11 @@ export class DurableEngine {
       clearTimeout(this.timerHandles.get(id));
       this.timerHandles.delete(id);
     }
-    for (const work of fx.activities) this.activityQueue.push(work);
+    for (const work of fx.activities) this.enqueueActivity(work);
     for (const timer of fx.timers) this.armTimer(timer);
     for (const id of fx.ready) this.readyInstances.add(id);
     for (const id of fx.finished) {
+      this.lastEpisode.delete(id);
       const waiters = this.completionWaiters.get(id);
       this.completionWaiters.delete(id);
       for (const wake of waiters ?? []) wake();
@@ -241,25 +248,66 @@ export class DurableEngine {
 
   private pump(): void {
     if (this.stopped) return;
+    let wakeAt = Infinity;
     for (const instanceId of this.readyInstances) {
       if (this.runningEpisodes.size >= this.options.maxConcurrentOrchestratorFunctions) break;
       if (this.runningEpisodes.has(instanceId)) continue;
+      const notBefore = this.coalesceUntil(instanceId);
+      if (notBefore > Date.now()) {
+        wakeAt = Math.min(wakeAt, notBefore);
+        continue;
+      }
       this.readyInstances.delete(instanceId);
       this.runningEpisodes.add(instanceId);
+      const began = Date.now();
       this.track(this.runEpisode(instanceId).finally(() => {
         this.runningEpisodes.delete(instanceId);
+        this.lastEpisode.set(instanceId, { endedAt: Date.now(), tookMs: Date.now() - began });
         this.schedulePump();
       }));
+    }
+    if (wakeAt < Infinity && !this.deferredPump) {
+      this.deferredPump = setTimeout(() => {
+        this.deferredPump = undefined;
+        this.schedulePump();
+      }, Math.max(1, wakeAt - Date.now()));
     }
     while (this.runningActivities < this.options.maxConcurrentActivityFunctions && this.activityQueue.length > 0) {
       const work = this.activityQueue.shift()!;
-      if (!this.state.activities.has(work.id)) continue;
+      if (!this.state.activities.has(work.id)) {
+        this.activityDone(work);
+        continue;
+      }
       this.runningActivities++;
       this.track(this.runActivity(work).finally(() => {
         this.runningActivities--;
+        this.activityDone(work);
         this.schedulePump();
       }));
     }
+  }
+
+  /**
+   * Replaying costs time proportional to the history, and on one thread it competes with the
+   * activities it waits for. While an instance still has activities out, its next episode waits
+   * as long as its last one took, so completions arrive in batches that grow with the history
+   * instead of one replay per handful of results (a fan-out of N stays near-linear).
+   */
+  private coalesceUntil(instanceId: string): number {
+    const last = this.lastEpisode.get(instanceId);
+    if (!last || !this.outstandingActivities.get(instanceId)) return 0;
+    return last.endedAt + last.tookMs;
+  }
+
+  private enqueueActivity(work: ActivityWork): void {
+    this.activityQueue.push(work);
+    this.outstandingActivities.set(work.instanceId, (this.outstandingActivities.get(work.instanceId) ?? 0) + 1);
+  }
+
+  private activityDone(work: ActivityWork): void {
+    const left = (this.outstandingActivities.get(work.instanceId) ?? 1) - 1;
+    if (left > 0) this.outstandingActivities.set(work.instanceId, left);
+    else this.outstandingActivities.delete(work.instanceId);
   }
 
   private track(promise: Promise<void>): void {

@@ -9,6 +9,7 @@ import { history } from '../../src/local/durable/history';
 import { Journal } from '../../src/local/durable/journal';
 import { retryDelayMs, retryTimeoutExpired } from '../../src/local/durable/retry';
 import { emptyLedger, type Instance, type Message } from '../../src/local/durable/state';
+import { applyLocalSettings, readHostConfig } from '../../src/local/hostConfig';
 import { RouteTemplate } from '../../src/local/http/routeTemplate';
 import { formatTimeSpan, parseTimeSpan } from '../../src/local/timespan';
 import { makeTempDir, removeDir } from '../support/temp';
@@ -117,6 +118,35 @@ describe('journal', () => {
       fs.writeFileSync(path.join(dir, 'journal-0.jsonl'), 'not json\n{"t":"purge","ts":"x","instanceIds":[]}\n');
       assert.throws(() => Journal.open(dir), { code: 'STATE_CORRUPT', message: /Line 1/ });
       assert.ok(!fs.existsSync(path.join(dir, 'LOCK')), 'the lock is released when opening fails');
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
+
+describe('host.json and local.settings.json', () => {
+  it('reads durable and queue settings, resolves %SETTING% references, and lets the environment win over local settings', () => {
+    const dir = makeTempDir();
+    try {
+      fs.writeFileSync(path.join(dir, 'host.json'), JSON.stringify({ extensions: { durableTask: { hubName: '%HUB%', maxConcurrentActivityFunctions: 4 }, queues: { visibilityTimeout: '00:00:45' } } }));
+      fs.writeFileSync(path.join(dir, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: { HUB: 'fromsettings', KEPT: 'settings' } }));
+      const env: NodeJS.ProcessEnv = { KEPT: 'environment' };
+      assert.deepEqual(applyLocalSettings(dir, env), ['HUB']);
+      assert.equal(env.KEPT, 'environment');
+      const config = readHostConfig(dir, env);
+      assert.equal(config.taskHub, 'fromsettings');
+      assert.equal(config.maxConcurrentActivityFunctions, 4);
+      assert.equal(config.maxConcurrentOrchestratorFunctions, 10, 'default');
+      assert.equal(config.queues.visibilityTimeoutMs, 45_000);
+      assert.equal(config.routePrefix, 'api');
+      fs.writeFileSync(path.join(dir, 'host.json'), JSON.stringify({ extensions: { durableTask: { hubName: 'bad-hub!' } } }));
+      assert.throws(() => readHostConfig(dir, env), { code: 'CONFIG_INVALID', message: /bad-hub!/ });
+      fs.writeFileSync(path.join(dir, 'host.json'), JSON.stringify({ extensions: { durableTask: { hubName: '%MISSING%' } } }));
+      assert.throws(() => readHostConfig(dir, env), { code: 'CONFIG_INVALID', message: /MISSING/ });
+      fs.writeFileSync(path.join(dir, 'host.json'), JSON.stringify({ extensions: { durableTask: { maxConcurrentActivityFunctions: 0 } } }));
+      assert.throws(() => readHostConfig(dir, env), { code: 'CONFIG_INVALID', message: /positive integer/ });
+      fs.writeFileSync(path.join(dir, 'host.json'), '{ not json');
+      assert.throws(() => readHostConfig(dir, env), { code: 'CONFIG_INVALID', message: /not valid JSON/ });
     } finally {
       removeDir(dir);
     }

@@ -31,6 +31,18 @@ df.app.activity('recordCall', {
   },
 });
 
+/** Reports the most activities it saw running at once (host.json maxConcurrentActivityFunctions). */
+let inFlight = 0;
+let mostInFlight = 0;
+df.app.activity('probeConcurrency', {
+  handler: async (delayMs: number) => {
+    mostInFlight = Math.max(mostInFlight, ++inFlight);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    inFlight--;
+    return mostInFlight;
+  },
+});
+
 /** Fails its first `failures` calls for a key (per host process), then answers. */
 const attempts = new Map<string, number>();
 df.app.activity('flaky', {
@@ -64,7 +76,8 @@ orchestration('sequence', function* (context: OrchestrationContext) {
 orchestration('fanOut', function* (context: OrchestrationContext) {
   const { n, activity = 'double', file, delayMs } = context.df.getInput() as { n: number; activity?: string; file?: string; delayMs?: number };
   const tasks = [];
-  for (let i = 0; i < n; i++) tasks.push(context.df.callActivity(activity, activity === 'recordCall' ? { file, index: i, delayMs } : i));
+  const inputOf = (i: number) => (activity === 'recordCall' ? { file, index: i, delayMs } : activity === 'probeConcurrency' ? delayMs : i);
+  for (let i = 0; i < n; i++) tasks.push(context.df.callActivity(activity, inputOf(i)));
   const results = (yield context.df.Task.all(tasks)) as number[];
   return { count: results.length, results };
 });

@@ -137,6 +137,10 @@ export class LocalHost {
       lines.push(route && this.url ? `  ${fn.metadata.name}: [${route.methods.join(',')}] ${this.url}/${[this.config.routePrefix, route.template.template].filter(Boolean).join('/')}` : `  ${fn.metadata.name}: ${fn.trigger.type}`);
     }
     this.logger.info(lines.join('\n'));
+    const served = new Set(['httpTrigger', 'orchestrationTrigger', 'activityTrigger']);
+    for (const fn of this.functions.filter((f) => !served.has(f.trigger.type))) {
+      this.logger.warn(`Function ${fn.metadata.name} has a ${fn.trigger.type}, which the local host does not serve; it will not run here.`);
+    }
     if (this.url) {
       this.logger.info(`Durable HTTP API: ${this.url}/runtime/webhooks/durabletask/instances/{instanceId}`);
       if (!functionKey) this.logger.warn('Function keys are not enforced: setting BLOBFERRY_FUNCTION_KEY is not set, so every route is open (as with func start).');

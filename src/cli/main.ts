@@ -1,24 +1,57 @@
 #!/usr/bin/env node
 /**
  * The `blobferry` command.
+ *   blobferry copy    copy a blob, a prefix or a container (see copyCommand.ts)
  *   blobferry host    run the Functions app on this machine (what `npm start` runs)
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { OVERWRITE_POLICIES, STRATEGIES } from '../contracts/copyRequest';
 import { isBlobferryError, messageOf } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { startAzurite, type RunningAzurite } from '../local/azurite';
 import { applyLocalSettings } from '../local/hostConfig';
 import { LocalHost } from '../local/host';
 import { createLogger, type LogLevel } from '../local/logger';
+import { EXIT, runCopy, type CopyCommandOptions } from './copyCommand';
 
-const EXIT_USAGE = 2;
 
 const program = new Command()
   .name('blobferry')
   .description('Move blobs into Azure Blob Storage: between accounts, from S3, from any URL, from local disks.')
   .showHelpAfterError()
   .exitOverride();
+
+program
+  .command('copy')
+  .description('Copy a blob, or with --recursive everything under a container or prefix, into Azure Blob Storage.')
+  .argument('<source>', 'an Azure Blob URL (with a SAS, or credentials from settings) or any http(s) URL')
+  .argument('<destination>', 'an Azure Blob URL: a blob, or a container / prefix ending with "/"')
+  .option('-r, --recursive', 'copy every blob under the source container or prefix')
+  .option('--include <glob>', 'with --recursive: copy only names matching (repeatable; "*.csv", "2024/**")', collect, [])
+  .option('--exclude <glob>', 'with --recursive: skip names matching (repeatable)', collect, [])
+  .addOption(new Option('--overwrite <policy>', 'when the destination exists').choices([...OVERWRITE_POLICIES]).default('never'))
+  .option('--block-size <MiB>', 'block size in MiB (default: 8, grown to fit 50,000 blocks; at most 4000)', parseNumber)
+  .option('--concurrency <n>', 'requests in flight (default 16)', parseCount)
+  .addOption(new Option('--strategy <strategy>', 'how to copy').choices([...STRATEGIES]).default('auto'))
+  .option('--preserve-access-tier', 'give each copy the source blob\'s access tier (Hot, Cool, Cold)')
+  .option('--json', 'print one JSON object with the outcome on stdout, and no progress')
+  .option('--host <url>', 'run the copy on a running blobferry host (its function key from BLOBFERRY_FUNCTION_KEY)')
+  .option('--state-dir <dir>', 'durable state of in-process copies (default: BLOBFERRY_STATE_DIR, else ~/.blobferry/state)')
+  .addHelpText(
+    'after',
+    `
+Exit codes:
+  0  every blob was copied, or skipped by the overwrite policy
+  1  some blob failed (the failures are listed)
+  2  bad usage or input: nothing was written
+
+Running the same command again after an interruption resumes the same copy.`,
+  )
+  .action(async (source: string, destination: string, options: Omit<CopyCommandOptions, 'appDir'>) => {
+    const code = await runCopy(source, destination, { ...options, appDir: defaultAppDir() });
+    process.exit(code);
+  });
 
 program
   .command('host')
@@ -78,6 +111,22 @@ async function startEmbeddedAzurite(location: string): Promise<RunningAzurite> {
   }
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseNumber(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, not "${text}".`);
+  return n;
+}
+
+function parseCount(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number of at least 1, not "${text}".`);
+  return n;
+}
+
 function parsePort(text: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`--port must be a number from 0 to 65535, not "${text}".`);
@@ -95,9 +144,9 @@ async function main(): Promise<void> {
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
-    if (typeof code === 'string' && code.startsWith('commander.')) process.exit(EXIT_USAGE);
+    if (typeof code === 'string' && code.startsWith('commander.')) process.exit(EXIT.USAGE);
     process.stderr.write(`blobferry: ${isBlobferryError(err) ? `${err.code}: ` : ''}${redact(messageOf(err))}\n`);
-    process.exit(isBlobferryError(err) && ['CONFIG_INVALID', 'BAD_REQUEST'].includes(err.code) ? EXIT_USAGE : 1);
+    process.exit(isBlobferryError(err) && ['CONFIG_INVALID', 'BAD_REQUEST'].includes(err.code) ? EXIT.USAGE : 1);
   }
 }
 

@@ -15,6 +15,31 @@ export const ErrorCodes = {
   INSTANCE_EXISTS: 409,
   INSTANCE_COMPLETED: 410,
   NOT_SUPPORTED: 501,
+  // Copy requests and their endpoints
+  INVALID_URL: 400,
+  UNSUPPORTED_URL: 400,
+  SAME_SOURCE_DESTINATION: 400,
+  CONFLICTING_OPTIONS: 400,
+  BLOCK_SIZE_TOO_LARGE: 400,
+  TOO_MANY_BLOCKS: 400,
+  BLOB_TOO_LARGE: 400,
+  CREDENTIALS_MISSING: 400,
+  SAS_EXPIRED: 400,
+  PERMISSION_DENIED: 403,
+  AUTH_FAILED: 403,
+  CONTAINER_NOT_FOUND: 404,
+  SOURCE_NOT_FOUND: 404,
+  SOURCE_ARCHIVED: 409,
+  // Copy outcomes
+  SOURCE_CHANGED: 412,
+  DESTINATION_EXISTS: 409,
+  DESTINATION_CHANGED: 412,
+  MD5_MISMATCH: 500,
+  /** Staged blocks vanished before the commit (a concurrent Put Blob discards them): stage again. */
+  BLOCKS_LOST: 409,
+  SIZE_MISMATCH: 500,
+  SOURCE_UNREACHABLE: 502,
+  STORAGE_ERROR: 502,
   // Local host
   STATE_DIR_IN_USE: 409,
   STATE_CORRUPT: 500,
@@ -45,6 +70,31 @@ export class BlobferryError extends Error {
   toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
     return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
   }
+}
+
+/** Codes that mean the request itself is wrong (the CLI exits 2 for these). */
+export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'BAD_REQUEST',
+  'INVALID_JSON',
+  'CONFIG_INVALID',
+  'INVALID_URL',
+  'UNSUPPORTED_URL',
+  'SAME_SOURCE_DESTINATION',
+  'CONFLICTING_OPTIONS',
+  'BLOCK_SIZE_TOO_LARGE',
+  'TOO_MANY_BLOCKS',
+  'BLOB_TOO_LARGE',
+  'CREDENTIALS_MISSING',
+  'SAS_EXPIRED',
+  'PERMISSION_DENIED',
+  'AUTH_FAILED',
+  'CONTAINER_NOT_FOUND',
+  'SOURCE_NOT_FOUND',
+  'SOURCE_ARCHIVED',
+]);
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && value in ErrorCodes;
 }
 
 export function isBlobferryError(err: unknown): err is BlobferryError {

@@ -3,3 +3,4 @@
  * exposes as Azure Functions. Azure loads this file; so does the local host.
  */
 import './health';
+import './copy';

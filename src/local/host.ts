@@ -36,6 +36,8 @@ export interface LocalHostOptions {
   /** Durable timer splitting; the extension's defaults (6 days / 3 days) unless set. */
   durableTimers?: Partial<DurableTimerOptions>;
   fsync?: boolean;
+  /** Raise host.json's activity/orchestrator concurrency (the CLI matches its --concurrency). */
+  minConcurrency?: { activities?: number; orchestrators?: number };
   /** Serve HTTP (off for the in-process CLI). Default true. */
   http?: boolean;
   logger?: Logger;
@@ -71,8 +73,8 @@ export class LocalHost {
     const engine = new DurableEngine(core, invoker, logger, {
       stateDir: path.join(stateDir, config.taskHub),
       taskHub: config.taskHub,
-      maxConcurrentActivityFunctions: config.maxConcurrentActivityFunctions,
-      maxConcurrentOrchestratorFunctions: config.maxConcurrentOrchestratorFunctions,
+      maxConcurrentActivityFunctions: Math.max(config.maxConcurrentActivityFunctions, options.minConcurrency?.activities ?? 0),
+      maxConcurrentOrchestratorFunctions: Math.max(config.maxConcurrentOrchestratorFunctions, options.minConcurrency?.orchestrators ?? 0),
       timers: { ...DEFAULT_TIMERS, ...options.durableTimers },
       fsync: options.fsync,
     });

@@ -1,0 +1,205 @@
+/**
+ * `blobferry copy <source> <destination>`: runs the app's own transfer orchestration, on the
+ * local host in this process (durable state in a local folder, so running the same command again
+ * after a crash resumes the same copy), or with --host on a running host.
+ *
+ * Exit codes: 0 every blob copied or skipped by the overwrite policy, 1 some blob failed,
+ * 2 bad usage or input (nothing was written).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { BlobferryError, INPUT_ERROR_CODES, isBlobferryError, isErrorCode, messageOf } from '../contracts/errors';
+import { redact } from '../contracts/redact';
+import { copyView, type CopyView, type DurableStatusLike } from '../durable/copyStatus';
+import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../durable/startTransfer';
+import { LocalHost } from '../local/host';
+import { createLogger } from '../local/logger';
+import { ensureLocalSealKey } from '../storage/seal';
+import { progressLine } from './progressBar';
+
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
+
+export interface CopyCommandOptions {
+  recursive?: boolean;
+  include?: string[];
+  exclude?: string[];
+  overwrite?: string;
+  blockSize?: number;
+  concurrency?: number;
+  strategy?: string;
+  preserveAccessTier?: boolean;
+  json?: boolean;
+  host?: string;
+  functionKey?: string;
+  stateDir?: string;
+  appDir: string;
+}
+
+/** The JSON object --json prints. */
+export interface CopyReport {
+  instanceId: string | null;
+  runtimeStatus: string;
+  strategy?: string;
+  strategyReason?: string;
+  blobs: CopyView['blobs'];
+  bytes: CopyView['bytes'];
+  failures: CopyView['failures'];
+  failuresNotListed?: number;
+  notes?: string[];
+  error?: { code: string; message: string };
+}
+
+export async function runCopy(source: string, destination: string, options: CopyCommandOptions): Promise<number> {
+  const request = {
+    source,
+    destination,
+    options: {
+      recursive: options.recursive ?? false,
+      include: options.include ?? [],
+      exclude: options.exclude ?? [],
+      ...(options.overwrite ? { overwrite: options.overwrite } : {}),
+      ...(options.blockSize !== undefined ? { blockSizeMiB: options.blockSize } : {}),
+      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+      ...(options.strategy ? { strategy: options.strategy } : {}),
+      preserveAccessTier: options.preserveAccessTier ?? false,
+    },
+  };
+  const out = new Output(options.json ?? false);
+  try {
+    const view = options.host ? await copyOnHost(options.host, request, options, out) : await copyHere(request, options, out);
+    return out.finish(view);
+  } catch (err) {
+    return out.fail(err);
+  }
+}
+
+async function copyHere(request: unknown, options: CopyCommandOptions, out: Output): Promise<CopyView> {
+  const stateDir = path.resolve(options.stateDir || process.env.BLOBFERRY_STATE_DIR || path.join(os.homedir(), '.blobferry', 'state'));
+  ensureLocalSealKey(stateDir);
+  const { instanceId, input } = prepareTransfer(request);
+  const host = await LocalHost.start({
+    appDir: options.appDir,
+    stateDir,
+    http: false,
+    logger: createLogger({ level: 'warn' }),
+    minConcurrency: { activities: input.options.concurrency + 4 },
+  });
+  const stop = () => host.stop(5000);
+  const interrupted = () => {
+    out.note(`\nInterrupted. Run the same command again to resume ${instanceId}.`);
+    void stop().then(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  try {
+    const engine = host.engine;
+    const existing = engine.getStatus(instanceId);
+    if (existing && ['Pending', 'Running', 'Suspended'].includes(existing.runtimeStatus)) {
+      out.note(`Resuming copy ${instanceId}.`);
+      if (existing.runtimeStatus === 'Suspended') engine.resume(instanceId, 'resumed by blobferry copy');
+    } else {
+      engine.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
+    }
+    const read = (): CopyView => {
+      const transfer = engine.getStatus(instanceId)!;
+      const child = (transfer.customStatus as { child?: string } | null)?.child;
+      return copyView(transfer, child ? engine.getStatus(child) : undefined);
+    };
+    const ticker = setInterval(() => out.progress(read()), 250);
+    try {
+      await engine.waitForCompletion(instanceId);
+    } finally {
+      clearInterval(ticker);
+    }
+    return read();
+  } finally {
+    process.off('SIGINT', interrupted);
+    await stop();
+  }
+}
+
+async function copyOnHost(hostUrl: string, request: unknown, options: CopyCommandOptions, out: Output): Promise<CopyView> {
+  const base = hostUrl.replace(/\/+$/, '');
+  const key = options.functionKey ?? process.env.BLOBFERRY_FUNCTION_KEY;
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(key ? { 'x-functions-key': key } : {}) };
+  const started = await call(`${base}/api/copies`, { method: 'POST', headers, body: JSON.stringify(request) });
+  const { id } = (await started.json()) as { id: string };
+  for (;;) {
+    const res = await call(`${base}/api/copies/${encodeURIComponent(id)}`, { headers });
+    const view = (await res.json()) as CopyView;
+    if (['Completed', 'Failed', 'Terminated'].includes(view.runtimeStatus)) return view;
+    out.progress(view);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function call(url: string, init: RequestInit): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch (err) {
+    throw new BlobferryError('CONFIG_INVALID', `Cannot reach the host at ${new URL(url).origin}: ${messageOf(err)}`);
+  }
+  if (res.ok) return res;
+  const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+  throw new BlobferryError(isErrorCode(body.code) ? body.code : 'INTERNAL', body.message ?? `The host answered HTTP ${res.status}.`);
+}
+
+/** Everything the command prints: a progress line on a terminal, a summary or one JSON object at the end. */
+class Output {
+  private lastLine = '';
+  private readonly tty = process.stderr.isTTY === true;
+
+  constructor(private readonly json: boolean) {}
+
+  note(text: string): void {
+    if (!this.json) process.stderr.write(`${text}\n`);
+  }
+
+  progress(view: CopyView): void {
+    if (this.json || !this.tty || view.phase === 'inspecting') return;
+    const line = progressLine(view);
+    if (line !== this.lastLine) process.stderr.write(`\r${line}\x1b[K`);
+    this.lastLine = line;
+  }
+
+  finish(view: CopyView): number {
+    if (this.tty && this.lastLine) process.stderr.write('\n');
+    const report: CopyReport = {
+      instanceId: view.instanceId,
+      runtimeStatus: view.runtimeStatus,
+      strategy: view.strategy,
+      strategyReason: view.strategyReason,
+      blobs: view.blobs,
+      bytes: view.bytes,
+      failures: view.failures,
+      ...(view.failuresNotListed ? { failuresNotListed: view.failuresNotListed } : {}),
+      ...(view.notes ? { notes: view.notes } : {}),
+      ...(view.error ? { error: view.error } : {}),
+    };
+    const code = view.error && isErrorCode(view.error.code) && INPUT_ERROR_CODES.has(view.error.code) ? EXIT.USAGE : view.runtimeStatus !== 'Completed' || view.blobs.failed > 0 ? EXIT.FAILED : EXIT.OK;
+    if (this.json) {
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      return code;
+    }
+    const { blobs, bytes } = view;
+    if (view.error) process.stderr.write(`blobferry: ${view.error.code}: ${redact(view.error.message)}\n`);
+    else {
+      process.stderr.write(`${blobs.copied} copied, ${blobs.skipped} skipped, ${blobs.failed} failed of ${blobs.total} blob(s); ${bytes.copied} of ${bytes.total} bytes copied (${view.strategy}: ${view.strategyReason}).\n`);
+      for (const f of view.failures) process.stderr.write(`  failed ${f.source} -> ${f.destination}: ${f.code}: ${f.message}\n`);
+      for (const n of view.notes ?? []) process.stderr.write(`  note: ${n}\n`);
+    }
+    return code;
+  }
+
+  fail(err: unknown): number {
+    const code = isBlobferryError(err) ? err.code : 'INTERNAL';
+    const message = redact(messageOf(err));
+    if (this.json) {
+      const report: CopyReport = { instanceId: null, runtimeStatus: 'NotStarted', blobs: { total: 0, copied: 0, skipped: 0, failed: 0 }, bytes: { total: 0, copied: 0 }, failures: [], error: { code, message } };
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+    } else {
+      process.stderr.write(`blobferry: ${code}: ${message}\n`);
+    }
+    return isBlobferryError(err) && (INPUT_ERROR_CODES.has(err.code) || err.code === 'STATE_DIR_IN_USE') ? EXIT.USAGE : EXIT.FAILED;
+  }
+}

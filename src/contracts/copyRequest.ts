@@ -1,0 +1,70 @@
+/**
+ * The one copy request schema every entry point uses (CLI, HTTP, queue, Event Grid): a source,
+ * a destination and options. Validation reports every bad field at once.
+ */
+import { z } from 'zod';
+import { BlobferryError } from './errors';
+
+export const OVERWRITE_POLICIES = ['never', 'always', 'if-source-newer', 'rename'] as const;
+export type OverwritePolicy = (typeof OVERWRITE_POLICIES)[number];
+
+export const STRATEGIES = ['auto', 'block-copy', 'relay'] as const;
+export type StrategyChoice = (typeof STRATEGIES)[number];
+
+/** Azure's limit per block (x-ms-version >= 2019-12-12). */
+export const MAX_BLOCK_SIZE_MIB = 4000;
+/** Below this a block's request overhead dominates; also keeps block counts sane. */
+export const MIN_BLOCK_SIZE_BYTES = 1024;
+
+export const CopyOptionsSchema = z.strictObject({
+  recursive: z.boolean().default(false),
+  include: z.array(z.string().min(1, 'a pattern cannot be empty')).default([]),
+  exclude: z.array(z.string().min(1, 'a pattern cannot be empty')).default([]),
+  overwrite: z.enum(OVERWRITE_POLICIES).default('never'),
+  blockSizeMiB: z.number().positive('must be a positive number of MiB').optional(),
+  concurrency: z.number().int('must be a whole number').min(1).max(256).default(16),
+  strategy: z.enum(STRATEGIES).default('auto'),
+  preserveAccessTier: z.boolean().default(false),
+});
+
+export const CopyRequestSchema = z.strictObject({
+  /** Optional caller-chosen id; default: derived from the request, so a repeated request is the same copy. */
+  id: z.string().min(1).max(200).optional(),
+  source: z.string().min(1, 'a source URL is required'),
+  destination: z.string().min(1, 'a destination URL is required'),
+  options: CopyOptionsSchema.default(CopyOptionsSchema.parse({})),
+});
+
+export type CopyOptions = z.infer<typeof CopyOptionsSchema>;
+export type CopyRequest = z.infer<typeof CopyRequestSchema>;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** Parses a request of any origin; throws BAD_REQUEST listing every bad field, or a specific code. */
+export function parseCopyRequest(input: unknown): CopyRequest {
+  const result = CopyRequestSchema.safeParse(input);
+  if (!result.success) {
+    const errors: FieldError[] = result.error.issues.map((issue) => ({
+      field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '(request)'),
+      message: issue.code === 'unrecognized_keys' ? `unknown ${issue.keys.length > 1 ? 'fields' : 'field'}: ${issue.keys.join(', ')}` : issue.message,
+    }));
+    throw new BlobferryError('BAD_REQUEST', `The copy request is invalid: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, { errors });
+  }
+  const request = result.data;
+  const { blockSizeMiB } = request.options;
+  if (blockSizeMiB !== undefined) {
+    if (blockSizeMiB > MAX_BLOCK_SIZE_MIB) {
+      throw new BlobferryError('BLOCK_SIZE_TOO_LARGE', `A block can be at most ${MAX_BLOCK_SIZE_MIB} MiB; ${blockSizeMiB} MiB was asked for.`, { field: 'options.blockSizeMiB' });
+    }
+    if (blockSizeMiB * 1024 * 1024 < MIN_BLOCK_SIZE_BYTES) {
+      throw new BlobferryError('BAD_REQUEST', `A block must be at least ${MIN_BLOCK_SIZE_BYTES} bytes (${MIN_BLOCK_SIZE_BYTES / 1048576} MiB).`, { field: 'options.blockSizeMiB' });
+    }
+  }
+  if (!request.options.recursive && (request.options.include.length > 0 || request.options.exclude.length > 0)) {
+    throw new BlobferryError('CONFLICTING_OPTIONS', '--include and --exclude select blobs under a prefix; they need --recursive.', { field: 'options.include' });
+  }
+  return request;
+}

@@ -1,0 +1,29 @@
+/** Before copying a large blob: look at the destination and decide, under the overwrite policy. */
+import { randomUUID } from 'node:crypto';
+import { BlobferryError } from '../../contracts/errors';
+import type { SourceBlob } from '../../contracts/blobFacts';
+import { decideOverwrite, type DestinationState, type OverwriteDecision } from '../../plan/overwrite';
+import { suffixFromGuid } from '../../plan/names';
+import type { AzureBlobs } from '../../storage/azureBlobs';
+import { destinationOf } from '../sources';
+import type { ActivityResult, Job } from '../types';
+import { settle } from './settle';
+
+export function prepareBlob(args: { job: Job; blob: SourceBlob; name: string }): Promise<ActivityResult<{ decision: OverwriteDecision }>> {
+  return settle(async () => ({ decision: await decide(destinationOf(args.job), args.job, args.blob, args.name) }));
+}
+
+export async function decide(destination: AzureBlobs, job: Job, blob: SourceBlob, name: string, lookFirst = job.options.overwrite !== 'always'): Promise<OverwriteDecision> {
+  const state = lookFirst ? await lookAt(destination, name, job) : ({ exists: false } as DestinationState);
+  return decideOverwrite(job.options.overwrite, name, state, blob.lastModified ?? new Date(0).toISOString(), suffixFromGuid(randomUUID()));
+}
+
+/** The destination's state; a write-only SAS cannot read it, and "never" can do without (the commit condition decides). */
+async function lookAt(destination: AzureBlobs, name: string, job: Job): Promise<DestinationState> {
+  try {
+    return await destination.destinationState(name);
+  } catch (err) {
+    if (err instanceof BlobferryError && err.code === 'PERMISSION_DENIED' && job.options.overwrite === 'never') return { exists: false };
+    throw err;
+  }
+}

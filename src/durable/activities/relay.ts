@@ -1,0 +1,125 @@
+/**
+ * Relay: blobferry reads the source and uploads the bytes, for sources the destination service
+ * cannot read itself. Ranges are read pinned to the source version; each block goes up with a
+ * transactional MD5; the whole-object MD5 is computed on the way, in order, and its state is
+ * handed from segment to segment, so a copy spans several activities and still ends with one
+ * MD5. At most `concurrency` blocks are in memory, whatever the object's size.
+ */
+import { createHash } from 'node:crypto';
+import { createMD5, type IHasher } from 'hash-wasm';
+import { BlobferryError } from '../../contracts/errors';
+import { blockId, blockRange, versionTag } from '../../plan/blocks';
+import { destinationOf, sourceReaderOf } from '../sources';
+import type { ActivityResult, StageArgs, StageResult } from '../types';
+import { settle } from './settle';
+
+async function md5From(state?: string): Promise<IHasher> {
+  const md5 = await createMD5();
+  md5.init();
+  if (state) md5.load(Buffer.from(state, 'base64'));
+  return md5;
+}
+
+/** Copies blocks first..last by ranges, in order, `concurrency` at a time. */
+export function relaySegment(args: StageArgs): Promise<ActivityResult<StageResult>> {
+  return settle(async () => {
+    const { job, blob, name, plan, first, last } = args;
+    const reader = sourceReaderOf(job, blob);
+    const destination = destinationOf(job);
+    const already = await destination.uncommittedBlockIds(name);
+    const md5 = await md5From(args.md5State);
+    const tag = versionTag(blob);
+    let staged = 0;
+    let skipped = 0;
+    let bytes = 0;
+    const inFlight: Array<{ read: Promise<Buffer>; done: Promise<void> }> = [];
+    const drainOldest = async () => {
+      const oldest = inFlight.shift()!;
+      const body = await oldest.read;
+      md5.update(body);
+      await oldest.done;
+      bytes += body.length;
+    };
+    try {
+      for (let index = first; index <= last; index++) {
+        const { offset, count } = blockRange(plan, index);
+        const id = blockId(tag, index);
+        const read = reader.readRange(offset, count);
+        const done = read.then(async (body) => {
+          if (already.has(id)) return void skipped++;
+          await destination.stageBody(name, id, body, md5Of(body));
+          staged++;
+        });
+        // Settled in order below; no rejection goes unobserved meanwhile.
+        read.catch(() => undefined);
+        done.catch(() => undefined);
+        inFlight.push({ read, done });
+        if (inFlight.length >= job.options.concurrency) await drainOldest();
+      }
+      while (inFlight.length > 0) await drainOldest();
+    } catch (err) {
+      await Promise.allSettled(inFlight.map((t) => t.done));
+      throw err;
+    }
+    const md5State = Buffer.from(md5.save()).toString('base64');
+    // The last segment also finishes the whole-object MD5.
+    const md5Final = last === plan.blockCount - 1 ? Buffer.from(md5.digest('binary')).toString('base64') : undefined;
+    return { staged, skipped, bytes, md5State, ...(md5Final ? { md5: md5Final } : {}) };
+  });
+}
+
+/** A source without Range support: one stream, cut into blocks, uploaded `concurrency` at a time. */
+export function relayStream(args: StageArgs): Promise<ActivityResult<StageResult>> {
+  return settle(async () => {
+    const { job, blob, name, plan } = args;
+    const destination = destinationOf(job);
+    const already = await destination.uncommittedBlockIds(name);
+    const md5 = await md5From();
+    const tag = versionTag(blob);
+    const uploads: Promise<void>[] = [];
+    let staged = 0;
+    let skipped = 0;
+    let bytes = 0;
+    let index = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async (body: Buffer) => {
+      md5.update(body);
+      bytes += body.length;
+      const id = blockId(tag, index++);
+      if (already.has(id)) {
+        skipped++;
+        return;
+      }
+      const upload = destination.stageBody(name, id, body, md5Of(body)).then(() => void staged++);
+      upload.catch(() => undefined);
+      uploads.push(upload);
+      if (uploads.length >= job.options.concurrency) await uploads.shift();
+    };
+    try {
+      for await (const chunk of sourceReaderOf(job, blob).stream()) {
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        while (pendingBytes >= plan.blockSize) {
+          const all = Buffer.concat(pending);
+          await flush(all.subarray(0, plan.blockSize));
+          pending = [all.subarray(plan.blockSize)];
+          pendingBytes = pending[0].length;
+        }
+      }
+      if (pendingBytes > 0) await flush(Buffer.concat(pending));
+      await Promise.all(uploads);
+    } catch (err) {
+      await Promise.allSettled(uploads);
+      throw err;
+    }
+    if (bytes !== blob.size) {
+      throw new BlobferryError('SIZE_MISMATCH', `The source sent ${bytes} bytes where it announced ${blob.size}; nothing was committed.`);
+    }
+    return { staged, skipped, bytes, md5: Buffer.from(md5.digest('binary')).toString('base64') };
+  });
+}
+
+function md5Of(body: Buffer): Buffer {
+  return createHash('md5').update(body).digest();
+}

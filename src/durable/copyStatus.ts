@@ -1,0 +1,55 @@
+/**
+ * One view of a copy for the people who asked for it (CLI, HTTP API): the transfer instance's
+ * status plus its worker's (copyBlob or migrate) progress, with secrets already sealed away.
+ */
+import type { CopyProgress } from '../contracts/progress';
+import type { TransferSummary } from './types';
+
+export interface DurableStatusLike {
+  instanceId: string;
+  runtimeStatus: string;
+  customStatus?: unknown;
+  output?: unknown;
+  createdTime?: string | Date;
+  lastUpdatedTime?: string | Date;
+}
+
+export interface CopyView {
+  instanceId: string;
+  runtimeStatus: string;
+  phase: CopyProgress['phase'];
+  strategy?: string;
+  strategyReason?: string;
+  blobs: { total: number; copied: number; skipped: number; failed: number };
+  bytes: { total: number; copied: number };
+  rateBytesPerSec?: number;
+  listing?: boolean;
+  failures: TransferSummary['failures'];
+  failuresNotListed?: number;
+  notes?: string[];
+  error?: { code: string; message: string };
+}
+
+export function copyView(transfer: DurableStatusLike, worker?: DurableStatusLike): CopyView {
+  const own = (transfer.customStatus ?? {}) as CopyProgress;
+  const work = (worker?.customStatus ?? {}) as CopyProgress;
+  const summary = transfer.runtimeStatus === 'Completed' ? (transfer.output as TransferSummary | undefined) : undefined;
+  const blobs = summary?.blobs ?? work.blobs ?? own.blobs ?? { total: 0, copied: 0, skipped: 0, failed: 0 };
+  const bytes = summary?.bytes ?? work.bytes ?? own.bytes ?? { total: 0, copied: 0 };
+  const phase: CopyProgress['phase'] =
+    transfer.runtimeStatus === 'Failed' || transfer.runtimeStatus === 'Terminated' ? 'failed' : transfer.runtimeStatus === 'Completed' ? 'done' : work.phase ?? own.phase ?? 'inspecting';
+  return {
+    instanceId: transfer.instanceId,
+    runtimeStatus: transfer.runtimeStatus,
+    phase,
+    strategy: own.strategy ?? work.strategy,
+    strategyReason: own.strategyReason ?? work.strategyReason,
+    blobs,
+    bytes,
+    ...(summary ? {} : { rateBytesPerSec: work.rateBytesPerSec, listing: work.listing }),
+    failures: summary?.failures ?? [],
+    ...(summary?.failuresNotListed ? { failuresNotListed: summary.failuresNotListed } : {}),
+    ...(summary?.notes ? { notes: summary.notes } : {}),
+    ...(own.error ? { error: own.error } : transfer.runtimeStatus === 'Failed' ? { error: { code: 'INTERNAL', message: String(transfer.output ?? 'the copy failed') } } : {}),
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * transfer: the copy a request asks for. Inspect it (nothing is written if it cannot work), then
+ * hand a single blob to copyBlob or a prefix to migrate, as sub-orchestrations with ids derived
+ * from this one (`<id>:blob`, `<id>:prefix`), and report. A request that cannot work fails the
+ * instance with its error code in the custom status; blobs that fail are reported in the output.
+ */
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { BlobOutcome } from '../../contracts/blobFacts';
+import type { CopyProgress } from '../../contracts/progress';
+import type { Inspection } from '../activities/inspectTransfer';
+import type { ActivityResult, MigrateInput, TransferInput, TransferSummary } from '../types';
+
+export function* transferOrchestrator(context: OrchestrationContext): Generator<Task, TransferSummary, unknown> {
+  const input = context.df.getInput() as TransferInput;
+  context.df.setCustomStatus({ phase: 'inspecting' } satisfies CopyProgress);
+  const inspected = (yield context.df.callActivity('inspectTransfer', input)) as ActivityResult<{ inspection: Inspection }>;
+  if (!inspected.ok) {
+    context.df.setCustomStatus({ phase: 'failed', error: { code: inspected.code, message: inspected.message } } satisfies CopyProgress);
+    throw new Error(`${inspected.code}: ${inspected.message}`);
+  }
+  const inspection = inspected.inspection;
+  const { job } = inspection;
+  const strategy = { strategy: job.strategy, strategyReason: job.strategyReason };
+
+  let summary: TransferSummary;
+  if (inspection.kind === 'blob') {
+    const child = `${context.df.instanceId}:blob`;
+    context.df.setCustomStatus({ phase: 'copying', kind: 'blob', child, ...strategy } satisfies CopyProgress);
+    const outcome = (yield context.df.callSubOrchestrator('copyBlob', { job, blob: inspection.blob, destinationName: inspection.destinationName }, child)) as BlobOutcome;
+    summary = {
+      blobs: { total: 1, copied: outcome.outcome === 'copied' ? 1 : 0, skipped: outcome.outcome === 'skipped' ? 1 : 0, failed: outcome.outcome === 'failed' ? 1 : 0 },
+      bytes: { total: inspection.blob.size, copied: outcome.bytes },
+      failures: outcome.outcome === 'failed' ? [{ source: outcome.source, destination: outcome.destination, code: outcome.code ?? 'INTERNAL', message: outcome.message ?? '' }] : [],
+      ...strategy,
+    };
+  } else {
+    const child = `${context.df.instanceId}:prefix`;
+    context.df.setCustomStatus({ phase: 'copying', kind: 'prefix', child, ...strategy } satisfies CopyProgress);
+    const migrateInput: MigrateInput = {
+      job,
+      sourcePrefix: inspection.sourcePrefix,
+      destinationPrefix: inspection.destinationPrefix,
+      listTags: inspection.listTags,
+      state: {
+        generation: 0,
+        totals: { listed: 0, copied: 0, skipped: 0, failed: 0, bytesListed: 0, bytesCopied: 0 },
+        failures: [],
+        failuresNotKept: 0,
+        startedAt: context.df.currentUtcDateTime.toISOString(),
+        notes: inspection.notes,
+      },
+    };
+    summary = (yield context.df.callSubOrchestrator('migrate', migrateInput, child)) as TransferSummary;
+  }
+  context.df.setCustomStatus({
+    phase: 'done',
+    kind: inspection.kind,
+    blobs: summary.blobs,
+    bytes: summary.bytes,
+    failures: summary.failures.length + (summary.failuresNotListed ?? 0),
+    ...strategy,
+  } satisfies CopyProgress);
+  return summary;
+}

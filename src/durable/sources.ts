@@ -1,0 +1,50 @@
+/** Opening a job's endpoints inside an activity: unseal, then the storage client for each side. */
+import type { SourceBlob } from '../contracts/blobFacts';
+import { AzureBlobs, quotedEtag } from '../storage/azureBlobs';
+import { HttpSource } from '../storage/httpSource';
+import { unsealLocation } from '../storage/seal';
+import type { Job } from './types';
+
+export interface SourceReader {
+  /** A byte range of the pinned version. */
+  readRange(offset: number, count: number): Promise<Buffer>;
+  /** The whole object as one stream (sources without Range support). */
+  stream(): AsyncIterable<Buffer>;
+}
+
+export function destinationOf(job: Job): AzureBlobs {
+  return new AzureBlobs(unsealLocation(job.destination), 'destination');
+}
+
+/** The source as blobs (undefined for HTTP sources). */
+export function sourceBlobsOf(job: Job): AzureBlobs | undefined {
+  const source = unsealLocation(job.source);
+  return source.kind === 'azure-blob' ? new AzureBlobs(source, 'source') : undefined;
+}
+
+export function sourceReaderOf(job: Job, blob: SourceBlob): SourceReader {
+  const source = unsealLocation(job.source);
+  if (source.kind === 'http') {
+    const http = new HttpSource(source);
+    const pin = { etag: blob.etag, lastModified: blob.lastModified };
+    return { readRange: (offset, count) => http.readRange(offset, count, pin), stream: () => http.stream(pin) };
+  }
+  const blobs = new AzureBlobs(source, 'source');
+  return {
+    readRange: (offset, count) => blobs.readRange(blob.name, offset, count, blob.etag),
+    stream: () => {
+      throw new Error('blob sources are read by ranges');
+    },
+  };
+}
+
+/** Re-reads the source's version: has it changed since the copy was planned? */
+export async function sourceStillPinned(job: Job, blob: SourceBlob): Promise<boolean> {
+  const source = unsealLocation(job.source);
+  if (source.kind === 'http') {
+    const now = await new HttpSource(source).probe();
+    return (blob.etag === undefined || now.etag === blob.etag) && (blob.lastModified === undefined || now.lastModified === blob.lastModified) && now.size === blob.size;
+  }
+  const props = await new AzureBlobs(source, 'source').properties(blob.name);
+  return quotedEtag(props.etag) === quotedEtag(blob.etag);
+}

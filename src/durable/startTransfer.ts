@@ -1,0 +1,38 @@
+/**
+ * A copy request, from any entry point, made ready to start: validated, its URLs parsed, its
+ * secrets sealed, and its instance id derived from what it copies, so the same request (even
+ * with a fresh SAS) is the same copy: a repeat resumes or collapses instead of starting over.
+ */
+import { createHash } from 'node:crypto';
+import { parseCopyRequest, type CopyOptions } from '../contracts/copyRequest';
+import { BlobferryError } from '../contracts/errors';
+import { displayUrl, type BlobLocation, type Location } from '../contracts/locations';
+import { parseLocation } from '../storage/endpoints';
+import { sealLocation } from '../storage/seal';
+import type { TransferInput } from './types';
+
+export const TRANSFER_ORCHESTRATOR = 'transfer';
+
+export interface PreparedTransfer {
+  instanceId: string;
+  input: TransferInput;
+}
+
+export function prepareTransfer(raw: unknown): PreparedTransfer {
+  const request = parseCopyRequest(raw);
+  const source = parseLocation(request.source, 'source');
+  const destination = parseLocation(request.destination, 'destination') as BlobLocation;
+  if (source.kind === 'azure-blob' && source.serviceUrl === destination.serviceUrl && source.container === destination.container && source.path === destination.path) {
+    throw new BlobferryError('SAME_SOURCE_DESTINATION', 'The source and the destination are the same; nothing to copy.');
+  }
+  return {
+    instanceId: request.id ?? transferId(source, destination, request.options),
+    input: { source: sealLocation(source), destination: sealLocation(destination), options: request.options },
+  };
+}
+
+/** "copy-" + a hash of the source and destination (without secrets) and the options. */
+export function transferId(source: Location, destination: BlobLocation, options: CopyOptions): string {
+  const identity = JSON.stringify({ source: displayUrl(source), destination: displayUrl(destination), options });
+  return `copy-${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
+}

@@ -1,0 +1,99 @@
+/** The data orchestrations and activities pass each other. Secrets inside are sealed. */
+import type { CopyOptions } from '../contracts/copyRequest';
+import type { BlobOutcome, SourceBlob } from '../contracts/blobFacts';
+import type { BlobLocation, Location } from '../contracts/locations';
+import type { BlockPlan } from '../plan/blocks';
+import type { CommitConditions } from '../plan/overwrite';
+import type { Strategy } from '../plan/strategy';
+
+/** The transfer orchestration's input: what to copy where, with which options. */
+export interface TransferInput {
+  source: Location;
+  destination: BlobLocation;
+  options: CopyOptions;
+}
+
+/** A transfer once inspected: the same, plus how it copies. */
+export interface Job extends TransferInput {
+  strategy: Strategy;
+  strategyReason: string;
+}
+
+export interface CopyBlobInput {
+  job: Job;
+  blob: SourceBlob;
+  destinationName: string;
+}
+
+export interface MigrateTotals {
+  listed: number;
+  copied: number;
+  skipped: number;
+  failed: number;
+  bytesListed: number;
+  bytesCopied: number;
+}
+
+export interface MigrateState {
+  generation: number;
+  continuation?: string;
+  /** The page listed ahead during the previous generation. */
+  pendingPage?: SourceBlob[];
+  totals: MigrateTotals;
+  failures: BlobOutcome[];
+  failuresNotKept: number;
+  startedAt: string;
+  notes: string[];
+}
+
+export interface MigrateInput {
+  job: Job;
+  sourcePrefix: string;
+  destinationPrefix: string;
+  listTags: boolean;
+  state: MigrateState;
+}
+
+/** What a transfer reports at the end (the orchestration's output). */
+export interface TransferSummary {
+  blobs: { total: number; copied: number; skipped: number; failed: number };
+  bytes: { total: number; copied: number };
+  failures: Array<{ source: string; destination: string; code: string; message: string }>;
+  /** Failures beyond the ones listed (the list keeps the first 1,000). */
+  failuresNotListed?: number;
+  strategy: Strategy;
+  strategyReason: string;
+  notes?: string[];
+}
+
+export type ActivityResult<T> = ({ ok: true } & T) | { ok: false; code: string; message: string };
+
+export interface StageArgs {
+  job: Job;
+  blob: SourceBlob;
+  name: string;
+  plan: BlockPlan;
+  first: number;
+  last: number;
+  /** Relay: the whole-object MD5 so far (hash-wasm state, base64). */
+  md5State?: string;
+}
+
+export interface StageResult {
+  staged: number;
+  skipped: number;
+  bytes: number;
+  md5State?: string;
+  /** Relay stream: the finished whole-object MD5 (base64). */
+  md5?: string;
+}
+
+export interface CommitArgs {
+  job: Job;
+  blob: SourceBlob;
+  name: string;
+  plan: BlockPlan;
+  conditions: CommitConditions;
+  /** Relay: the whole-object MD5 computed while copying (base64). */
+  computedMD5?: string;
+}

@@ -1,0 +1,48 @@
+/**
+ * The overwrite policy (pure): whether to copy a blob, under which name, and with which
+ * conditions at commit. The conditions are what enforce the policy: a destination written
+ * between planning and commit fails the commit instead of being overwritten.
+ *
+ *   never            copy only if the destination does not exist        (If-None-Match: *)
+ *   always           copy                                               (no condition)
+ *   if-source-newer  copy if missing, or older than the source and unchanged since we looked (If-Match)
+ *   rename           copy; if the name is taken, under "name_<suffix>.ext" (If-None-Match: *)
+ */
+import type { OverwritePolicy } from '../contracts/copyRequest';
+import { renamedName } from './names';
+
+export type DestinationState = { exists: false } | { exists: true; etag: string; lastModified: string };
+
+export interface CommitConditions {
+  ifNoneMatch?: '*';
+  ifMatch?: string;
+}
+
+export type OverwriteDecision =
+  | { action: 'skip'; code: 'DESTINATION_EXISTS'; reason: string }
+  | { action: 'copy'; name: string; conditions: CommitConditions };
+
+export function decideOverwrite(policy: OverwritePolicy, name: string, destination: DestinationState, sourceLastModified: string, renameSuffix: string): OverwriteDecision {
+  switch (policy) {
+    case 'always':
+      return { action: 'copy', name, conditions: {} };
+    case 'never':
+      return destination.exists
+        ? { action: 'skip', code: 'DESTINATION_EXISTS', reason: 'the destination exists and --overwrite is never' }
+        : { action: 'copy', name, conditions: { ifNoneMatch: '*' } };
+    case 'if-source-newer':
+      if (!destination.exists) return { action: 'copy', name, conditions: { ifNoneMatch: '*' } };
+      return Date.parse(sourceLastModified) > Date.parse(destination.lastModified)
+        ? { action: 'copy', name, conditions: { ifMatch: destination.etag } }
+        : { action: 'skip', code: 'DESTINATION_EXISTS', reason: 'the destination is as new as the source' };
+    case 'rename':
+      return destination.exists
+        ? { action: 'copy', name: renamedName(name, renameSuffix), conditions: { ifNoneMatch: '*' } }
+        : { action: 'copy', name, conditions: { ifNoneMatch: '*' } };
+  }
+}
+
+/** Whether the policy needs to look at the destination before copying. */
+export function needsDestinationState(policy: OverwritePolicy): boolean {
+  return policy !== 'always';
+}

@@ -1,0 +1,272 @@
+/**
+ * The Azure Blob operations a copy needs, for one (unsealed) location. Every call maps storage
+ * failures to blobferry errors (storageErrors.ts).
+ */
+import {
+  BlobSASPermissions,
+  BlockBlobClient,
+  ContainerClient,
+  StorageSharedKeyCredential,
+  generateBlobSASQueryParameters,
+  newPipeline,
+  type BlobGetPropertiesResponse,
+  type BlobItem,
+  type HttpAuthorization,
+  type Pipeline,
+} from '@azure/storage-blob';
+import type { BlobProperties, SourceBlob } from '../contracts/blobFacts';
+import type { BlobLocation } from '../contracts/locations';
+import type { CommitConditions, DestinationState } from '../plan/overwrite';
+import { authFor, type BlobAuth } from './credentials';
+import { blobUrl, containerUrl, withSecret } from './endpoints';
+import { toBlobferryError, type Role } from './storageErrors';
+
+export interface CommitContent {
+  properties: BlobProperties;
+  metadata?: Record<string, string>;
+  tags?: Record<string, string>;
+  accessTier?: string;
+}
+
+/** How the destination service reads a source blob: a URL it can open, and maybe a bearer token. */
+export interface SourceAccess {
+  url: string;
+  authorization?: HttpAuthorization;
+}
+
+const RETRY = { maxTries: 5, retryDelayInMs: 500, maxRetryDelayInMs: 15_000 };
+
+export class AzureBlobs {
+  private readonly auth: BlobAuth;
+
+  constructor(
+    readonly location: BlobLocation,
+    private readonly role: Role,
+  ) {
+    this.auth = authFor(location);
+  }
+
+  private pipeline(extra?: (headers: { set(name: string, value: string): void }) => void): Pipeline {
+    const pipeline = newPipeline(this.auth.credential, { retryOptions: RETRY, keepAliveOptions: { enable: true } });
+    if (extra) {
+      // The SDK does not expose some headers (x-ms-source-if-match on Put Block From URL): add them per request.
+      pipeline.factories.push({ create: (next) => ({ sendRequest: (request) => (extra(request.headers), next.sendRequest(request)) }) });
+    }
+    return pipeline;
+  }
+
+  private sasSuffix(url: string): string {
+    return this.auth.kind === 'sas' ? withSecret(url, this.auth.sas) : url;
+  }
+
+  blob(name: string, extra?: Parameters<AzureBlobs['pipeline']>[0]): BlockBlobClient {
+    return new BlockBlobClient(this.sasSuffix(blobUrl(this.location, name)), this.pipeline(extra));
+  }
+
+  container(): ContainerClient {
+    return new ContainerClient(this.sasSuffix(containerUrl(this.location)), this.pipeline());
+  }
+
+  private async call<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (err) {
+      throw toBlobferryError(err, this.role, what);
+    }
+  }
+
+  /** Properties, metadata and (when it has any) tags of a source blob. */
+  async sourceBlob(name: string): Promise<SourceBlob> {
+    const client = this.blob(name);
+    const props = await this.call(`reading ${name}`, () => client.getProperties());
+    const facts = factsFromProperties(name, props);
+    if ((props.tagCount ?? 0) > 0) {
+      facts.tags = await this.call(`reading the tags of ${name} (needs the t permission)`, async () => (await client.getTags()).tags);
+    }
+    return facts;
+  }
+
+  /** One page of the blobs under a prefix, with properties, metadata and (if readable) tags. */
+  async listPage(prefix: string, continuationToken: string | undefined, pageSize: number, withTags: boolean): Promise<{ items: SourceBlob[]; next?: string }> {
+    const container = this.container();
+    return this.call(`listing ${prefix || 'the container'}`, async () => {
+      const pages = container.listBlobsFlat({ prefix: prefix || undefined, includeMetadata: true, includeTags: withTags }).byPage({ continuationToken, maxPageSize: pageSize });
+      const page = (await pages.next()).value;
+      const items = (page?.segment.blobItems ?? []).map(factsFromListing);
+      return { items, next: page?.continuationToken || undefined };
+    });
+  }
+
+  /** Whether the container exists and the credentials can list it (for a prefix source). */
+  async probeList(prefix: string): Promise<void> {
+    await this.listPage(prefix, undefined, 1, false);
+  }
+
+  async destinationState(name: string): Promise<DestinationState> {
+    try {
+      const props = await this.blob(name).getProperties();
+      return { exists: true, etag: props.etag ?? '', lastModified: (props.lastModified ?? new Date(0)).toISOString() };
+    } catch (err) {
+      const e = err as { statusCode?: number; details?: { errorCode?: string }; code?: string };
+      if (e.statusCode === 404 && (e.details?.errorCode ?? e.code) !== 'ContainerNotFound') return { exists: false };
+      throw toBlobferryError(err, this.role, `checking ${name}`);
+    }
+  }
+
+  /**
+   * The URL the destination service uses to read this blob: the caller's SAS, or a short-lived
+   * read SAS made with the account key, or (Entra ID) the plain URL plus a bearer token.
+   */
+  async sourceAccess(name: string): Promise<SourceAccess> {
+    const url = blobUrl(this.location, name);
+    switch (this.auth.kind) {
+      case 'sas':
+        return { url: withSecret(url, this.auth.sas) };
+      case 'key': {
+        const sas = generateBlobSASQueryParameters(
+          { containerName: this.location.container, blobName: name, permissions: BlobSASPermissions.parse('r'), startsOn: new Date(Date.now() - 5 * 60_000), expiresOn: new Date(Date.now() + 6 * 3600_000) },
+          this.auth.credential as StorageSharedKeyCredential,
+        );
+        return { url: withSecret(url, sas.toString()) };
+      }
+      case 'entra': {
+        const token = await this.call('getting an Entra ID token', () => (this.auth as { credential: import('@azure/identity').TokenCredential }).credential.getToken('https://storage.azure.com/.default'));
+        return { url, authorization: { scheme: 'Bearer', value: token?.token ?? '' } };
+      }
+      default:
+        return { url };
+    }
+  }
+
+  /** Ids of blocks staged but not committed yet: a re-run skips them. */
+  async uncommittedBlockIds(name: string): Promise<Set<string>> {
+    try {
+      const list = await this.blob(name).getBlockList('uncommitted');
+      return new Set((list.uncommittedBlocks ?? []).map((b) => b.name));
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return new Set();
+      throw toBlobferryError(err, this.role, `listing staged blocks of ${name}`);
+    }
+  }
+
+  /** A client whose Put Block From URL requests are pinned to the source's ETag. */
+  stagingClient(name: string, sourceEtag: string | undefined): BlockBlobClient {
+    return this.blob(name, sourceEtag ? (headers) => headers.set('x-ms-source-if-match', sourceEtag) : undefined);
+  }
+
+  async stageFromUrl(client: BlockBlobClient, name: string, blockId: string, source: SourceAccess, offset: number, count: number): Promise<void> {
+    await this.call(`staging a block of ${name} from the source`, () => client.stageBlockFromURL(blockId, source.url, offset, count, { sourceAuthorization: source.authorization }));
+  }
+
+  async stageBody(name: string, blockId: string, body: Buffer, md5: Buffer): Promise<void> {
+    await this.call(`uploading a block of ${name}`, () => this.blob(name).stageBlock(blockId, body, body.length, { transactionalContentMD5: md5 }));
+  }
+
+  /** Writes the blob from its staged blocks, all at once, under the overwrite policy's conditions. */
+  async commit(name: string, blockIds: string[], content: CommitContent, conditions: CommitConditions): Promise<{ etag: string }> {
+    const response = await this.call(`committing ${name}`, () =>
+      this.blob(name).commitBlockList(blockIds, {
+        conditions,
+        blobHTTPHeaders: httpHeaders(content.properties),
+        metadata: content.metadata,
+        tags: content.tags && Object.keys(content.tags).length > 0 ? content.tags : undefined,
+        tier: content.accessTier,
+      }),
+    );
+    return { etag: response.etag ?? '' };
+  }
+
+  /** A small blob in one request (Put Blob), under the same conditions; the service checks the body's MD5. */
+  async putWhole(name: string, body: Buffer, md5: Buffer, content: CommitContent, conditions: CommitConditions): Promise<{ etag: string }> {
+    // upload() has no transactional MD5 option; Content-MD5 on Put Blob is one.
+    const client = this.blob(name, (headers) => headers.set('content-md5', md5.toString('base64')));
+    const response = await this.call(`writing ${name}`, () =>
+      client.upload(body, body.length, {
+        conditions,
+        blobHTTPHeaders: httpHeaders(content.properties),
+        metadata: content.metadata,
+        tags: content.tags && Object.keys(content.tags).length > 0 ? content.tags : undefined,
+        tier: content.accessTier,
+      }),
+    );
+    return { etag: response.etag ?? '' };
+  }
+
+  /** A byte range of a source blob, only if it is still the version the copy is pinned to. */
+  async readRange(name: string, offset: number, count: number, etag: string | undefined): Promise<Buffer> {
+    if (count === 0) return Buffer.alloc(0);
+    return this.call(`reading ${name}`, () => this.blob(name).downloadToBuffer(offset, count, { conditions: etag ? { ifMatch: etag } : undefined, maxRetryRequestsPerBlock: 3 }));
+  }
+
+  async properties(name: string): Promise<BlobGetPropertiesResponse> {
+    return this.call(`reading ${name}`, () => this.blob(name).getProperties());
+  }
+}
+
+function httpHeaders(p: BlobProperties) {
+  return {
+    blobContentType: p.contentType,
+    blobContentEncoding: p.contentEncoding,
+    blobContentLanguage: p.contentLanguage,
+    blobContentDisposition: p.contentDisposition,
+    blobCacheControl: p.cacheControl,
+    blobContentMD5: p.contentMD5 ? Buffer.from(p.contentMD5, 'base64') : undefined,
+  };
+}
+
+function md5Text(md5: Uint8Array | undefined): string | undefined {
+  return md5 && md5.length > 0 ? Buffer.from(md5).toString('base64') : undefined;
+}
+
+function factsFromProperties(name: string, p: BlobGetPropertiesResponse): SourceBlob {
+  return {
+    name,
+    size: p.contentLength ?? 0,
+    etag: p.etag,
+    lastModified: (p.lastModified ?? new Date(0)).toISOString(),
+    blobType: (p.blobType as SourceBlob['blobType']) ?? 'BlockBlob',
+    properties: clean({
+      contentType: p.contentType,
+      contentEncoding: p.contentEncoding,
+      contentLanguage: p.contentLanguage,
+      contentDisposition: p.contentDisposition,
+      cacheControl: p.cacheControl,
+      contentMD5: md5Text(p.contentMD5),
+    }),
+    metadata: p.metadata && Object.keys(p.metadata).length > 0 ? p.metadata : undefined,
+    accessTier: p.archiveStatus ? 'Archive' : p.accessTier,
+  };
+}
+
+/** List Blobs gives ETags without the quotes the headers carry; conditions need the quoted form. */
+export function quotedEtag(etag: string | undefined): string | undefined {
+  if (!etag) return etag;
+  return etag.startsWith('"') || etag.startsWith('W/') ? etag : `"${etag}"`;
+}
+
+function factsFromListing(item: BlobItem): SourceBlob {
+  const p = item.properties;
+  return {
+    name: item.name,
+    size: p.contentLength ?? 0,
+    etag: quotedEtag(p.etag),
+    lastModified: p.lastModified.toISOString(),
+    blobType: (p.blobType as SourceBlob['blobType']) ?? 'BlockBlob',
+    properties: clean({
+      contentType: p.contentType,
+      contentEncoding: p.contentEncoding,
+      contentLanguage: p.contentLanguage,
+      contentDisposition: p.contentDisposition,
+      cacheControl: p.cacheControl,
+      contentMD5: md5Text(p.contentMD5),
+    }),
+    metadata: item.metadata && Object.keys(item.metadata).length > 0 ? item.metadata : undefined,
+    tags: item.tags && Object.keys(item.tags).length > 0 ? item.tags : undefined,
+    accessTier: p.accessTier,
+  };
+}
+
+function clean<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined || value[key] === '') delete value[key];
+  return value;
+}

@@ -1,0 +1,54 @@
+/**
+ * Credentials for a blob location, in this order:
+ *   1. a SAS in the URL;
+ *   2. the account's key from settings: BLOBFERRY_ACCOUNT_KEY_<ACCOUNT> (the key) or
+ *      BLOBFERRY_CONNECTION_STRING_<ACCOUNT> (a connection string), or AzureWebJobsStorage when it
+ *      is that account; Azurite's public development key for devstoreaccount1 on loopback;
+ *   3. Microsoft Entra ID through DefaultAzureCredential (managed identity in Azure, `az login`
+ *      on a laptop), for real Azure accounts.
+ */
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { AnonymousCredential, StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { BlobLocation } from '../contracts/locations';
+
+/** Azurite's well-known development account key (public, documented by Microsoft). */
+export const AZURITE_DEV_ACCOUNT = 'devstoreaccount1';
+export const AZURITE_DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export function accountKeyFor(account: string, emulator: boolean, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const suffix = account.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  const direct = env[`BLOBFERRY_ACCOUNT_KEY_${suffix}`];
+  if (direct) return direct;
+  for (const connectionString of [env[`BLOBFERRY_CONNECTION_STRING_${suffix}`], env.AzureWebJobsStorage]) {
+    const parsed = connectionString ? parseConnectionString(connectionString) : undefined;
+    if (parsed?.AccountName === account && parsed.AccountKey) return parsed.AccountKey;
+  }
+  if (emulator && account === AZURITE_DEV_ACCOUNT) return AZURITE_DEV_KEY;
+  return undefined;
+}
+
+export function parseConnectionString(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) out[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return out;
+}
+
+export type BlobAuth =
+  | { kind: 'sas'; credential: AnonymousCredential; sas: string }
+  | { kind: 'key'; credential: StorageSharedKeyCredential }
+  | { kind: 'entra'; credential: TokenCredential }
+  | { kind: 'none'; credential: AnonymousCredential };
+
+let entra: TokenCredential | undefined;
+
+export function authFor(location: BlobLocation): BlobAuth {
+  if (location.secret) return { kind: 'sas', credential: new AnonymousCredential(), sas: location.secret };
+  const key = accountKeyFor(location.account, location.emulator);
+  if (key) return { kind: 'key', credential: new StorageSharedKeyCredential(location.account, key) };
+  if (location.emulator) return { kind: 'none', credential: new AnonymousCredential() };
+  entra ??= new DefaultAzureCredential();
+  return { kind: 'entra', credential: entra };
+}

@@ -1,0 +1,119 @@
+/**
+ * A plain HTTP(S) object as a copy source (relay only). Reads are pinned to the version seen when
+ * planning: If-Match with a strong ETag, else If-Unmodified-Since with Last-Modified. A server
+ * that ignores Range is read as one stream.
+ */
+import { BlobferryError } from '../contracts/errors';
+import type { SourceBlob } from '../contracts/blobFacts';
+import type { HttpLocation } from '../contracts/locations';
+import { baseName } from '../plan/names';
+import { withSecret } from './endpoints';
+
+const REQUEST_TIMEOUT_MS = 5 * 60_000;
+const ATTEMPTS = 4;
+
+export interface SourcePin {
+  etag?: string;
+  lastModified?: string;
+}
+
+export class HttpSource {
+  constructor(readonly location: HttpLocation) {}
+
+  private get url(): string {
+    return withSecret(this.location.url, this.location.secret);
+  }
+
+  /** Size, version, content headers and Range support of the object. */
+  async probe(): Promise<SourceBlob> {
+    // A one-byte range tells both the size (Content-Range) and whether ranges work (206).
+    const res = await this.fetch({ range: 'bytes=0-0' }, 'reading');
+    await res.body?.cancel();
+    if (res.status === 416) return this.describe(res, 0, true); // an empty object
+    if (res.status !== 206 && res.status !== 200) throw this.statusError(res.status, 'reading');
+    const total = res.status === 206 ? Number(/\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1]) : Number(res.headers.get('content-length'));
+    if (!Number.isFinite(total)) {
+      throw new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.location.url} does not say how large it is (no Content-Length or Content-Range); blobferry needs the size to copy.`);
+    }
+    return this.describe(res, total, res.status === 206);
+  }
+
+  /** A byte range, only if the object is still the version `pin` describes. */
+  async readRange(offset: number, count: number, pin: SourcePin): Promise<Buffer> {
+    if (count === 0) return Buffer.alloc(0);
+    const res = await this.fetch({ range: `bytes=${offset}-${offset + count - 1}`, ...pinHeaders(pin) }, 'reading a range of');
+    if (res.status === 412) throw changed(this.location.url);
+    if (res.status === 200) {
+      await res.body?.cancel();
+      throw new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.location.url} stopped honouring Range requests.`, { noRange: true });
+    }
+    if (res.status !== 206) throw this.statusError(res.status, 'reading');
+    const body = Buffer.from(await res.arrayBuffer());
+    if (body.length !== count) throw new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.location.url} sent ${body.length} bytes for a range of ${count}.`);
+    return body;
+  }
+
+  /** The whole object as one stream (servers without Range support). */
+  async *stream(pin: SourcePin): AsyncGenerator<Buffer> {
+    const res = await this.fetch(pinHeaders(pin), 'reading');
+    if (res.status === 412) throw changed(this.location.url);
+    if (res.status !== 200) throw this.statusError(res.status, 'reading');
+    if (!res.body) return;
+    for await (const chunk of res.body) yield Buffer.from(chunk as Uint8Array);
+  }
+
+  private describe(res: Response, size: number, acceptsRanges: boolean): SourceBlob {
+    const header = (name: string) => res.headers.get(name) ?? undefined;
+    const lastModified = header('last-modified');
+    return {
+      name: baseName(decodeURIComponent(new URL(this.location.url).pathname)) || 'index',
+      size,
+      etag: header('etag'),
+      lastModified: lastModified ? new Date(lastModified).toISOString() : undefined,
+      blobType: 'Http',
+      properties: Object.fromEntries(
+        Object.entries({
+          contentType: header('content-type'),
+          contentEncoding: header('content-encoding'),
+          contentLanguage: header('content-language'),
+          contentDisposition: header('content-disposition'),
+          cacheControl: header('cache-control'),
+          contentMD5: header('content-md5'),
+        }).filter(([, v]) => v !== undefined),
+      ),
+      acceptsRanges,
+    };
+  }
+
+  private async fetch(headers: Record<string, string>, what: string): Promise<Response> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      try {
+        const res = await fetch(this.url, { headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        if (![408, 429, 500, 502, 503, 504].includes(res.status) || attempt === ATTEMPTS) return res;
+        await res.body?.cancel();
+      } catch (err) {
+        lastError = err;
+        if (attempt === ATTEMPTS) break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt * (0.5 + Math.random())));
+    }
+    throw new BlobferryError('SOURCE_UNREACHABLE', `Could not reach the source ${this.location.url} for ${what} it: ${(lastError as Error)?.message ?? 'no answer'}.`);
+  }
+
+  private statusError(status: number, what: string): BlobferryError {
+    if (status === 404 || status === 410) return new BlobferryError('SOURCE_NOT_FOUND', `The source ${this.location.url} does not exist (HTTP ${status}).`);
+    if (status === 401 || status === 403) return new BlobferryError('PERMISSION_DENIED', `The source ${this.location.url} refused ${what} it (HTTP ${status}); check its URL's signature or expiry.`);
+    return new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.location.url} answered HTTP ${status} when ${what} it.`);
+  }
+}
+
+function pinHeaders(pin: SourcePin): Record<string, string> {
+  if (pin.etag && !pin.etag.startsWith('W/')) return { 'if-match': pin.etag };
+  if (pin.lastModified) return { 'if-unmodified-since': new Date(pin.lastModified).toUTCString() };
+  return {};
+}
+
+function changed(url: string): BlobferryError {
+  return new BlobferryError('SOURCE_CHANGED', `The source ${url} changed while it was being copied; nothing was committed. Copy it again.`);
+}

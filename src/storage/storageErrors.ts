@@ -1,0 +1,83 @@
+/**
+ * Storage failures -> blobferry errors with stable codes and messages a user can act on,
+ * never carrying the request URL's secrets.
+ */
+import { BlobferryError, isBlobferryError, type ErrorCode } from '../contracts/errors';
+import { redact } from '../contracts/redact';
+
+interface RestLike {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+  details?: { errorCode?: string };
+}
+
+export type Role = 'source' | 'destination';
+
+export function toBlobferryError(err: unknown, role: Role, what: string): BlobferryError {
+  if (isBlobferryError(err)) return err;
+  const e = (err ?? {}) as RestLike;
+  const status = e.statusCode ?? 0;
+  const serviceCode = e.details?.errorCode ?? e.code ?? '';
+  const said = firstLine(e.message);
+  const make = (code: ErrorCode, message: string) => new BlobferryError(code, message, { status, serviceCode: serviceCode || undefined });
+  switch (serviceCode) {
+    case 'AuthenticationFailed':
+    case 'InvalidAuthenticationInfo':
+      return make('AUTH_FAILED', `The ${role} refused the credentials for ${what} (${serviceCode}): the SAS is expired, incomplete or for another resource, or the key is wrong.`);
+    case 'AuthorizationPermissionMismatch':
+    case 'AuthorizationFailure':
+    case 'AuthorizationResourceTypeMismatch':
+    case 'AuthorizationServiceMismatch':
+    case 'AuthorizationSourceIPMismatch':
+    case 'AuthorizationProtocolMismatch':
+      return make('PERMISSION_DENIED', `The ${role} credentials do not allow ${what} (${serviceCode}). ${role === 'source' ? 'A source SAS needs read (r), and list (l) for a prefix.' : 'A destination SAS needs write (w) and create (c), and read (r) for --overwrite if-source-newer or rename.'}`);
+    case 'ContainerNotFound':
+      return make('CONTAINER_NOT_FOUND', `The ${role} container does not exist (${what}). ${role === 'destination' ? 'Create it first; blobferry does not create containers.' : ''}`.trim());
+    case 'BlobNotFound':
+      return make(role === 'source' ? 'SOURCE_NOT_FOUND' : 'STORAGE_ERROR', `The ${role} blob does not exist (${what}).`);
+    case 'SourceConditionNotMet':
+      return make('SOURCE_CHANGED', `The source changed while it was being copied (${what}); nothing was committed. Copy it again.`);
+    case 'BlobAlreadyExists':
+      return make('DESTINATION_EXISTS', `The destination already exists (${what}).`);
+    case 'ConditionNotMet':
+      return make(role === 'source' ? 'SOURCE_CHANGED' : 'DESTINATION_CHANGED', role === 'source' ? `The source changed while it was being copied (${what}); nothing was committed.` : `The destination was changed by someone else while copying (${what}); it was left as they wrote it.`);
+    case 'BlobArchived':
+      return make('SOURCE_ARCHIVED', `The source is in the Archive tier (${what}); rehydrate it to Hot or Cool first.`);
+    case 'InvalidBlockList':
+      return make('BLOCKS_LOST', `Staged blocks of ${what} are gone (someone wrote the blob meanwhile); they are staged again.`);
+    case 'CannotVerifyCopySource':
+      if (status === 412) return make('SOURCE_CHANGED', `The source changed while it was being copied (${what}); nothing was committed.`);
+      return make('SOURCE_UNREACHABLE', `The storage service could not read the source for ${what} (${status}): it must be reachable from the service, with a SAS that allows reading. Try --strategy relay.`);
+  }
+  if (status === 412) return make(role === 'source' ? 'SOURCE_CHANGED' : 'DESTINATION_CHANGED', `A condition failed for ${what}: the ${role} changed meanwhile.`);
+  if (status === 404) return make(role === 'source' ? 'SOURCE_NOT_FOUND' : 'STORAGE_ERROR', `Not found: ${what}.`);
+  if (status === 403) return make('PERMISSION_DENIED', `The ${role} refused ${what} (403${serviceCode ? ` ${serviceCode}` : ''}).`);
+  if (status === 0) return make(role === 'source' ? 'SOURCE_UNREACHABLE' : 'STORAGE_ERROR', `Could not reach the ${role} for ${what}: ${said || 'network error'}.`);
+  return make('STORAGE_ERROR', `The ${role} failed ${what} with ${status}${serviceCode ? ` ${serviceCode}` : ''}${said ? `: ${said}` : ''}.`);
+}
+
+function firstLine(text: string | undefined): string {
+  return redact((text ?? '').split('\n')[0].trim()).slice(0, 300);
+}
+
+/** The SAS parts that can be checked without calling the service: expiry and permissions. */
+export function checkSas(secret: string | undefined, role: Role, needs: Array<{ permission: string; why: string }>, now = new Date()): void {
+  if (!secret) return;
+  const params = new URLSearchParams(secret);
+  const expiry = params.get('se');
+  if (expiry && Date.parse(expiry) <= now.getTime()) {
+    throw new BlobferryError('SAS_EXPIRED', `The ${role} SAS expired at ${expiry}; create a new one.`);
+  }
+  const start = params.get('st');
+  if (start && Date.parse(start) > now.getTime() + 5 * 60_000) {
+    throw new BlobferryError('AUTH_FAILED', `The ${role} SAS is not valid before ${start}.`);
+  }
+  const permissions = params.get('sp');
+  if (permissions === null) return; // a stored access policy decides
+  for (const need of needs) {
+    if (!permissions.includes(need.permission)) {
+      throw new BlobferryError('PERMISSION_DENIED', `The ${role} SAS allows "${permissions}" but ${need.why} needs "${need.permission}".`);
+    }
+  }
+}

@@ -1,16 +1,24 @@
 /**
  * --include / --exclude (pure): glob patterns matched against names relative to the source
  * prefix. A pattern without '/' matches the base name at any depth ("*.csv"); one with '/'
- * matches the relative path ("2024/**\/*.csv"). A blob is taken when it matches some include
- * (or there are none) and no exclude.
+ * matches the relative path ("2024/**\/*.csv", "skip/**"). A blob is taken when it matches some
+ * include (or there are none) and no exclude.
  */
 import picomatch from 'picomatch';
+import { baseName } from './names';
 
 export type NameFilter = (relativeName: string) => boolean;
 
+function matcher(patterns: string[]): (name: string) => boolean {
+  const tests = patterns.map((pattern) => {
+    const isMatch = picomatch(pattern, { dot: true });
+    return pattern.includes('/') ? isMatch : (name: string) => isMatch(baseName(name));
+  });
+  return (name) => tests.some((test) => test(name));
+}
+
 export function nameFilter(include: string[], exclude: string[]): NameFilter {
-  const options = { dot: true, basename: true } as const;
-  const included = include.length > 0 ? picomatch(include, options) : () => true;
-  const excluded = exclude.length > 0 ? picomatch(exclude, options) : () => false;
+  const included = include.length > 0 ? matcher(include) : () => true;
+  const excluded = exclude.length > 0 ? matcher(exclude) : () => false;
   return (name) => included(name) && !excluded(name);
 }

@@ -1,0 +1,21 @@
+/** Byte-for-byte (MD5) and property comparison of a copy with its source. */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import type { BlobClient } from '@azure/storage-blob';
+
+export const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
+
+export async function assertSameBlob(source: BlobClient, copy: BlobClient, what = copy.name): Promise<void> {
+  const [a, b] = await Promise.all([source.downloadToBuffer(), copy.downloadToBuffer()]);
+  assert.equal(b.length, a.length, `${what}: size`);
+  assert.equal(md5(b), md5(a), `${what}: MD5 of the bytes`);
+  const [p, q] = await Promise.all([source.getProperties(), copy.getProperties()]);
+  assert.equal(q.blobType, 'BlockBlob', `${what}: a block blob`);
+  for (const key of ['contentType', 'contentEncoding', 'contentLanguage', 'contentDisposition', 'cacheControl'] as const) {
+    assert.equal(q[key], p[key], `${what}: ${key}`);
+  }
+  assert.deepEqual(q.metadata ?? {}, p.metadata ?? {}, `${what}: metadata`);
+  if (p.contentMD5 && p.contentMD5.length > 0) {
+    assert.equal(Buffer.from(q.contentMD5 ?? []).toString('base64'), Buffer.from(p.contentMD5).toString('base64'), `${what}: Content-MD5 property`);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The product app on an in-process local host, for copy tests: its own app folder and state,
+ * a seal key, and helpers to run a copy request to the end and read it as the CLI does.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import fs from 'node:fs';
+import type { CopyView } from '../../src/durable/copyStatus';
+import { copyView } from '../../src/durable/copyStatus';
+import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../../src/durable/startTransfer';
+import { LocalHost } from '../../src/local/host';
+import { silentLogger } from '../../src/local/logger';
+import { makeTempDir, removeDir } from './temp';
+
+export const PRODUCT_ENTRY = path.join(__dirname, '..', '..', 'src', 'functions', 'index.js');
+
+export interface CopyHost {
+  host: LocalHost;
+  /** Runs a copy request to its end; resolves with what the CLI would report. */
+  copy(request: { source: string; destination: string; options?: Record<string, unknown> }): Promise<CopyView>;
+  view(instanceId: string): CopyView;
+  stop(): Promise<void>;
+}
+
+export async function startCopyHost(): Promise<CopyHost> {
+  const dir = makeTempDir('blobferry-copyhost-');
+  fs.writeFileSync(path.join(dir, 'host.json'), JSON.stringify({ version: '2.0', extensions: { durableTask: { hubName: 'copytests', maxConcurrentActivityFunctions: 32, maxConcurrentOrchestratorFunctions: 8 } } }));
+  process.env.BLOBFERRY_SEAL_KEY ??= randomBytes(32).toString('base64');
+  const host = await LocalHost.start({ appDir: dir, stateDir: path.join(dir, 'state'), port: 0, entryPoints: [PRODUCT_ENTRY], logger: silentLogger });
+  const view = (instanceId: string): CopyView => {
+    const transfer = host.engine.getStatus(instanceId)!;
+    const child = (transfer.customStatus as { child?: string } | null)?.child;
+    return copyView(transfer, child ? host.engine.getStatus(child) : undefined);
+  };
+  return {
+    host,
+    view,
+    async copy(request) {
+      const { instanceId, input } = prepareTransfer({ ...request, options: request.options ?? {} });
+      host.engine.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
+      await host.engine.waitForCompletion(instanceId, { timeoutMs: 300_000 });
+      return view(instanceId);
+    },
+    async stop() {
+      await host.stop(2000);
+      removeDir(dir);
+    },
+  };
+}

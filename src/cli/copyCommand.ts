@@ -13,7 +13,7 @@ import { redact } from '../contracts/redact';
 import { copyView, type CopyView, type DurableStatusLike } from '../durable/copyStatus';
 import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../durable/startTransfer';
 import { LocalHost } from '../local/host';
-import { createLogger } from '../local/logger';
+import { createLogger, type LogLevel } from '../local/logger';
 import { ensureLocalSealKey } from '../storage/seal';
 import { progressLine } from './progressBar';
 
@@ -81,7 +81,7 @@ async function copyHere(request: unknown, options: CopyCommandOptions, out: Outp
     appDir: options.appDir,
     stateDir,
     http: false,
-    logger: createLogger({ level: 'warn' }),
+    logger: createLogger({ level: (process.env.BLOBFERRY_LOG_LEVEL as LogLevel | undefined) ?? 'warn' }),
     minConcurrency: { activities: input.options.concurrency + 4 },
   });
   const stop = () => host.stop(5000);

@@ -42,8 +42,8 @@ export function sourceReaderOf(job: Job, blob: SourceBlob): SourceReader {
 export async function sourceStillPinned(job: Job, blob: SourceBlob): Promise<boolean> {
   const source = unsealLocation(job.source);
   if (source.kind === 'http') {
-    const now = await new HttpSource(source).probe();
-    return (blob.etag === undefined || now.etag === blob.etag) && (blob.lastModified === undefined || now.lastModified === blob.lastModified) && now.size === blob.size;
+    const now = await new HttpSource(source).currentVersion();
+    return (blob.etag === undefined || now.etag === blob.etag) && (blob.lastModified === undefined || now.lastModified === blob.lastModified) && (now.size === undefined || now.size === blob.size);
   }
   const props = await new AzureBlobs(source, 'source').properties(blob.name);
   return quotedEtag(props.etag) === quotedEtag(blob.etag);

@@ -38,6 +38,19 @@ export class HttpSource {
     return this.describe(res, total, res.status === 206);
   }
 
+  /** The object's current version, read with HEAD (a ranged GET where HEAD is refused). */
+  async currentVersion(): Promise<SourcePin & { size?: number }> {
+    const res = await this.fetch({}, 'checking', 'HEAD');
+    if (res.status === 405 || res.status === 501) {
+      const probed = await this.probe();
+      return { etag: probed.etag, lastModified: probed.lastModified, size: probed.size };
+    }
+    if (!res.ok) throw this.statusError(res.status, 'checking');
+    const lastModified = res.headers.get('last-modified');
+    const length = res.headers.get('content-length');
+    return { etag: res.headers.get('etag') ?? undefined, lastModified: lastModified ? new Date(lastModified).toISOString() : undefined, size: length === null ? undefined : Number(length) };
+  }
+
   /** A byte range, only if the object is still the version `pin` describes. */
   async readRange(offset: number, count: number, pin: SourcePin): Promise<Buffer> {
     if (count === 0) return Buffer.alloc(0);
@@ -85,11 +98,11 @@ export class HttpSource {
     };
   }
 
-  private async fetch(headers: Record<string, string>, what: string): Promise<Response> {
+  private async fetch(headers: Record<string, string>, what: string, method = 'GET'): Promise<Response> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       try {
-        const res = await fetch(this.url, { headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        const res = await fetch(this.url, { method, headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         if (![408, 429, 500, 502, 503, 504].includes(res.status) || attempt === ATTEMPTS) return res;
         await res.body?.cancel();
       } catch (err) {

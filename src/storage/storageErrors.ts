@@ -24,9 +24,10 @@ export function toBlobferryError(err: unknown, role: Role, what: string): Blobfe
   switch (serviceCode) {
     case 'AuthenticationFailed':
     case 'InvalidAuthenticationInfo':
-      return make('AUTH_FAILED', `The ${role} refused the credentials for ${what} (${serviceCode}): the SAS is expired, incomplete or for another resource, or the key is wrong.`);
-    case 'AuthorizationPermissionMismatch':
+    // Azure: a firewall or network rule; Azurite: also a bad signature.
     case 'AuthorizationFailure':
+      return make('AUTH_FAILED', `The ${role} refused the credentials for ${what} (${serviceCode}): the SAS is expired, incomplete or for another resource, the key is wrong, or a network rule blocks the request.`);
+    case 'AuthorizationPermissionMismatch':
     case 'AuthorizationResourceTypeMismatch':
     case 'AuthorizationServiceMismatch':
     case 'AuthorizationSourceIPMismatch':

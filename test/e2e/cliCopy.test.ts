@@ -1,0 +1,130 @@
+/**
+ * `blobferry copy` as a user runs it: one JSON object with --json, exit codes 0 / 1 / 2, and a
+ * copy killed with SIGKILL that resumes when the same command runs again, without staging the
+ * blocks it had already staged.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ContainerClient } from '@azure/storage-blob';
+import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
+import { md5 } from '../support/blobAssert';
+import { startStorageProxy, type StorageProxy } from '../support/storageProxy';
+import { makeTempDir, removeDir } from '../support/temp';
+
+const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
+const MiB = 1024 * 1024;
+let azurite: TestAzurite;
+let proxy: StorageProxy;
+let source: ContainerClient;
+let target: ContainerClient;
+let stateDir: string;
+
+before(async () => {
+  azurite = await startTestAzurite();
+  proxy = await startStorageProxy(azurite.blobPort);
+  source = azurite.blobService().getContainerClient('source');
+  target = azurite.blobService(SECOND_ACCOUNT).getContainerClient('target');
+  await Promise.all([source.create(), target.create()]);
+  stateDir = makeTempDir('blobferry-cli-state-');
+});
+after(async () => {
+  await proxy.close();
+  await azurite.cleanup();
+  removeDir(stateDir);
+});
+
+const env = () => ({ ...process.env, BLOBFERRY_STATE_DIR: stateDir, BLOBFERRY_SEAL_KEY: '' });
+const srcUrl = (name: string) => azurite.blobSasUrl('source', name, 'devstoreaccount1', 'r');
+const dstUrl = (name: string, origin = azurite.blobEndpoint(SECOND_ACCOUNT).replace(`/${SECOND_ACCOUNT}`, '')) =>
+  `${origin}/${SECOND_ACCOUNT}/target/${name}?${new URL(azurite.containerSasUrl('target', SECOND_ACCOUNT)).searchParams}`;
+function runAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+const copy = (...args: string[]) => spawnSync(process.execPath, [CLI, 'copy', ...args], { env: env(), encoding: 'utf8', timeout: 120_000 });
+
+describe('blobferry copy', () => {
+  it('prints one JSON object and exits 0 when everything is copied', async () => {
+    await source.getBlockBlobClient('cli/one.txt').upload('one', 3);
+    const run = copy(srcUrl('cli/one.txt'), dstUrl('cli/one.txt'), '--json');
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.deepEqual(Object.keys(report).slice(0, 2), ['instanceId', 'runtimeStatus']);
+    assert.equal(report.runtimeStatus, 'Completed');
+    assert.deepEqual(report.blobs, { total: 1, copied: 1, skipped: 0, failed: 0 });
+    assert.deepEqual(report.bytes, { total: 3, copied: 3 });
+    assert.deepEqual(report.failures, []);
+    assert.equal(run.stdout.trim().split('\n').length, 1, 'exactly one line on stdout');
+    assert.doesNotMatch(run.stdout + run.stderr, /sig=/, 'no SAS in the output');
+    const again = copy(srcUrl('cli/one.txt'), dstUrl('cli/one.txt'), '--json');
+    assert.equal(again.status, 0, 'skipped by the policy is success');
+    assert.deepEqual(JSON.parse(again.stdout).blobs, { total: 1, copied: 0, skipped: 1, failed: 0 });
+  });
+
+  it('exits 1 and lists the failures when some blobs fail', async () => {
+    await source.getBlockBlobClient('mixed/ok.txt').upload('ok', 2);
+    await source.getBlockBlobClient('mixed/cold.txt').upload('archived', 8);
+    await source.getBlobClient('mixed/cold.txt').setAccessTier('Archive');
+    const sourcePrefix = azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('/source?', '/source/mixed/?');
+    const run = copy(sourcePrefix, dstUrl('mixed/'), '--recursive', '--json');
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.deepEqual(report.blobs, { total: 2, copied: 1, skipped: 0, failed: 1 });
+    assert.equal(report.failures.length, 1);
+    const failure = report.failures[0];
+    assert.match(failure.source, /mixed\/cold\.txt$/);
+    assert.match(failure.destination, /target\/mixed\/cold\.txt$/);
+    assert.equal(typeof failure.code, 'string');
+    assert.ok(failure.message.length > 10);
+  });
+
+  it('exits 2 for bad usage or input, with a JSON error and nothing written', async () => {
+    const bad = copy('not-a-url', dstUrl('x'), '--json');
+    assert.equal(bad.status, 2);
+    assert.equal(JSON.parse(bad.stdout).error.code, 'INVALID_URL');
+    const missing = copy(srcUrl('no/such/blob'), dstUrl('never-written.txt'), '--json');
+    assert.equal(missing.status, 2, missing.stdout + missing.stderr);
+    assert.equal(JSON.parse(missing.stdout).error.code, 'SOURCE_NOT_FOUND');
+    assert.equal(await target.getBlobClient('never-written.txt').exists(), false);
+    const usage = copy(srcUrl('cli/one.txt'), dstUrl('x'), '--overwrite', 'sometimes');
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /sometimes/);
+    const human = copy('not-a-url', dstUrl('x'));
+    assert.equal(human.status, 2);
+    assert.match(human.stderr, /INVALID_URL/);
+  });
+
+  it('resumes a copy killed with SIGKILL without staging again the blocks it had staged', async () => {
+    const body = randomBytes(40 * MiB);
+    await source.getBlockBlobClient('resume/big.bin').uploadData(body);
+    // Through the proxy, each staged block takes a little while: room to kill mid-copy.
+    proxy.rules.push({ match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block', delayMs: 40 });
+    const args = [srcUrl('resume/big.bin'), dstUrl('resume/big.bin', proxy.origin), '--strategy', 'block-copy', '--block-size', '1', '--concurrency', '2', '--json'];
+    const first = spawn(process.execPath, [CLI, 'copy', ...args], { env: env(), stdio: 'ignore' });
+    const deadline = Date.now() + 60_000;
+    while (proxy.stagedBlocks() < 10) {
+      if (Date.now() > deadline) assert.fail('the copy did not start staging');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    const stagedBeforeKill = proxy.stagedBlocks();
+    assert.ok(stagedBeforeKill < 40, `killed mid-copy (${stagedBeforeKill} of 40 blocks staged)`);
+    assert.equal(await target.getBlobClient('resume/big.bin').exists(), false, 'nothing committed yet');
+
+    // Not spawnSync: the proxy lives in this process and must keep answering.
+    const second = await runAsync([CLI, 'copy', ...args.filter((a) => a !== '--json')]);
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(second.stderr, /Resuming copy copy-/);
+    assert.equal(proxy.stagedBlocks(), 40, 'every block staged exactly once across both runs');
+    assert.equal(md5(await target.getBlobClient('resume/big.bin').downloadToBuffer()), md5(body));
+  });
+});

@@ -169,3 +169,27 @@ for (const strategy of ['block-copy', 'relay'] as const) {
     });
   });
 }
+
+describe('progress', () => {
+  it('shows phase, bytes done and total, rate and strategy in custom status while copying', async () => {
+    const name = `progress-${n}`;
+    await fourBlocks(name);
+    const seen: Array<Record<string, unknown>> = [];
+    let staged = 0;
+    proxy.rules.push({
+      match: (r) => isStage(r) && r.path.endsWith(`/${name}`) && ++staged >= 3,
+      before: () => {
+        const transfer = [...copies.host.engine.list({ runtimeStatus: ['Running'] }).instances].find((i) => i.name === 'copyBlob');
+        if (transfer) seen.push(transfer.customStatus as Record<string, unknown>);
+      },
+    });
+    const result = await copies.copy({ source: srcUrl(name), destination: dstUrl(name), options: slowCopy('block-copy', 'never') });
+    assert.equal(result.blobs.copied, 1);
+    const during = seen.find((s) => (s.bytes as { copied: number }).copied > 0);
+    assert.ok(during, JSON.stringify(seen));
+    assert.equal(during.phase, 'copying');
+    assert.equal((during.bytes as { total: number }).total, 4 * MiB);
+    assert.equal(during.strategy, 'block-copy');
+    assert.equal(typeof during.rateBytesPerSec, 'number');
+  });
+});

@@ -1,0 +1,77 @@
+/** Parsing copy URLs, sealing secrets, static SAS checks, status views and the progress line. */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { progressLine, formatDuration } from '../../src/cli/progressBar';
+import { displayUrl } from '../../src/contracts/locations';
+import { copyView } from '../../src/durable/copyStatus';
+import { prepareTransfer } from '../../src/durable/startTransfer';
+import { parseLocation, blobUrl } from '../../src/storage/endpoints';
+import { seal, unseal } from '../../src/storage/seal';
+import { checkSas } from '../../src/storage/storageErrors';
+
+process.env.BLOBFERRY_SEAL_KEY ??= randomBytes(32).toString('base64');
+
+describe('URLs', () => {
+  it('parses host-style Azure URLs as blob, prefix or container', () => {
+    const blob = parseLocation('https://acct.blob.core.windows.net/cont/dir/name%20with%20space%23.txt?sv=1&sig=abc', 'source');
+    assert.deepEqual(blob, { kind: 'azure-blob', serviceUrl: 'https://acct.blob.core.windows.net', account: 'acct', container: 'cont', path: 'dir/name with space#.txt', emulator: false, secret: 'sv=1&sig=abc' });
+    assert.equal((parseLocation('https://acct.blob.core.windows.net/cont/dir/', 'source') as { path: string }).path, 'dir/');
+    assert.equal((parseLocation('https://acct.blob.core.windows.net/cont', 'source') as { path: string }).path, '');
+    assert.equal(blobUrl(blob as never, 'a b/ü%#?+.txt'), 'https://acct.blob.core.windows.net/cont/a%20b/%C3%BC%25%23%3F%2B.txt');
+  });
+
+  it('parses Azurite path-style URLs on loopback, and other URLs as HTTP sources', () => {
+    const az = parseLocation('http://127.0.0.1:10000/devstoreaccount1/cont/x.bin', 'source');
+    assert.equal(az.kind, 'azure-blob');
+    assert.deepEqual([az.kind === 'azure-blob' && az.account, az.kind === 'azure-blob' && az.emulator], ['devstoreaccount1', true]);
+    assert.equal(parseLocation('http://127.0.0.1:8080/files/x.bin', 'source').kind, 'http', 'an unknown account on loopback is a plain HTTP source');
+    assert.equal(parseLocation('http://127.0.0.1:8080/acct2/files/x.bin?sv=1&sig=x', 'source').kind, 'azure-blob', 'a SAS makes it Azurite');
+    assert.equal(parseLocation('https://example.com/data/file.tar?X-Amz-Signature=s', 'source').kind, 'http');
+  });
+
+  it('never shows secrets in display URLs', () => {
+    const loc = parseLocation('https://acct.blob.core.windows.net/cont/x?sv=1&sig=secret', 'source');
+    assert.doesNotMatch(displayUrl(loc), /secret|sig/);
+    assert.doesNotMatch(displayUrl(parseLocation('https://example.com/f?token=secret', 'source')), /secret/);
+  });
+});
+
+describe('sealed secrets', () => {
+  it('seals and unseals, and orchestration inputs carry only sealed SAS tokens', () => {
+    const sealed = seal('sv=1&sig=topsecret');
+    assert.match(sealed, /^sealed:v1:/);
+    assert.doesNotMatch(sealed, /topsecret/);
+    assert.equal(unseal(sealed), 'sv=1&sig=topsecret');
+    const { input, instanceId } = prepareTransfer({ source: 'https://srcacct.blob.core.windows.net/cont/x?sv=1&sig=s1', destination: 'https://dstacct.blob.core.windows.net/cont/x?sv=1&sig=s2' });
+    assert.doesNotMatch(JSON.stringify(input), /sig=s[12]/);
+    const again = prepareTransfer({ source: 'https://srcacct.blob.core.windows.net/cont/x?sv=2&sig=new', destination: 'https://dstacct.blob.core.windows.net/cont/x?sv=2&sig=new2' });
+    assert.equal(again.instanceId, instanceId, 'a fresh SAS is still the same copy');
+    assert.match(instanceId, /^copy-[0-9a-f]{32}$/);
+  });
+});
+
+describe('SAS checks without calling the service', () => {
+  it('refuses expired tokens and missing permissions, and trusts stored access policies', () => {
+    assert.throws(() => checkSas('sp=r&se=2000-01-01T00:00:00Z&sig=x', 'source', []), { code: 'SAS_EXPIRED' });
+    assert.throws(() => checkSas('sp=r&se=2999-01-01T00:00:00Z&sig=x', 'destination', [{ permission: 'w', why: 'writing' }]), { code: 'PERMISSION_DENIED', message: /needs "w"/ });
+    checkSas('si=policy&sig=x', 'destination', [{ permission: 'w', why: 'writing' }]);
+    checkSas(undefined, 'source', [{ permission: 'r', why: 'reading' }]);
+  });
+});
+
+describe('status for people', () => {
+  it('shows a worker child progress while running and the summary when done', () => {
+    const running = copyView(
+      { instanceId: 'copy-1', runtimeStatus: 'Running', customStatus: { phase: 'copying', child: 'copy-1:blob', strategy: 'relay', strategyReason: 'r' } },
+      { instanceId: 'copy-1:blob', runtimeStatus: 'Running', customStatus: { phase: 'copying', bytes: { total: 100, copied: 40 }, rateBytesPerSec: 10 } },
+    );
+    assert.equal(running.phase, 'copying');
+    assert.deepEqual(running.bytes, { total: 100, copied: 40 });
+    assert.equal(running.rateBytesPerSec, 10);
+    assert.match(progressLine(running), /40%.*ETA 0:06/);
+    const failed = copyView({ instanceId: 'copy-2', runtimeStatus: 'Failed', customStatus: { phase: 'failed', error: { code: 'SOURCE_NOT_FOUND', message: 'no' } } });
+    assert.deepEqual(failed.error, { code: 'SOURCE_NOT_FOUND', message: 'no' });
+    assert.equal(formatDuration(3725), '1:02:05');
+  });
+});

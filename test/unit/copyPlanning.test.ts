@@ -1,0 +1,117 @@
+/** The copy engine's pure parts: block plans, names, filters, overwrite decisions, strategy, waves. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { blockId, blockRange, MAX_BLOCKS, MiB, planBlocks, planRuns, runLengthFor, versionTag } from '../../src/plan/blocks';
+import { asPrefix, prefixDestinationName, renamedName, singleDestinationName, suffixFromGuid } from '../../src/plan/names';
+import { decideOverwrite } from '../../src/plan/overwrite';
+import { nameFilter } from '../../src/plan/select';
+import { chooseStrategy, type StrategyFacts } from '../../src/plan/strategy';
+import { bytesPerSecond, planWaves } from '../../src/plan/waves';
+import type { SourceBlob } from '../../src/contracts/blobFacts';
+
+const blob = (etag?: string): SourceBlob => ({ name: 'x', size: 1, etag, blobType: 'BlockBlob', properties: {} });
+
+describe('block plans', () => {
+  it('starts at 8 MiB and grows in whole MiB so the blob fits in 50,000 blocks', () => {
+    assert.deepEqual(planBlocks(0), { size: 0, blockSize: 8 * MiB, blockCount: 0 });
+    assert.equal(planBlocks(1).blockCount, 1);
+    assert.equal(planBlocks(8 * MiB).blockCount, 1);
+    assert.equal(planBlocks(8 * MiB + 1).blockCount, 2);
+    const huge = 50_000 * 8 * MiB + 1;
+    const plan = planBlocks(huge);
+    assert.equal(plan.blockSize, 9 * MiB);
+    assert.ok(plan.blockCount <= MAX_BLOCKS);
+    assert.equal(planBlocks(190 * 1024 * 1024 * MiB).blockSize, 3985 * MiB);
+    assert.throws(() => planBlocks(50_000 * 4000 * MiB + 1), { code: 'BLOB_TOO_LARGE' });
+  });
+
+  it('takes a user block size and refuses one that needs more than 50,000 blocks, suggesting one that fits', () => {
+    assert.equal(planBlocks(10 * MiB, MiB).blockCount, 10);
+    assert.throws(() => planBlocks(50_001 * MiB, MiB), { code: 'TOO_MANY_BLOCKS', message: /at least 2 MiB/ });
+  });
+
+  it('ranges cover the blob exactly; the last block is short', () => {
+    const plan = planBlocks(2 * MiB + 5, MiB);
+    assert.deepEqual([0, 1, 2].map((i) => blockRange(plan, i)), [{ offset: 0, count: MiB }, { offset: MiB, count: MiB }, { offset: 2 * MiB, count: 5 }]);
+  });
+
+  it('block ids are stable, equal in length, at most 64 bytes, and change with the source version', () => {
+    const tag = versionTag(blob('"0x1"'));
+    const ids = [0, 9, 49_999].map((i) => blockId(tag, i));
+    assert.equal(new Set(ids.map((id) => id.length)).size, 1);
+    assert.ok(ids.every((id) => Buffer.from(id, 'base64').length <= 64));
+    assert.equal(blockId(tag, 7), blockId(versionTag(blob('"0x1"')), 7));
+    assert.notEqual(blockId(tag, 7), blockId(versionTag(blob('"0x2"')), 7));
+  });
+
+  it('runs cover every block once and stay under the cap', () => {
+    const runs = planRuns(50_000, runLengthFor(50_000, 400));
+    assert.ok(runs.length <= 400);
+    assert.equal(runs[0].first, 0);
+    assert.equal(runs[runs.length - 1].last, 49_999);
+    runs.slice(1).forEach((run, i) => assert.equal(run.first, runs[i].last + 1));
+  });
+});
+
+describe('names', () => {
+  it('maps single blobs and prefixes onto the destination', () => {
+    assert.equal(singleDestinationName('copy.bin', 'a/b/orig.bin'), 'copy.bin');
+    assert.equal(singleDestinationName('landing/', 'a/b/orig.bin'), 'landing/orig.bin');
+    assert.equal(singleDestinationName('', 'a/orig.bin'), 'orig.bin');
+    assert.equal(prefixDestinationName('mirror', 'data/', 'data/x/y.txt'), 'mirror/x/y.txt');
+    assert.equal(prefixDestinationName('', '', 'x.txt'), 'x.txt');
+    assert.equal(asPrefix('a'), 'a/');
+  });
+
+  it('renames with a suffix before the extension', () => {
+    assert.equal(renamedName('dir/report.pdf', 'x7Kq2a'), 'dir/report_x7Kq2a.pdf');
+    assert.equal(renamedName('dir.v2/README', 'x7Kq2a'), 'dir.v2/README_x7Kq2a');
+    assert.equal(renamedName('.env', 'x7Kq2a'), '.env_x7Kq2a');
+    assert.match(suffixFromGuid('0f8fad5b-d9cb-469f-a165-70867728950e'), /^[A-Za-z0-9]{6}$/);
+  });
+});
+
+describe('--include / --exclude', () => {
+  it('matches base names without a slash, relative paths with one', () => {
+    const keep = nameFilter(['*.csv', 'logs/**'], ['skip/**', '*.tmp.csv']);
+    assert.equal(keep('a/b/x.csv'), true);
+    assert.equal(keep('skip/x.csv'), false);
+    assert.equal(keep('a/x.tmp.csv'), false);
+    assert.equal(keep('logs/2024/app.log'), true);
+    assert.equal(keep('a/x.log'), false);
+    assert.equal(nameFilter([], [])('.hidden/anything'), true);
+  });
+});
+
+describe('overwrite decisions', () => {
+  const existing = { exists: true as const, etag: '"e1"', lastModified: '2024-01-02T00:00:00.000Z' };
+  it('never, always, if-source-newer and rename', () => {
+    assert.deepEqual(decideOverwrite('never', 'x', { exists: false }, '2024-01-01T00:00:00Z', 's'), { action: 'copy', name: 'x', conditions: { ifNoneMatch: '*' } });
+    assert.equal(decideOverwrite('never', 'x', existing, '2024-01-01T00:00:00Z', 's').action, 'skip');
+    assert.deepEqual(decideOverwrite('always', 'x', existing, '2024-01-01T00:00:00Z', 's'), { action: 'copy', name: 'x', conditions: {} });
+    assert.deepEqual(decideOverwrite('if-source-newer', 'x', existing, '2024-01-03T00:00:00Z', 's'), { action: 'copy', name: 'x', conditions: { ifMatch: '"e1"' } });
+    assert.equal(decideOverwrite('if-source-newer', 'x', existing, '2024-01-02T00:00:00Z', 's').action, 'skip');
+    assert.deepEqual(decideOverwrite('rename', 'r.pdf', existing, '2024-01-01T00:00:00Z', 'abcdef'), { action: 'copy', name: 'r_abcdef.pdf', conditions: { ifNoneMatch: '*' } });
+  });
+});
+
+describe('strategy', () => {
+  const facts = (over: Partial<StrategyFacts>): StrategyFacts => ({ sourceKind: 'azure-blob', sourceOrigin: 'https://a.blob.core.windows.net', destinationOrigin: 'https://b.blob.core.windows.net', destinationIsEmulator: false, sourceIsPrivate: false, requested: 'auto', ...over });
+  it('block-copy when the service can read the source, relay when it cannot, and a forced choice is honoured', () => {
+    assert.equal(chooseStrategy(facts({})).strategy, 'block-copy');
+    assert.equal(chooseStrategy(facts({ sourceKind: 'http', sourceIsPrivate: true })).strategy, 'relay');
+    assert.equal(chooseStrategy(facts({ destinationIsEmulator: true, sourceOrigin: 'http://127.0.0.1:1', destinationOrigin: 'http://127.0.0.1:1' })).strategy, 'block-copy');
+    assert.equal(chooseStrategy(facts({ destinationIsEmulator: true, sourceOrigin: 'http://127.0.0.1:1', destinationOrigin: 'http://127.0.0.1:2' })).strategy, 'relay');
+    assert.deepEqual(chooseStrategy(facts({ requested: 'relay' })), { strategy: 'relay', reason: 'relay was asked for' });
+    assert.equal(chooseStrategy(facts({ requested: 'block-copy', sourceIsPrivate: true })).strategy, 'block-copy');
+  });
+});
+
+describe('waves and rates', () => {
+  it('groups tasks up to a budget of requests in flight', () => {
+    assert.deepEqual(planWaves([4, 4, 4, 20, 1], 8), [[0, 1], [2], [3], [4]]);
+    assert.deepEqual(planWaves([], 8), []);
+    assert.equal(bytesPerSecond({ at: 0, bytes: 0 }, { at: 2000, bytes: 4000 }), 2000);
+    assert.equal(bytesPerSecond({ at: 5, bytes: 0 }, { at: 5, bytes: 10 }), 0);
+  });
+});

@@ -4,12 +4,18 @@
  * (between the markers of each scenario).
  *
  * Scenarios:
- *   fanout   the local host's orchestration overhead: fan-out of N no-op activities
+ *   fanout      the local host's orchestration overhead: fan-out of N no-op activities
+ *   copy-big    one 1 GiB blob across accounts: blobferry vs the bare SDK ceiling
+ *   copy-small  10,000 blobs of 4 KiB under one prefix: blobferry vs the bare SDK ceiling
+ *   relay       a 2 GiB object from a local HTTP server, relayed: peak memory
+ *
+ * BENCH_RUNS (default 3), BENCH_BIG_MIB (1024), BENCH_SMALL_COUNT (10000), BENCH_RELAY_MIB (2048).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { copyArgs, MiB, runWorker, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
 
 const ROOT = path.join(__dirname, '..', '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -49,6 +55,98 @@ function fanout(): { samples: FanoutSample[]; table: string } {
   return { samples, table };
 }
 
+const SDK_SWEEP = [8, 16, 32, 64];
+const BLOBFERRY_CONCURRENCY = Number(process.env.BENCH_BLOBFERRY_CONCURRENCY ?? 16);
+
+let bench: Bench | undefined;
+async function azurite(): Promise<Bench> {
+  bench ??= await startBenchAzurite();
+  return bench;
+}
+
+function stats(samples: Sample[], unit: (s: Sample) => number) {
+  const wall = samples.map((s) => s.wallMs);
+  return {
+    median: median(wall),
+    min: Math.min(...wall),
+    max: Math.max(...wall),
+    rate: median(samples.map(unit)),
+    rss: median(samples.map((s) => s.peakRssMiB)),
+    cpu: median(samples.map((s) => s.cpuMs)),
+  };
+}
+
+/** Sweep the SDK's concurrency, then alternate blobferry and the SDK at its best, RUNS times each. */
+async function versusCeiling(kind: 'big' | 'small', unitName: string, unit: (s: Sample) => number): Promise<{ samples: Sample[]; table: string }> {
+  const b = await azurite();
+  let run = 0;
+  const sweep: Sample[] = [];
+  for (const c of SDK_SWEEP) sweep.push(await runWorker(copyArgs(b, 'sdk', kind, `sweep-${kind}-${run++}`, c)));
+  sweep.forEach((s) => console.log(`  sdk concurrency ${s.concurrency}: ${s.wallMs.toFixed(0)} ms`));
+  const best = sweep.reduce((a, c) => (unit(c) > unit(a) ? c : a)).concurrency;
+  const ours: Sample[] = [];
+  const theirs: Sample[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    ours.push(await runWorker(copyArgs(b, 'blobferry', kind, `bf-${kind}-${run++}`, BLOBFERRY_CONCURRENCY)));
+    theirs.push(await runWorker(copyArgs(b, 'sdk', kind, `sdk-${kind}-${run++}`, best)));
+    console.log(`  run ${i + 1}: blobferry ${ours[i].wallMs.toFixed(0)} ms, sdk ${theirs[i].wallMs.toFixed(0)} ms`);
+  }
+  const a = stats(ours, unit);
+  const c = stats(theirs, unit);
+  const ratios = ours.map((o, i) => unit(o) / unit(theirs[i]));
+  const row = (tool: string, st: ReturnType<typeof stats>) => `| ${tool} | ${st.median.toFixed(0)} | ${st.min.toFixed(0)} – ${st.max.toFixed(0)} | ${st.rate.toFixed(1)} ${unitName} | ${st.cpu.toFixed(0)} | ${st.rss.toFixed(0)} |`;
+  const table = [
+    `| tool | wall ms (median) | wall ms (min – max) | throughput (median) | CPU ms | peak RSS MiB |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    row(`blobferry (concurrency ${BLOBFERRY_CONCURRENCY})`, a),
+    row(`bare SDK (best concurrency ${best})`, c),
+    '',
+    `blobferry / ceiling throughput, per pair: ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; median **${(median(ratios) * 100).toFixed(0)}%**. SDK sweep (wall ms): ${sweep.map((s) => `${s.concurrency} → ${s.wallMs.toFixed(0)}`).join(', ')}.`,
+  ].join('\n');
+  return { samples: [...sweep, ...ours, ...theirs], table };
+}
+
+async function copyBig() {
+  const mib = Number(process.env.BENCH_BIG_MIB ?? 1024);
+  await seed(await azurite(), { bigBytes: mib * MiB });
+  return versusCeiling('big', 'MiB/s', (s) => s.bytes / MiB / (s.wallMs / 1000));
+}
+
+async function copySmall() {
+  const count = Number(process.env.BENCH_SMALL_COUNT ?? 10_000);
+  await seed(await azurite(), { smallCount: count, smallBytes: 4096 });
+  return versusCeiling('small', 'blobs/s', (s) => s.blobs / (s.wallMs / 1000));
+}
+
+async function relay() {
+  const b = await azurite();
+  const mib = Number(process.env.BENCH_RELAY_MIB ?? 2048);
+  await seed(b, {});
+  const file = path.join(b.dir, 'relay-source.bin');
+  writeRandomFile(file, mib * MiB);
+  const server = await serveFile(file);
+  const samples: Sample[] = [];
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      const base = copyArgs(b, 'blobferry', 'big', `relay-${i}`, BLOBFERRY_CONCURRENCY);
+      samples.push(await runWorker({ ...base, source: server.url, strategy: 'relay' }));
+      console.log(`  run ${i + 1}: ${samples[i].wallMs.toFixed(0)} ms, peak RSS ${samples[i].peakRssMiB.toFixed(0)} MiB`);
+    }
+  } finally {
+    await server.close();
+    fs.rmSync(file, { force: true });
+  }
+  const st = stats(samples, (s) => s.bytes / MiB / (s.wallMs / 1000));
+  const table = [
+    '| object | runs | wall ms (median) | wall ms (min – max) | throughput | CPU ms | peak RSS MiB (median, max) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${mib} MiB | ${RUNS} | ${st.median.toFixed(0)} | ${st.min.toFixed(0)} – ${st.max.toFixed(0)} | ${st.rate.toFixed(1)} MiB/s | ${st.cpu.toFixed(0)} | ${st.rss.toFixed(0)}, ${Math.max(...samples.map((s) => s.peakRssMiB)).toFixed(0)} |`,
+    '',
+    `blobferry relay at concurrency ${BLOBFERRY_CONCURRENCY}, 8 MiB blocks (bytes in flight at most ${BLOBFERRY_CONCURRENCY * 8} MiB).`,
+  ].join('\n');
+  return { samples, table };
+}
+
 function writeSection(file: string, marker: string, content: string): void {
   const text = fs.readFileSync(file, 'utf8');
   const begin = `<!-- bench:${marker}:begin -->`;
@@ -59,9 +157,9 @@ function writeSection(file: string, marker: string, content: string): void {
   fs.writeFileSync(file, `${text.slice(0, a + begin.length)}\n${content}\n${text.slice(b)}`);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const scenarios = { fanout };
+  const scenarios: Record<string, () => { samples: unknown[]; table: string } | Promise<{ samples: unknown[]; table: string }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay };
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
@@ -71,13 +169,20 @@ function main(): void {
   for (const [name, run] of Object.entries(scenarios)) {
     if (wanted.length > 0 && !wanted.includes(name)) continue;
     console.log(`== ${name}`);
-    const { samples, table } = run();
+    const { samples, table } = await run();
     results[name] = samples;
     writeSection(path.join(ROOT, 'docs', 'benchmarks.md'), name, `${table}\n\n_${machine}._`);
   }
   const out = path.join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}.json`);
-  fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  // Scenarios run separately on the same day add to one file.
+  const previous = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
+  fs.writeFileSync(out, JSON.stringify({ ...previous, ...results }, null, 2) + '\n');
   console.log(`results: ${path.relative(ROOT, out)}; tables: docs/benchmarks.md`);
 }
 
-main();
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => bench?.close());

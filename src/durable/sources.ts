@@ -6,8 +6,8 @@ import { unsealLocation } from '../storage/seal';
 import type { Job } from './types';
 
 export interface SourceReader {
-  /** A byte range of the pinned version. */
-  readRange(offset: number, count: number): Promise<Buffer>;
+  /** A byte range of the pinned version (into `into`, a reused buffer, when given). */
+  readRange(offset: number, count: number, into?: Buffer): Promise<Buffer>;
   /** The whole object as one stream (sources without Range support). */
   stream(): AsyncIterable<Buffer>;
 }
@@ -27,11 +27,11 @@ export function sourceReaderOf(job: Job, blob: SourceBlob): SourceReader {
   if (source.kind === 'http') {
     const http = new HttpSource(source);
     const pin = { etag: blob.etag, lastModified: blob.lastModified };
-    return { readRange: (offset, count) => http.readRange(offset, count, pin), stream: () => http.stream(pin) };
+    return { readRange: (offset, count, into) => http.readRange(offset, count, pin, into), stream: () => http.stream(pin) };
   }
   const blobs = new AzureBlobs(source, 'source');
   return {
-    readRange: (offset, count) => blobs.readRange(blob.name, offset, count, blob.etag),
+    readRange: (offset, count, into) => blobs.readRange(blob.name, offset, count, blob.etag, into),
     stream: () => {
       throw new Error('blob sources are read by ranges');
     },

@@ -193,9 +193,11 @@ export class AzureBlobs {
   }
 
   /** A byte range of a source blob, only if it is still the version the copy is pinned to. */
-  async readRange(name: string, offset: number, count: number, etag: string | undefined): Promise<Buffer> {
+  async readRange(name: string, offset: number, count: number, etag: string | undefined, into: Buffer = Buffer.allocUnsafe(count)): Promise<Buffer> {
     if (count === 0) return Buffer.alloc(0);
-    return this.call(`reading ${name}`, () => this.blob(name).downloadToBuffer(offset, count, { conditions: etag ? { ifMatch: etag } : undefined, maxRetryRequestsPerBlock: 3 }));
+    const target = into.subarray(0, count);
+    await this.call(`reading ${name}`, () => this.blob(name).downloadToBuffer(target, offset, count, { conditions: etag ? { ifMatch: etag } : undefined, maxRetryRequestsPerBlock: 3 }));
+    return target;
   }
 
   async properties(name: string): Promise<BlobGetPropertiesResponse> {

@@ -3,6 +3,8 @@
  * planning: If-Match with a strong ETag, else If-Unmodified-Since with Last-Modified. A server
  * that ignores Range is read as one stream.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { BlobferryError } from '../contracts/errors';
 import type { SourceBlob } from '../contracts/blobFacts';
 import type { HttpLocation } from '../contracts/locations';
@@ -10,6 +12,8 @@ import { baseName } from '../plan/names';
 import { withSecret } from './endpoints';
 
 const REQUEST_TIMEOUT_MS = 5 * 60_000;
+const HTTP_AGENT = new http.Agent({ keepAlive: true });
+const HTTPS_AGENT = new https.Agent({ keepAlive: true });
 const ATTEMPTS = 4;
 
 export interface SourcePin {
@@ -51,19 +55,51 @@ export class HttpSource {
     return { etag: res.headers.get('etag') ?? undefined, lastModified: lastModified ? new Date(lastModified).toISOString() : undefined, size: length === null ? undefined : Number(length) };
   }
 
-  /** A byte range, only if the object is still the version `pin` describes. */
-  async readRange(offset: number, count: number, pin: SourcePin): Promise<Buffer> {
+  /**
+   * A byte range, only if the object is still the version `pin` describes, read straight into
+   * `into` (a reused block buffer: relay memory stays at its pool, whatever the object's size).
+   */
+  async readRange(offset: number, count: number, pin: SourcePin, into: Buffer = Buffer.allocUnsafe(count)): Promise<Buffer> {
     if (count === 0) return Buffer.alloc(0);
-    const res = await this.fetch({ range: `bytes=${offset}-${offset + count - 1}`, ...pinHeaders(pin) }, 'reading a range of');
-    if (res.status === 412) throw changed(this.location.url);
-    if (res.status === 200) {
-      await res.body?.cancel();
-      throw new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.location.url} stopped honouring Range requests.`, { noRange: true });
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      try {
+        return await this.rangeInto(offset, count, pin, into);
+      } catch (err) {
+        if (err instanceof BlobferryError && err.code !== 'SOURCE_UNREACHABLE') throw err;
+        if (err instanceof BlobferryError && err.details?.final) throw err;
+        lastError = err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt * (0.5 + Math.random())));
     }
-    if (res.status !== 206) throw this.statusError(res.status, 'reading');
-    const body = Buffer.from(await res.arrayBuffer());
-    if (body.length !== count) throw new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.location.url} sent ${body.length} bytes for a range of ${count}.`);
-    return body;
+    throw lastError instanceof BlobferryError ? lastError : new BlobferryError('SOURCE_UNREACHABLE', `Could not read ${this.location.url}: ${(lastError as Error)?.message ?? 'no answer'}.`);
+  }
+
+  private rangeInto(offset: number, count: number, pin: SourcePin, into: Buffer): Promise<Buffer> {
+    const url = new URL(this.url);
+    const get = url.protocol === 'https:' ? https.get : http.get;
+    return new Promise((resolve, reject) => {
+      const req = get(url, { headers: { range: `bytes=${offset}-${offset + count - 1}`, ...pinHeaders(pin) }, agent: url.protocol === 'https:' ? HTTPS_AGENT : HTTP_AGENT, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 206) {
+          res.resume();
+          if (status === 412) return reject(changed(this.location.url));
+          if (status === 200) return reject(new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.location.url} stopped honouring Range requests.`, { final: true }));
+          if ([408, 429, 500, 502, 503, 504].includes(status)) return reject(new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.location.url} answered HTTP ${status}.`));
+          return reject(this.statusError(status, 'reading'));
+        }
+        let filled = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (filled + chunk.length > count) return req.destroy(new Error(`more than the ${count} bytes asked for`));
+          chunk.copy(into, filled);
+          filled += chunk.length;
+        });
+        res.on('end', () => (filled === count ? resolve(into.subarray(0, count)) : reject(new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.location.url} sent ${filled} bytes for a range of ${count}.`))));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', reject);
+    });
   }
 
   /** The whole object as one stream (servers without Range support). */

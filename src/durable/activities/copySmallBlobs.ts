@@ -1,5 +1,6 @@
 /**
- * Many small blobs (each fits in one block) in one activity, `concurrency` at a time: a prefix of
+ * Many small blobs (each fits in one block) in one activity, `concurrency` at a time (relay:
+ * within its memory budget): a prefix of
  * ten thousand 4 KiB files must not cost ten thousand orchestration steps. Each blob is one
  * staged block plus a commit (block-copy), or one read plus one Put Blob (relay), both under the
  * overwrite policy's conditions; one blob's failure is reported and the others go on.
@@ -16,6 +17,7 @@ import { destinationOf, sourceBlobsOf, sourceReaderOf } from '../sources';
 import type { ActivityResult, Job } from '../types';
 import { commitContent } from './content';
 import { decide } from './prepareBlob';
+import { relayParallel } from './relay';
 import { mapPool, settle } from './settle';
 
 export interface SmallBlobsArgs {
@@ -30,7 +32,11 @@ const RENAME_ATTEMPTS = 3;
 export function copySmallBlobs(args: SmallBlobsArgs): Promise<ActivityResult<{ outcomes: BlobOutcome[] }>> {
   return settle(async () => {
     const destination = destinationOf(args.job);
-    const outcomes = await mapPool(args.items, args.job.options.concurrency, (item) => copyOne(args, destination, item));
+    const { concurrency } = args.job.options;
+    // Relay holds each blob in memory while it copies it: keep to the relay's memory budget.
+    const largest = Math.max(1, ...args.items.map((item) => item.size));
+    const parallel = args.job.strategy === 'relay' ? relayParallel(concurrency, largest) : concurrency;
+    const outcomes = await mapPool(args.items, parallel, (item) => copyOne(args, destination, item));
     return { outcomes };
   });
 }

@@ -3,7 +3,8 @@
  * cannot read itself. Ranges are read pinned to the source version; each block goes up with a
  * transactional MD5; the whole-object MD5 is computed on the way, in order, and its state is
  * handed from segment to segment, so a copy spans several activities and still ends with one
- * MD5. At most `concurrency` blocks are in memory, whatever the object's size.
+ * MD5. At most `concurrency` blocks, and no more than RELAY_BUFFER_BUDGET, are in memory,
+ * whatever the object's size.
  */
 import { createHash } from 'node:crypto';
 import { createMD5, type IHasher } from 'hash-wasm';
@@ -12,6 +13,16 @@ import { blockId, blockRange, versionTag } from '../../plan/blocks';
 import { destinationOf, sourceReaderOf } from '../sources';
 import type { ActivityResult, StageArgs, StageResult } from '../types';
 import { settle } from './settle';
+
+/**
+ * Relay keeps at most this many bytes of blocks in memory (at least two blocks), whatever
+ * --concurrency asks: a relay is bounded by memory, not only by requests in flight.
+ */
+export const RELAY_BUFFER_BUDGET = 64 * 1024 * 1024;
+
+export function relayParallel(concurrency: number, blockSize: number): number {
+  return Math.max(2, Math.min(concurrency, Math.floor(RELAY_BUFFER_BUDGET / blockSize)));
+}
 
 async function md5From(state?: string): Promise<IHasher> {
   const md5 = await createMD5();
@@ -29,22 +40,27 @@ export function relaySegment(args: StageArgs): Promise<ActivityResult<StageResul
     const already = await destination.uncommittedBlockIds(name);
     const md5 = await md5From(args.md5State);
     const tag = versionTag(blob);
+    const parallel = relayParallel(job.options.concurrency, plan.blockSize);
     let staged = 0;
     let skipped = 0;
     let bytes = 0;
-    const inFlight: Array<{ read: Promise<Buffer>; done: Promise<void> }> = [];
+    const inFlight: Array<{ read: Promise<Buffer>; done: Promise<void>; buffer: Buffer }> = [];
+    // Block buffers are reused: memory is `concurrency` blocks, not one allocation per block.
+    const spare: Buffer[] = [];
     const drainOldest = async () => {
       const oldest = inFlight.shift()!;
       const body = await oldest.read;
       md5.update(body);
       await oldest.done;
       bytes += body.length;
+      spare.push(oldest.buffer);
     };
     try {
       for (let index = first; index <= last; index++) {
         const { offset, count } = blockRange(plan, index);
         const id = blockId(tag, index);
-        const read = reader.readRange(offset, count);
+        const buffer = spare.pop() ?? Buffer.allocUnsafe(plan.blockSize);
+        const read = reader.readRange(offset, count, buffer);
         const done = read.then(async (body) => {
           if (already.has(id)) return void skipped++;
           await destination.stageBody(name, id, body, md5Of(body));
@@ -53,8 +69,8 @@ export function relaySegment(args: StageArgs): Promise<ActivityResult<StageResul
         // Settled in order below; no rejection goes unobserved meanwhile.
         read.catch(() => undefined);
         done.catch(() => undefined);
-        inFlight.push({ read, done });
-        if (inFlight.length >= job.options.concurrency) await drainOldest();
+        inFlight.push({ read, done, buffer });
+        if (inFlight.length >= parallel) await drainOldest();
       }
       while (inFlight.length > 0) await drainOldest();
     } catch (err) {
@@ -94,7 +110,7 @@ export function relayStream(args: StageArgs): Promise<ActivityResult<StageResult
       const upload = destination.stageBody(name, id, body, md5Of(body)).then(() => void staged++);
       upload.catch(() => undefined);
       uploads.push(upload);
-      if (uploads.length >= job.options.concurrency) await uploads.shift();
+      if (uploads.length >= relayParallel(job.options.concurrency, plan.blockSize)) await uploads.shift();
     };
     try {
       for await (const chunk of sourceReaderOf(job, blob).stream()) {

@@ -1,0 +1,150 @@
+/**
+ * Copy benchmarks on one Azurite (two accounts, temp folder, free ports): blobferry against the
+ * bare SDK doing the same operations at its best concurrency (the ceiling of this machine and
+ * emulator), alternating A B A B; and relay of a large object from a local HTTP server (memory).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { BlobSASPermissions, BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
+import { DEV_ACCOUNT, startAzurite, type RunningAzurite, type StorageAccount } from '../src/local/azurite';
+import type { CopyArgs } from './copyWorker';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+export interface Sample {
+  tool: string;
+  concurrency: number;
+  wallMs: number;
+  cpuMs: number;
+  peakRssMiB: number;
+  bytes: number;
+  blobs: number;
+}
+
+export interface Bench {
+  azurite: RunningAzurite;
+  second: StorageAccount;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function startBenchAzurite(): Promise<Bench> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blobferry-bench-azurite-'));
+  const second = { name: 'benchsecond', key: randomBytes(64).toString('base64') };
+  const azurite = await startAzurite({ location: path.join(dir, 'data'), extraAccounts: [second] });
+  return {
+    azurite,
+    second,
+    dir,
+    async close() {
+      await azurite.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function service(bench: Bench, account: StorageAccount): BlobServiceClient {
+  return new BlobServiceClient(bench.azurite.blobEndpoint(account.name), new StorageSharedKeyCredential(account.name, account.key));
+}
+
+function sas(account: StorageAccount, container: string, blob?: string, permissions = 'rl'): string {
+  const credential = new StorageSharedKeyCredential(account.name, account.key);
+  const expiresOn = new Date(Date.now() + 6 * 3600_000);
+  return (blob
+    ? generateBlobSASQueryParameters({ containerName: container, blobName: blob, permissions: BlobSASPermissions.parse(permissions), expiresOn }, credential)
+    : generateBlobSASQueryParameters({ containerName: container, permissions: ContainerSASPermissions.parse(permissions), expiresOn }, credential)
+  ).toString();
+}
+
+/** Runs one measurement in a fresh process (asynchronously: the relay's file server lives in this one). */
+export function runWorker(args: CopyArgs): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, 'copyWorker.js'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('close', (status) => {
+      if (status !== 0) return reject(new Error(`${args.tool} failed:\n${stderr}`));
+      resolve({ tool: args.tool, concurrency: args.concurrency, ...(JSON.parse(stdout.trim().split('\n').pop()!) as Omit<Sample, 'tool' | 'concurrency'>) });
+    });
+  });
+}
+
+/** Source data: one 1 GiB blob, and a prefix of `count` small blobs. */
+export async function seed(bench: Bench, what: { bigBytes?: number; smallCount?: number; smallBytes?: number }): Promise<void> {
+  const src = service(bench, DEV_ACCOUNT).getContainerClient('bench-source');
+  await src.createIfNotExists();
+  await service(bench, bench.second).getContainerClient('bench-target').createIfNotExists();
+  if (what.bigBytes) {
+    const block = 8 * MiB;
+    const client = src.getBlockBlobClient('big/one.bin');
+    const ids: string[] = [];
+    for (let i = 0; i * block < what.bigBytes; i++) {
+      const id = Buffer.from(`seed-${String(i).padStart(6, '0')}`).toString('base64');
+      const size = Math.min(block, what.bigBytes - i * block);
+      await client.stageBlock(id, randomFill(size), size);
+      ids.push(id);
+    }
+    await client.commitBlockList(ids);
+  }
+  if (what.smallCount) {
+    let next = 0;
+    await Promise.all(Array.from({ length: 64 }, async () => {
+      while (next < what.smallCount!) {
+        const i = next++;
+        const body = randomFill(what.smallBytes ?? 4096);
+        await src.getBlockBlobClient(`small/${String(i % 100).padStart(2, '0')}/file-${String(i).padStart(5, '0')}.bin`).upload(body, body.length);
+      }
+    }));
+  }
+}
+
+const randomFill = (size: number): Buffer => randomBytes(size);
+
+export function copyArgs(bench: Bench, tool: 'blobferry' | 'sdk', kind: 'big' | 'small', run: string, concurrency: number): CopyArgs {
+  const src = bench.azurite.blobEndpoint(DEV_ACCOUNT.name);
+  const dst = bench.azurite.blobEndpoint(bench.second.name);
+  const destinationSas = sas(bench.second, 'bench-target', undefined, 'racwdl');
+  return kind === 'big'
+    ? { tool, concurrency, source: `${src}/bench-source/big/one.bin?${sas(DEV_ACCOUNT, 'bench-source', 'big/one.bin', 'r')}`, destination: `${dst}/bench-target/${run}/one.bin?${destinationSas}`, destinationKey: { account: bench.second.name, key: bench.second.key } }
+    : { tool, concurrency, recursive: true, source: `${src}/bench-source/small/?${sas(DEV_ACCOUNT, 'bench-source')}`, destination: `${dst}/bench-target/${run}/?${destinationSas}`, destinationKey: { account: bench.second.name, key: bench.second.key } };
+}
+
+/** A file on disk served with ranges, ETag and Last-Modified: the relay source. */
+export async function serveFile(file: string): Promise<{ url: string; close(): Promise<void> }> {
+  const stat = fs.statSync(file);
+  const etag = `"${stat.size}-${stat.mtimeMs}"`;
+  const server = http.createServer((req, res) => {
+    const headers = { etag, 'last-modified': stat.mtime.toUTCString(), 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' };
+    if (req.headers['if-match'] && req.headers['if-match'] !== etag) return void res.writeHead(412).end();
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    if (range) {
+      const start = Number(range[1]);
+      const end = range[2] ? Math.min(Number(range[2]), stat.size - 1) : stat.size - 1;
+      res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${stat.size}`, 'content-length': end - start + 1 });
+      if (req.method === 'HEAD') return void res.end();
+      return void fs.createReadStream(file, { start, end }).pipe(res);
+    }
+    res.writeHead(200, { ...headers, 'content-length': stat.size });
+    if (req.method === 'HEAD') return void res.end();
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/object.bin`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+export function writeRandomFile(file: string, bytes: number): void {
+  const fd = fs.openSync(file, 'w');
+  const chunk = randomFill(16 * MiB);
+  for (let written = 0; written < bytes; written += chunk.length) fs.writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - written));
+  fs.closeSync(fd);
+}
+
+export { GiB, MiB };

@@ -1,0 +1,109 @@
+/**
+ * One copy measurement, in a fresh process: `node copyWorker.js '<json args>'`. Prints one JSON
+ * line {wallMs, cpuMs, peakRssMiB, bytes, blobs}. Run by bench/run.ts.
+ *
+ *   tool blobferry  the transfer orchestration on an in-process local host (as `blobferry copy`)
+ *   tool sdk        the same storage operations straight from @azure/storage-blob, `concurrency` at a time
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BlockBlobClient, ContainerClient, StorageSharedKeyCredential, newPipeline } from '@azure/storage-blob';
+import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../src/durable/startTransfer';
+import { LocalHost } from '../src/local/host';
+import { silentLogger } from '../src/local/logger';
+import type { TransferSummary } from '../src/durable/types';
+
+export interface CopyArgs {
+  tool: 'blobferry' | 'sdk';
+  source: string;
+  destination: string;
+  /** For the SDK: account keys to sign with. */
+  sourceKey?: { account: string; key: string };
+  destinationKey?: { account: string; key: string };
+  recursive?: boolean;
+  concurrency: number;
+  strategy?: string;
+}
+
+const MiB = 1024 * 1024;
+
+async function blobferry(args: CopyArgs): Promise<{ bytes: number; blobs: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blobferry-bench-'));
+  fs.writeFileSync(path.join(dir, 'host.json'), JSON.stringify({ version: '2.0', extensions: { durableTask: { hubName: 'bench', maxConcurrentActivityFunctions: 32, maxConcurrentOrchestratorFunctions: 8 } } }));
+  process.env.BLOBFERRY_SEAL_KEY = randomBytes(32).toString('base64');
+  const host = await LocalHost.start({ appDir: dir, stateDir: path.join(dir, 'state'), http: false, entryPoints: [path.join(__dirname, '..', 'src', 'functions', 'index.js')], logger: silentLogger, minConcurrency: { activities: args.concurrency + 4 } });
+  try {
+    const { instanceId, input } = prepareTransfer({ source: args.source, destination: args.destination, options: { recursive: args.recursive ?? false, concurrency: args.concurrency, overwrite: 'always', ...(args.strategy ? { strategy: args.strategy } : {}) } });
+    host.engine.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
+    const status = await host.engine.waitForCompletion(instanceId);
+    const summary = status.output as TransferSummary;
+    if (status.runtimeStatus !== 'Completed' || summary.blobs.copied === 0 || summary.blobs.copied !== summary.blobs.total) throw new Error(`copy incomplete: ${JSON.stringify(status).slice(0, 800)}`);
+    return { bytes: summary.bytes.copied, blobs: summary.blobs.copied };
+  } finally {
+    await host.stop(1000);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What a careful hand-written script does: Put Block From URL per 8 MiB block (or one per small blob), then Put Block List. */
+async function sdk(args: CopyArgs): Promise<{ bytes: number; blobs: number }> {
+  const sourceUrl = new URL(args.source);
+  const sourceSas = sourceUrl.search;
+  const dest = new URL(args.destination);
+  const destCredential = new StorageSharedKeyCredential(args.destinationKey!.account, args.destinationKey!.key);
+  const pipeline = newPipeline(destCredential, { keepAliveOptions: { enable: true } });
+  const destBase = `${dest.origin}${dest.pathname.replace(/\/$/, '')}`;
+  const pool = async <T>(items: T[], work: (item: T) => Promise<void>) => {
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(args.concurrency, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }));
+  };
+  if (!args.recursive) {
+    const source = new BlockBlobClient(args.source);
+    const size = (await source.getProperties()).contentLength ?? 0;
+    const target = new BlockBlobClient(`${destBase}`, pipeline);
+    const blocks = Array.from({ length: Math.ceil(size / (8 * MiB)) }, (_, i) => i);
+    const id = (i: number) => Buffer.from(`block-${String(i).padStart(6, '0')}`).toString('base64');
+    await pool(blocks, async (i) => void (await target.stageBlockFromURL(id(i), args.source, i * 8 * MiB, Math.min(8 * MiB, size - i * 8 * MiB))));
+    await target.commitBlockList(blocks.map(id));
+    return { bytes: size, blobs: 1 };
+  }
+  const container = new ContainerClient(`${sourceUrl.origin}${sourceUrl.pathname.split('/').slice(0, 3).join('/')}${sourceSas}`);
+  const prefix = sourceUrl.pathname.split('/').slice(3).join('/');
+  const items: Array<{ name: string; size: number }> = [];
+  for await (const blob of container.listBlobsFlat({ prefix })) items.push({ name: blob.name, size: blob.properties.contentLength ?? 0 });
+  let bytes = 0;
+  await pool(items, async (item) => {
+    const relative = item.name.slice(prefix.length);
+    const target = new BlockBlobClient(`${destBase}/${relative.split('/').map(encodeURIComponent).join('/')}`, pipeline);
+    const src = `${sourceUrl.origin}/${sourceUrl.pathname.split('/')[1]}/${sourceUrl.pathname.split('/')[2]}/${item.name.split('/').map(encodeURIComponent).join('/')}${sourceSas}`;
+    const id = Buffer.from('block-000000').toString('base64');
+    await target.stageBlockFromURL(id, src, 0, item.size);
+    await target.commitBlockList([id]);
+    bytes += item.size;
+  });
+  return { bytes, blobs: items.length };
+}
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2]) as CopyArgs;
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const done = args.tool === 'blobferry' ? await blobferry(args) : await sdk(args);
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
+  process.stdout.write(JSON.stringify({ wallMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMiB: peakRss / MiB, ...done }) + '\n');
+  process.exit(0);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});

@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { RELAY_BUFFER_BUDGET, relayParallel } from '../src/durable/activities/relay';
 import { copyArgs, MiB, runWorker, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -142,7 +143,7 @@ async function relay() {
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     `| ${mib} MiB | ${RUNS} | ${st.median.toFixed(0)} | ${st.min.toFixed(0)} – ${st.max.toFixed(0)} | ${st.rate.toFixed(1)} MiB/s | ${st.cpu.toFixed(0)} | ${st.rss.toFixed(0)}, ${Math.max(...samples.map((s) => s.peakRssMiB)).toFixed(0)} |`,
     '',
-    `blobferry relay at concurrency ${BLOBFERRY_CONCURRENCY}, 8 MiB blocks (bytes in flight at most ${BLOBFERRY_CONCURRENCY * 8} MiB).`,
+    `blobferry relay at concurrency ${BLOBFERRY_CONCURRENCY}, 8 MiB blocks: ${relayParallel(BLOBFERRY_CONCURRENCY, 8 * MiB)} blocks in flight (the relay's ${RELAY_BUFFER_BUDGET / MiB} MiB budget).`,
   ].join('\n');
   return { samples, table };
 }

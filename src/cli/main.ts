@@ -12,6 +12,7 @@ import { redact } from '../contracts/redact';
 import { startAzurite, type RunningAzurite } from '../local/azurite';
 import { applyLocalSettings } from '../local/hostConfig';
 import { LocalHost } from '../local/host';
+import { ensureLocalSealKey } from '../storage/seal';
 import { createLogger, type LogLevel } from '../local/logger';
 import { EXIT, runCopy, type CopyCommandOptions } from './copyCommand';
 
@@ -71,6 +72,8 @@ program
     const logger = createLogger({ level: options.logLevel });
     const appDir = path.resolve(options.appDir);
     applyLocalSettings(appDir);
+    const stateDir = path.resolve(options.stateDir || process.env.BLOBFERRY_STATE_DIR || path.join(appDir, '.blobferry', 'state'));
+    ensureLocalSealKey(stateDir);
     let azurite: RunningAzurite | undefined;
     if (!process.env.AzureWebJobsStorage && options.azurite) {
       azurite = await startEmbeddedAzurite(options.azuriteDir ?? path.join(appDir, '.blobferry', 'azurite'));
@@ -81,7 +84,7 @@ program
     }
     let host: LocalHost;
     try {
-      host = await LocalHost.start({ appDir, port: options.port, listenHost: options.listenHost, stateDir: options.stateDir, logger });
+      host = await LocalHost.start({ appDir, port: options.port, listenHost: options.listenHost, stateDir, logger });
     } catch (err) {
       await azurite?.stop();
       throw err;

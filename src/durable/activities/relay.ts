@@ -18,7 +18,7 @@ import { settle } from './settle';
  * Relay keeps at most this many bytes of blocks in memory (at least two blocks), whatever
  * --concurrency asks: a relay is bounded by memory, not only by requests in flight.
  */
-export const RELAY_BUFFER_BUDGET = 64 * 1024 * 1024;
+export const RELAY_BUFFER_BUDGET = 32 * 1024 * 1024;
 
 export function relayParallel(concurrency: number, blockSize: number): number {
   return Math.max(2, Math.min(concurrency, Math.floor(RELAY_BUFFER_BUDGET / blockSize)));

@@ -61,7 +61,7 @@ describe('prefix copies', () => {
     assert.deepEqual(result.blobs, { total: expected.length, copied: expected.length, skipped: 0, failed: 0 });
     const copied = await listNames(target, 'mirror/');
     assert.equal(copied.size, expected.length);
-    for (const [name, body] of expected.slice(0, 100)) {
+    for (const [name, body] of expected) {
       const got = await target.getBlobClient(name.replace('big-prefix/', 'mirror/')).downloadToBuffer();
       assert.equal(md5(got), md5(body), name);
     }

@@ -6,7 +6,6 @@ import {
   BlobSASPermissions,
   BlockBlobClient,
   ContainerClient,
-  StorageSharedKeyCredential,
   generateBlobSASQueryParameters,
   newPipeline,
   type BlobGetPropertiesResponse,
@@ -119,18 +118,19 @@ export class AzureBlobs {
    */
   async sourceAccess(name: string): Promise<SourceAccess> {
     const url = blobUrl(this.location, name);
-    switch (this.auth.kind) {
+    const auth = this.auth;
+    switch (auth.kind) {
       case 'sas':
-        return { url: withSecret(url, this.auth.sas) };
+        return { url: withSecret(url, auth.sas) };
       case 'key': {
         const sas = generateBlobSASQueryParameters(
           { containerName: this.location.container, blobName: name, permissions: BlobSASPermissions.parse('r'), startsOn: new Date(Date.now() - 5 * 60_000), expiresOn: new Date(Date.now() + 6 * 3600_000) },
-          this.auth.credential as StorageSharedKeyCredential,
+          auth.credential,
         );
         return { url: withSecret(url, sas.toString()) };
       }
       case 'entra': {
-        const token = await this.call('getting an Entra ID token', () => (this.auth as { credential: import('@azure/identity').TokenCredential }).credential.getToken('https://storage.azure.com/.default'));
+        const token = await this.call('getting an Entra ID token', () => auth.credential.getToken('https://storage.azure.com/.default'));
         return { url, authorization: { scheme: 'Bearer', value: token?.token ?? '' } };
       }
       default:

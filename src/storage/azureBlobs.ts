@@ -165,13 +165,7 @@ export class AzureBlobs {
   /** Writes the blob from its staged blocks, all at once, under the overwrite policy's conditions. */
   async commit(name: string, blockIds: string[], content: CommitContent, conditions: CommitConditions): Promise<{ etag: string }> {
     const response = await this.call(`committing ${name}`, () =>
-      this.blob(name).commitBlockList(blockIds, {
-        conditions,
-        blobHTTPHeaders: httpHeaders(content.properties),
-        metadata: content.metadata,
-        tags: content.tags && Object.keys(content.tags).length > 0 ? content.tags : undefined,
-        tier: content.accessTier,
-      }),
+      this.blob(name).commitBlockList(blockIds, writeOptions(content, conditions)),
     );
     return { etag: response.etag ?? '' };
   }
@@ -181,13 +175,7 @@ export class AzureBlobs {
     // upload() has no transactional MD5 option; Content-MD5 on Put Blob is one.
     const client = this.blob(name, (headers) => headers.set('content-md5', md5.toString('base64')));
     const response = await this.call(`writing ${name}`, () =>
-      client.upload(body, body.length, {
-        conditions,
-        blobHTTPHeaders: httpHeaders(content.properties),
-        metadata: content.metadata,
-        tags: content.tags && Object.keys(content.tags).length > 0 ? content.tags : undefined,
-        tier: content.accessTier,
-      }),
+      client.upload(body, body.length, writeOptions(content, conditions)),
     );
     return { etag: response.etag ?? '' };
   }
@@ -203,6 +191,17 @@ export class AzureBlobs {
   async properties(name: string): Promise<BlobGetPropertiesResponse> {
     return this.call(`reading ${name}`, () => this.blob(name).getProperties());
   }
+}
+
+/** What a write (Put Block List or Put Blob) sets besides the bytes, and its conditions. */
+function writeOptions(content: CommitContent, conditions: CommitConditions) {
+  return {
+    conditions,
+    blobHTTPHeaders: httpHeaders(content.properties),
+    metadata: content.metadata,
+    tags: content.tags && Object.keys(content.tags).length > 0 ? content.tags : undefined,
+    tier: content.accessTier,
+  };
 }
 
 function httpHeaders(p: BlobProperties) {

@@ -8,27 +8,26 @@ import { after, before, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { BlobSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { prepareTransfer } from '../../src/durable/startTransfer';
-import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
-import { startCopyHost, type CopyHost } from '../support/copyHost';
+import { SECOND_ACCOUNT, type TestAzurite } from '../support/azurite';
+import type { CopyHost } from '../support/copyHost';
+import { startCopyFixture, type CopyFixture } from '../support/copyFixture';
 
+let fixture: CopyFixture;
 let azurite: TestAzurite;
 let copies: CopyHost;
 let source: ContainerClient;
 let target: ContainerClient;
 
 before(async () => {
-  [azurite, copies] = await Promise.all([startTestAzurite(), startCopyHost()]);
-  source = azurite.blobService().getContainerClient('source');
-  target = azurite.blobService(SECOND_ACCOUNT).getContainerClient('target');
-  await Promise.all([source.create(), target.create()]);
+  fixture = await startCopyFixture();
+  ({ azurite, copies, source, target } = fixture);
   await source.getBlockBlobClient('present.txt').upload('here', 4);
   await source.getBlockBlobClient('folder/a.txt').upload('a', 1);
   const sparse = source.getPageBlobClient('huge.vhd');
   await sparse.create(1024 * 1024 * 1024); // 1 GiB, sparse: cheap to make
 });
 after(async () => {
-  await copies.stop();
-  await azurite.cleanup();
+  await fixture.stop();
 });
 
 const srcUrl = (name: string, permissions = 'r') => azurite.blobSasUrl('source', name, 'devstoreaccount1', permissions);

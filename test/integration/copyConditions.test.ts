@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
-import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
+import { SECOND_ACCOUNT, type TestAzurite } from '../support/azurite';
 import { md5 } from '../support/blobAssert';
-import { startCopyHost, type CopyHost } from '../support/copyHost';
+import type { CopyHost } from '../support/copyHost';
+import { startCopyFixture, type CopyFixture } from '../support/copyFixture';
 import { startStorageProxy, type ProxiedRequest, type StorageProxy } from '../support/storageProxy';
 
 const MiB = 1024 * 1024;
+let fixture: CopyFixture;
 let azurite: TestAzurite;
 let copies: CopyHost;
 let proxy: StorageProxy;
@@ -21,20 +23,17 @@ let target: ContainerClient;
 let n = 0;
 
 before(async () => {
-  [azurite, copies] = await Promise.all([startTestAzurite(), startCopyHost()]);
+  fixture = await startCopyFixture();
+  ({ azurite, copies, source, target } = fixture);
   proxy = await startStorageProxy(azurite.blobPort);
-  source = azurite.blobService().getContainerClient('source');
-  target = azurite.blobService(SECOND_ACCOUNT).getContainerClient('target');
-  await Promise.all([source.create(), target.create()]);
 });
 beforeEach(() => {
   proxy.rules.length = 0;
   n++;
 });
 after(async () => {
-  await copies.stop();
   await proxy.close();
-  await azurite.cleanup();
+  await fixture.stop();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,26 +7,26 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
-import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
+import { SECOND_ACCOUNT, type TestAzurite } from '../support/azurite';
 import { md5 } from '../support/blobAssert';
-import { startCopyHost, type CopyHost } from '../support/copyHost';
+import type { CopyHost } from '../support/copyHost';
+import { startCopyFixture, type CopyFixture } from '../support/copyFixture';
 import { startFileServer, type FileServer } from '../support/httpFileServer';
 
 const MiB = 1024 * 1024;
+let fixture: CopyFixture;
 let azurite: TestAzurite;
 let copies: CopyHost;
 let files: FileServer;
 let target: ContainerClient;
 
 before(async () => {
-  [azurite, copies, files] = await Promise.all([startTestAzurite(), startCopyHost(), startFileServer()]);
-  target = azurite.blobService(SECOND_ACCOUNT).getContainerClient('target');
-  await target.create();
+  [fixture, files] = await Promise.all([startCopyFixture(), startFileServer()]);
+  ({ azurite, copies, target } = fixture);
 });
 after(async () => {
-  await copies.stop();
   await files.close();
-  await azurite.cleanup();
+  await fixture.stop();
 });
 
 const dstUrl = (name: string) => `${azurite.blobEndpoint(SECOND_ACCOUNT)}/target/${name}?${new URL(azurite.containerSasUrl('target', SECOND_ACCOUNT)).searchParams}`;

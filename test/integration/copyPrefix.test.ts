@@ -6,25 +6,24 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
-import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
+import { SECOND_ACCOUNT, type TestAzurite } from '../support/azurite';
 import { md5 } from '../support/blobAssert';
-import { startCopyHost, type CopyHost } from '../support/copyHost';
+import type { CopyHost } from '../support/copyHost';
+import { startCopyFixture, type CopyFixture } from '../support/copyFixture';
 
 const MiB = 1024 * 1024;
+let fixture: CopyFixture;
 let azurite: TestAzurite;
 let copies: CopyHost;
 let source: ContainerClient;
 let target: ContainerClient;
 
 before(async () => {
-  [azurite, copies] = await Promise.all([startTestAzurite(), startCopyHost()]);
-  source = azurite.blobService().getContainerClient('source');
-  target = azurite.blobService(SECOND_ACCOUNT).getContainerClient('target');
-  await Promise.all([source.create(), target.create()]);
+  fixture = await startCopyFixture();
+  ({ azurite, copies, source, target } = fixture);
 });
 after(async () => {
-  await copies.stop();
-  await azurite.cleanup();
+  await fixture.stop();
 });
 
 const srcPrefix = (prefix: string) => azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('/source?', `/source/${prefix}?`);

@@ -1,0 +1,31 @@
+/** What most copy tests start with: Azurite (two accounts), the app on a local host, and a source and a target container. */
+import type { ContainerClient } from '@azure/storage-blob';
+import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from './azurite';
+import { startCopyHost, type CopyHost } from './copyHost';
+
+export interface CopyFixture {
+  azurite: TestAzurite;
+  copies: CopyHost;
+  /** "source" in the development account. */
+  source: ContainerClient;
+  /** "target" in the second account. */
+  target: ContainerClient;
+  stop(): Promise<void>;
+}
+
+export async function startCopyFixture(): Promise<CopyFixture> {
+  const [azurite, copies] = await Promise.all([startTestAzurite(), startCopyHost()]);
+  const source = azurite.blobService().getContainerClient('source');
+  const target = azurite.blobService(SECOND_ACCOUNT).getContainerClient('target');
+  await Promise.all([source.create(), target.create()]);
+  return {
+    azurite,
+    copies,
+    source,
+    target,
+    async stop() {
+      await copies.stop();
+      await azurite.cleanup();
+    },
+  };
+}

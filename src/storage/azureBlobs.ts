@@ -219,6 +219,20 @@ function md5Text(md5: Uint8Array | undefined): string | undefined {
   return md5 && md5.length > 0 ? Buffer.from(md5).toString('base64') : undefined;
 }
 
+type ContentHeaders = Pick<BlobGetPropertiesResponse, 'contentType' | 'contentEncoding' | 'contentLanguage' | 'contentDisposition' | 'cacheControl' | 'contentMD5'>;
+
+/** The content headers a copy carries over, from Get Blob Properties or a listing alike. */
+function contentProperties(p: ContentHeaders): BlobProperties {
+  return clean({
+    contentType: p.contentType,
+    contentEncoding: p.contentEncoding,
+    contentLanguage: p.contentLanguage,
+    contentDisposition: p.contentDisposition,
+    cacheControl: p.cacheControl,
+    contentMD5: md5Text(p.contentMD5),
+  });
+}
+
 function factsFromProperties(name: string, p: BlobGetPropertiesResponse): SourceBlob {
   return {
     name,
@@ -226,14 +240,7 @@ function factsFromProperties(name: string, p: BlobGetPropertiesResponse): Source
     etag: p.etag,
     lastModified: (p.lastModified ?? new Date(0)).toISOString(),
     blobType: (p.blobType as SourceBlob['blobType']) ?? 'BlockBlob',
-    properties: clean({
-      contentType: p.contentType,
-      contentEncoding: p.contentEncoding,
-      contentLanguage: p.contentLanguage,
-      contentDisposition: p.contentDisposition,
-      cacheControl: p.cacheControl,
-      contentMD5: md5Text(p.contentMD5),
-    }),
+    properties: contentProperties(p),
     metadata: p.metadata && Object.keys(p.metadata).length > 0 ? p.metadata : undefined,
     accessTier: p.archiveStatus ? 'Archive' : p.accessTier,
   };
@@ -253,14 +260,7 @@ function factsFromListing(item: BlobItem): SourceBlob {
     etag: quotedEtag(p.etag),
     lastModified: p.lastModified.toISOString(),
     blobType: (p.blobType as SourceBlob['blobType']) ?? 'BlockBlob',
-    properties: clean({
-      contentType: p.contentType,
-      contentEncoding: p.contentEncoding,
-      contentLanguage: p.contentLanguage,
-      contentDisposition: p.contentDisposition,
-      cacheControl: p.cacheControl,
-      contentMD5: md5Text(p.contentMD5),
-    }),
+    properties: contentProperties(p),
     metadata: item.metadata && Object.keys(item.metadata).length > 0 ? item.metadata : undefined,
     tags: item.tags && Object.keys(item.tags).length > 0 ? item.tags : undefined,
     accessTier: p.accessTier,

@@ -34,11 +34,6 @@ export function displayUrl(location: Location): string {
   return `${location.serviceUrl}/${location.container}${name}`;
 }
 
-/** A location is a prefix (many blobs) when it names a container or ends with '/'. */
-export function isPrefixLocation(location: Location): boolean {
-  return location.kind === 'azure-blob' && (location.path === '' || location.path.endsWith('/'));
-}
-
 /** The URL of one blob of a location, without secrets. */
 export function displayBlobUrl(location: Location, name: string): string {
   if (location.kind === 'http') return displayUrl(location);

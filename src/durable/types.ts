@@ -42,7 +42,6 @@ export interface MigrateState {
   totals: MigrateTotals;
   failures: BlobOutcome[];
   failuresNotKept: number;
-  startedAt: string;
   notes: string[];
 }
 

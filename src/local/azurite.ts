@@ -8,12 +8,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BlobferryError } from '../contracts/errors';
+import { AZURITE_DEV_ACCOUNT, AZURITE_DEV_KEY } from '../storage/credentials';
 
 /** Azurite's well-known development account; its key is public and fine to commit. */
-export const DEV_ACCOUNT = {
-  name: 'devstoreaccount1',
-  key: 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
-};
+export const DEV_ACCOUNT = { name: AZURITE_DEV_ACCOUNT, key: AZURITE_DEV_KEY };
 
 export interface StorageAccount {
   name: string;

@@ -4,12 +4,18 @@
  */
 import { createHash } from 'node:crypto';
 import type { SourceBlob } from '../contracts/blobFacts';
+import { MAX_BLOCK_SIZE_MIB, type CopyOptions } from '../contracts/copyRequest';
 import { BlobferryError } from '../contracts/errors';
 
 export const MiB = 1024 * 1024;
 export const MAX_BLOCKS = 50_000;
-export const MAX_BLOCK_SIZE = 4000 * MiB;
+export const MAX_BLOCK_SIZE = MAX_BLOCK_SIZE_MIB * MiB;
 export const DEFAULT_BLOCK_SIZE = 8 * MiB;
+
+/** The block size a request asks for, in bytes (undefined: choose). */
+export function requestedBlockSize(options: CopyOptions): number | undefined {
+  return options.blockSizeMiB === undefined ? undefined : Math.round(options.blockSizeMiB * MiB);
+}
 
 export interface BlockPlan {
   size: number;

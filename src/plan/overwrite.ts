@@ -42,7 +42,10 @@ export function decideOverwrite(policy: OverwritePolicy, name: string, destinati
   }
 }
 
-/** Whether the policy needs to look at the destination before copying. */
-export function needsDestinationState(policy: OverwritePolicy): boolean {
-  return policy !== 'always';
+/**
+ * A commit refused because someone else wrote the destination meanwhile is a skip under
+ * "never" and "if-source-newer" (their write wins, as the policy says), a failure otherwise.
+ */
+export function keptByPolicy(policy: OverwritePolicy, code: string | undefined): boolean {
+  return (code === 'DESTINATION_EXISTS' || code === 'DESTINATION_CHANGED') && (policy === 'never' || policy === 'if-source-newer');
 }

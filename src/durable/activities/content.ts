@@ -1,7 +1,6 @@
 /** What a copy carries over besides the bytes: properties, metadata, tags and (when asked) the tier. */
 import type { CopyOptions } from '../../contracts/copyRequest';
 import type { BlobProperties, SourceBlob } from '../../contracts/blobFacts';
-import { MiB } from '../../plan/blocks';
 import type { CommitContent } from '../../storage/azureBlobs';
 
 const SETTABLE_TIERS = new Set(['Hot', 'Cool', 'Cold']);
@@ -15,9 +14,4 @@ export function commitContent(options: CopyOptions, blob: SourceBlob, contentMD5
     tags: blob.tags,
     accessTier: options.preserveAccessTier && blob.accessTier && SETTABLE_TIERS.has(blob.accessTier) ? blob.accessTier : undefined,
   };
-}
-
-/** The block size the request asks for, in bytes (undefined: choose). */
-export function requestedBlockSize(options: CopyOptions): number | undefined {
-  return options.blockSizeMiB === undefined ? undefined : Math.round(options.blockSizeMiB * MiB);
 }

@@ -11,7 +11,7 @@ import type { BlobOutcome, SourceBlob } from '../../contracts/blobFacts';
 import { displayBlobUrl } from '../../contracts/locations';
 import { blockId, versionTag } from '../../plan/blocks';
 import { prefixDestinationName } from '../../plan/names';
-import type { CommitConditions } from '../../plan/overwrite';
+import { keptByPolicy, type CommitConditions } from '../../plan/overwrite';
 import type { AzureBlobs } from '../../storage/azureBlobs';
 import { destinationOf, sourceBlobsOf, sourceReaderOf } from '../sources';
 import type { ActivityResult, Job } from '../types';
@@ -67,8 +67,7 @@ async function copyOne(args: SmallBlobsArgs, destination: AzureBlobs, blob: Sour
     }
   } catch (err) {
     const e = isBlobferryError(err) ? err : new BlobferryError('INTERNAL', (err as Error)?.message ?? String(err));
-    const keptByPolicy = (e.code === 'DESTINATION_EXISTS' || e.code === 'DESTINATION_CHANGED') && (policy === 'never' || policy === 'if-source-newer');
-    return outcome(keptByPolicy ? 'skipped' : 'failed', { code: e.code, message: e.message });
+    return outcome(keptByPolicy(policy, e.code) ? 'skipped' : 'failed', { code: e.code, message: e.message });
   }
 }
 

@@ -7,7 +7,7 @@
 import { BlobferryError } from '../../contracts/errors';
 import type { SourceBlob } from '../../contracts/blobFacts';
 import type { BlobLocation, Location } from '../../contracts/locations';
-import { planBlocks, MiB } from '../../plan/blocks';
+import { planBlocks, requestedBlockSize } from '../../plan/blocks';
 import { asPrefix, singleDestinationName } from '../../plan/names';
 import { chooseStrategy } from '../../plan/strategy';
 import { AzureBlobs } from '../../storage/azureBlobs';
@@ -86,7 +86,7 @@ async function inspect(input: TransferInput): Promise<Inspection> {
   if (source.kind === 'azure-blob' && sameContainer(source, destination) && destinationName === blob.name) {
     throw new BlobferryError('SAME_SOURCE_DESTINATION', `The source and the destination are the same blob (${destinationName}).`);
   }
-  planBlocks(blob.size, options.blockSizeMiB === undefined ? undefined : Math.round(options.blockSizeMiB * MiB));
+  planBlocks(blob.size, requestedBlockSize(options));
   await probeDestination(destinationBlobs, destinationName, readsDestination);
   return { kind: 'blob', job, blob, destinationName };
 }

@@ -12,10 +12,9 @@ import type { BlobOutcome } from '../../contracts/blobFacts';
 import { displayBlobUrl } from '../../contracts/locations';
 import type { CopyProgress } from '../../contracts/progress';
 import { isBlobferryError } from '../../contracts/errors';
-import { planBlocks, planRuns, runLengthFor, type BlockPlan } from '../../plan/blocks';
-import type { OverwriteDecision } from '../../plan/overwrite';
+import { planBlocks, planRuns, requestedBlockSize, runLengthFor, type BlockPlan } from '../../plan/blocks';
+import { keptByPolicy, type OverwriteDecision } from '../../plan/overwrite';
 import { bytesPerSecond, type ProgressPoint } from '../../plan/waves';
-import { requestedBlockSize } from '../activities/content';
 import { STAGE_PARALLEL } from '../activities/stageBlocks';
 import type { ActivityResult, CopyBlobInput, StageArgs, StageResult } from '../types';
 
@@ -67,8 +66,7 @@ export function* copyOneBlob(context: OrchestrationContext, input: CopyBlobInput
     if (committed.ok) return result('copied', name);
     const lostName = committed.code === 'DESTINATION_EXISTS' && policy === 'rename';
     if ((lostName || committed.code === 'BLOCKS_LOST') && attempt < COMMIT_ATTEMPTS) continue;
-    const keptByPolicy = (committed.code === 'DESTINATION_EXISTS' || committed.code === 'DESTINATION_CHANGED') && (policy === 'never' || policy === 'if-source-newer');
-    return result(keptByPolicy ? 'skipped' : 'failed', name, why(committed));
+    return result(keptByPolicy(policy, committed.code) ? 'skipped' : 'failed', name, why(committed));
   }
   return result('failed', name, { code: 'INTERNAL', message: 'The commit did not succeed after several attempts.' });
 }

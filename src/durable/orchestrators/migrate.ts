@@ -9,10 +9,9 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import type { BlobOutcome, SourceBlob } from '../../contracts/blobFacts';
 import { displayBlobUrl } from '../../contracts/locations';
 import type { CopyProgress } from '../../contracts/progress';
-import { MiB, DEFAULT_BLOCK_SIZE } from '../../plan/blocks';
+import { MiB, DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
 import { prefixDestinationName } from '../../plan/names';
 import { bytesPerSecond, planWaves } from '../../plan/waves';
-import { requestedBlockSize } from '../activities/content';
 import type { ActivityResult, MigrateInput, MigrateState, TransferSummary } from '../types';
 
 /** Blobs per listing page: with one task per large blob, a page never exceeds ~500 tasks. */

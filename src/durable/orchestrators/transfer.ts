@@ -46,7 +46,6 @@ export function* transferOrchestrator(context: OrchestrationContext): Generator<
         totals: { listed: 0, copied: 0, skipped: 0, failed: 0, bytesListed: 0, bytesCopied: 0 },
         failures: [],
         failuresNotKept: 0,
-        startedAt: context.df.currentUtcDateTime.toISOString(),
         notes: inspection.notes,
       },
     };

@@ -100,7 +100,6 @@ export const history = {
     Result: result,
     ...(failureDetails ? { FailureDetails: failureDetails } : {}),
   }),
-  continueAsNew: (ts: string, input: string | undefined): HistoryEvent => ({ ...base(EventType.ContinueAsNew, ts), OrchestrationStatus: 'ContinuedAsNew', Result: input }),
   executionTerminated: (ts: string, reason: string): HistoryEvent => ({ ...base(EventType.ExecutionTerminated, ts), Input: reason }),
   executionSuspended: (ts: string, reason: string): HistoryEvent => ({ ...base(EventType.ExecutionSuspended, ts), Reason: reason }),
   executionResumed: (ts: string, reason: string): HistoryEvent => ({ ...base(EventType.ExecutionResumed, ts), Reason: reason }),

@@ -93,11 +93,6 @@ export function flattenActions(state: OrchestratorStateData): ActionData[] {
   return flat;
 }
 
-/** Actions that take a sequence number when first scheduled (WaitForExternalEvent and ContinueAsNew take none). */
-export function takesSequenceNumber(action: ActionData): boolean {
-  return action.actionType !== ActionType.WaitForExternalEvent && action.actionType !== ActionType.ContinueAsNew;
-}
-
 /**
  * The JSON text of an action's input. durable-functions pre-serializes string inputs of
  * activities and continueAsNew (Utils.processInput), so there a string already is JSON text;

@@ -164,6 +164,23 @@ orchestration('longTimer', function* (context: OrchestrationContext) {
   return { elapsedMs: context.df.currentUtcDateTime.getTime() - start };
 });
 
+/**
+ * Retry bookkeeping (delay timers, re-attempts) interleaved with other tasks in one Task.all, then
+ * more tasks after it: completes with the right results only if the host numbers tasks exactly as
+ * the engine does (a wrong number leaves a task waiting forever, or hands it another's result).
+ */
+orchestration('interleavedNumbering', function* (context: OrchestrationContext) {
+  const { key } = context.df.getInput() as { key: string };
+  const [retried, echoed, , doubled] = (yield context.df.Task.all([
+    context.df.callActivityWithRetry('flaky', new df.RetryOptions(30, 3), { key, failures: 2 }),
+    context.df.callActivity('slowEcho', { value: 'echo', delayMs: 20 }),
+    context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 60)),
+    context.df.callActivity('double', 21),
+  ])) as [unknown, unknown, unknown, number];
+  const after = yield context.df.callSubOrchestrator('sequence', ['after']);
+  return { retried, echoed, doubled, after };
+});
+
 orchestration('callsUnknownActivity', function* (context: OrchestrationContext) {
   return yield context.df.callActivity('doesNotExist', 1);
 });

@@ -17,12 +17,12 @@ export function progressLine(view: CopyView, width = 28): string {
   const rate = view.rateBytesPerSec ?? 0;
   if (rate > 0) {
     parts.push(`${formatBytes(rate)}/s`);
-    if (!view.listing && bytes.total > bytes.copied) parts.push(`ETA ${formatDuration((bytes.total - bytes.copied) / rate)}`);
+    if (!view.listing && bytes.total > bytes.copied) parts.push(`ETA ${formatClock((bytes.total - bytes.copied) / rate)}`);
   }
   return parts.join('  ');
 }
 
-export function formatDuration(seconds: number): string {
+export function formatClock(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);

@@ -30,6 +30,8 @@ export interface BlobOutcome {
   destination: string;
   outcome: 'copied' | 'skipped' | 'failed';
   bytes: number;
+  /** How it was copied. */
+  strategy?: string;
   code?: string;
   message?: string;
 }

@@ -3,13 +3,30 @@
  * a destination and options. Validation reports every bad field at once.
  */
 import { z } from 'zod';
+import { parseDuration } from './duration';
 import { BlobferryError } from './errors';
 
 export const OVERWRITE_POLICIES = ['never', 'always', 'if-source-newer', 'rename'] as const;
 export type OverwritePolicy = (typeof OVERWRITE_POLICIES)[number];
 
-export const STRATEGIES = ['auto', 'block-copy', 'relay'] as const;
+export const STRATEGIES = ['auto', 'server-copy', 'sync-copy', 'block-copy', 'relay'] as const;
 export type StrategyChoice = (typeof STRATEGIES)[number];
+
+/** detect: the destination keeps the source's blob type where the strategy allows; block: always a block blob. */
+export const BLOB_TYPES = ['detect', 'block'] as const;
+/** What to do when the destination already has a pending copy (Azure allows one at a time). */
+export const ON_PENDING_COPY = ['fail', 'wait'] as const;
+export type BlobType = (typeof BLOB_TYPES)[number];
+
+/** A deadline, as seconds or a duration text ("90s", "30m", "2h", "7d"); parsed to seconds. */
+const Timeout = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds <= 0) {
+    ctx.issues.push({ code: 'custom', message: 'must be a positive duration such as 90s, 30m, 2h or 7d (a number is seconds)', input: value });
+    return z.NEVER;
+  }
+  return seconds;
+});
 
 /** Azure's limit per block (x-ms-version >= 2019-12-12). */
 export const MAX_BLOCK_SIZE_MIB = 4000;
@@ -25,6 +42,12 @@ export const CopyOptionsSchema = z.strictObject({
   concurrency: z.number().int('must be a whole number').min(1).max(256).default(16),
   strategy: z.enum(STRATEGIES).default('auto'),
   preserveAccessTier: z.boolean().default(false),
+  /** Seconds the copy may take before it is stopped (a server copy aborted); default from BLOBFERRY_COPY_TIMEOUT. */
+  timeout: Timeout.optional(),
+  /** Hold a lease on the source while copying, so nobody changes it; released at the end. */
+  leaseSource: z.boolean().default(false),
+  blobType: z.enum(BLOB_TYPES).default('detect'),
+  onPendingCopy: z.enum(ON_PENDING_COPY).default('fail'),
 });
 
 export const CopyRequestSchema = z.strictObject({
@@ -65,6 +88,9 @@ export function parseCopyRequest(input: unknown): CopyRequest {
   }
   if (!request.options.recursive && (request.options.include.length > 0 || request.options.exclude.length > 0)) {
     throw new BlobferryError('CONFLICTING_OPTIONS', '--include and --exclude select blobs under a prefix; they need --recursive.', { field: 'options.include' });
+  }
+  if (request.options.leaseSource && request.options.recursive) {
+    throw new BlobferryError('CONFLICTING_OPTIONS', '--lease-source holds a lease on one source blob; it cannot be combined with --recursive.', { field: 'options.leaseSource' });
   }
   return request;
 }

@@ -29,6 +29,10 @@ export const ErrorCodes = {
   CONTAINER_NOT_FOUND: 404,
   SOURCE_NOT_FOUND: 404,
   SOURCE_ARCHIVED: 409,
+  /** The source is leased by someone else (--lease-source). */
+  SOURCE_LEASED: 409,
+  /** The destination already has a pending copy (Azure allows one per blob). */
+  PENDING_COPY: 409,
   // Copy outcomes
   SOURCE_CHANGED: 412,
   DESTINATION_EXISTS: 409,
@@ -37,6 +41,14 @@ export const ErrorCodes = {
   /** Staged blocks vanished before the commit (a concurrent Put Blob discards them): stage again. */
   BLOCKS_LOST: 409,
   SIZE_MISMATCH: 500,
+  /** A server copy ended "failed"; the message carries the service's description. */
+  COPY_FAILED: 502,
+  /** A server copy was aborted by someone else. */
+  COPY_ABORTED: 409,
+  /** The copy passed its deadline (--timeout) and was stopped; the destination was restored. */
+  TIMED_OUT: 408,
+  /** The copy was cancelled; the destination was restored. */
+  CANCELLED: 409,
   SOURCE_UNREACHABLE: 502,
   STORAGE_ERROR: 502,
   // Local host
@@ -89,6 +101,8 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'CONTAINER_NOT_FOUND',
   'SOURCE_NOT_FOUND',
   'SOURCE_ARCHIVED',
+  'SOURCE_LEASED',
+  'PENDING_COPY',
 ]);
 
 export function isErrorCode(value: unknown): value is ErrorCode {

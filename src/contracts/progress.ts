@@ -1,6 +1,7 @@
 /** Progress in an orchestration's custom status, as status readers (CLI, HTTP API) see it. */
 export interface CopyProgress {
-  phase: 'inspecting' | 'copying' | 'committing' | 'done' | 'failed';
+  /** waiting: another copy is pending on the destination (--on-pending-copy wait); restoring: undoing a stopped server copy. */
+  phase: 'inspecting' | 'copying' | 'committing' | 'waiting' | 'restoring' | 'done' | 'failed' | 'cancelled';
   /** The orchestration doing the work, when this one delegates (transfer -> copyBlob / migrate). */
   child?: string;
   kind?: 'blob' | 'prefix';
@@ -14,4 +15,10 @@ export interface CopyProgress {
   strategy?: string;
   strategyReason?: string;
   error?: { code: string; message: string };
+  /** A server copy: the service's copy id, status and description, and how many times it was polled. */
+  serverCopy?: { id: string; status: string; description?: string; polls: number };
+  /** When the copy is stopped if it has not finished (ISO time). */
+  deadline?: string;
+  /** Prefix copies: blobs copied by each strategy so far. */
+  strategies?: Record<string, number>;
 }

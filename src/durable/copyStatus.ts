@@ -24,6 +24,13 @@ export interface CopyView {
   bytes: { total: number; copied: number };
   rateBytesPerSec?: number;
   listing?: boolean;
+  /** When the copy is stopped if unfinished (ISO time). */
+  deadline?: string;
+  /** A server copy being followed: the service's copy id, status and description. */
+  serverCopy?: CopyProgress['serverCopy'];
+  /** Blobs copied by each strategy (prefix copies). */
+  strategies?: Record<string, number>;
+  cancelled?: boolean;
   failures: TransferSummary['failures'];
   failuresNotListed?: number;
   notes?: string[];
@@ -37,7 +44,8 @@ export function copyView(transfer: DurableStatusLike, worker?: DurableStatusLike
   const blobs = summary?.blobs ?? work.blobs ?? own.blobs ?? { total: 0, copied: 0, skipped: 0, failed: 0 };
   const bytes = summary?.bytes ?? work.bytes ?? own.bytes ?? { total: 0, copied: 0 };
   const phase: CopyProgress['phase'] =
-    transfer.runtimeStatus === 'Failed' || transfer.runtimeStatus === 'Terminated' ? 'failed' : transfer.runtimeStatus === 'Completed' ? 'done' : work.phase ?? own.phase ?? 'inspecting';
+    transfer.runtimeStatus === 'Failed' || transfer.runtimeStatus === 'Terminated' ? 'failed' : transfer.runtimeStatus === 'Completed' ? (summary?.cancelled ? 'cancelled' : 'done') : work.phase ?? own.phase ?? 'inspecting';
+  const strategies = summary?.strategies ?? work.strategies;
   return {
     instanceId: transfer.instanceId,
     runtimeStatus: transfer.runtimeStatus,
@@ -47,6 +55,10 @@ export function copyView(transfer: DurableStatusLike, worker?: DurableStatusLike
     blobs,
     bytes,
     ...(summary ? {} : { rateBytesPerSec: work.rateBytesPerSec, listing: work.listing }),
+    ...(own.deadline ? { deadline: own.deadline } : {}),
+    ...(!summary && work.serverCopy ? { serverCopy: work.serverCopy } : {}),
+    ...(strategies && Object.keys(strategies).length > 0 ? { strategies } : {}),
+    ...(summary?.cancelled ? { cancelled: true } : {}),
     failures: summary?.failures ?? [],
     ...(summary?.failuresNotListed ? { failuresNotListed: summary.failuresNotListed } : {}),
     ...(summary?.notes ? { notes: summary.notes } : {}),

@@ -1,6 +1,7 @@
 /** Opening a job's endpoints inside an activity: unseal, then the storage client for each side. */
 import type { SourceBlob } from '../contracts/blobFacts';
-import { AzureBlobs, quotedEtag } from '../storage/azureBlobs';
+import { AzureBlobs, quotedEtag, type SourceAccess } from '../storage/azureBlobs';
+import { withSecret } from '../storage/endpoints';
 import { HttpSource } from '../storage/httpSource';
 import { unsealLocation } from '../storage/seal';
 import type { Job } from './types';
@@ -14,12 +15,6 @@ export interface SourceReader {
 
 export function destinationOf(job: Job): AzureBlobs {
   return new AzureBlobs(unsealLocation(job.destination), 'destination');
-}
-
-/** The source as blobs (undefined for HTTP sources). */
-export function sourceBlobsOf(job: Job): AzureBlobs | undefined {
-  const source = unsealLocation(job.source);
-  return source.kind === 'azure-blob' ? new AzureBlobs(source, 'source') : undefined;
 }
 
 export function sourceReaderOf(job: Job, blob: SourceBlob): SourceReader {
@@ -36,6 +31,13 @@ export function sourceReaderOf(job: Job, blob: SourceBlob): SourceReader {
       throw new Error('blob sources are read by ranges');
     },
   };
+}
+
+/** How the destination service reads the source: a blob's (signed) URL, or the HTTP URL with its query. */
+export async function serviceSourceAccess(job: Job, blob: SourceBlob): Promise<SourceAccess> {
+  const source = unsealLocation(job.source);
+  if (source.kind === 'http') return { url: withSecret(source.url, source.secret) };
+  return new AzureBlobs(source, 'source').sourceAccess(blob.name);
 }
 
 /** Re-reads the source's version: has it changed since the copy was planned? */

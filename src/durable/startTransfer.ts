@@ -9,6 +9,7 @@ import { BlobferryError } from '../contracts/errors';
 import { displayUrl, type BlobLocation, type Location } from '../contracts/locations';
 import { parseLocation } from '../storage/endpoints';
 import { sealLocation } from '../storage/seal';
+import { copyLimits } from './settings';
 import type { TransferInput } from './types';
 
 export const TRANSFER_ORCHESTRATOR = 'transfer';
@@ -27,7 +28,7 @@ export function prepareTransfer(raw: unknown): PreparedTransfer {
   }
   return {
     instanceId: request.id ?? transferId(source, destination, request.options),
-    input: { source: sealLocation(source), destination: sealLocation(destination), options: request.options },
+    input: { source: sealLocation(source), destination: sealLocation(destination), options: request.options, limits: copyLimits(request.options) },
   };
 }
 

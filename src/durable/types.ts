@@ -4,19 +4,33 @@ import type { BlobOutcome, SourceBlob } from '../contracts/blobFacts';
 import type { BlobLocation, Location } from '../contracts/locations';
 import type { BlockPlan } from '../plan/blocks';
 import type { CommitConditions } from '../plan/overwrite';
-import type { Strategy } from '../plan/strategy';
+import type { Route, Strategy } from '../plan/strategy';
 
 /** The transfer orchestration's input: what to copy where, with which options. */
 export interface TransferInput {
   source: Location;
   destination: BlobLocation;
   options: CopyOptions;
+  limits: CopyLimits;
 }
 
-/** A transfer once inspected: the same, plus how it copies. */
+/** Time limits, from the request and the app's settings (src/durable/settings.ts). */
+export interface CopyLimits {
+  /** How long the copy may take before it is stopped. */
+  timeoutSeconds: number;
+  /** Server copies: the first wait between status polls, growing to the longest. */
+  pollFirstSeconds: number;
+  pollMaxSeconds: number;
+}
+
+/** A transfer once inspected: the same, plus how it copies and until when. */
 export interface Job extends TransferInput {
+  route: Route;
+  /** A single blob: its strategy; a prefix: the table's headline (each blob is decided on its own). */
   strategy: Strategy;
   strategyReason: string;
+  /** ISO time after which the copy is stopped (a pending server copy aborted). */
+  deadline: string;
 }
 
 export interface CopyBlobInput {
@@ -26,6 +40,8 @@ export interface CopyBlobInput {
 }
 
 export interface MigrateTotals {
+  /** Blobs copied by each strategy. */
+  strategies: Record<string, number>;
   listed: number;
   copied: number;
   skipped: number;
@@ -60,6 +76,10 @@ export interface TransferSummary {
   failures: Array<{ source: string; destination: string; code: string; message: string }>;
   /** Failures beyond the ones listed (the list keeps the first 1,000). */
   failuresNotListed?: number;
+  /** Blobs copied by each strategy. */
+  strategies?: Record<string, number>;
+  /** The copy was cancelled before it finished. */
+  cancelled?: boolean;
   strategy: Strategy;
   strategyReason: string;
   notes?: string[];

@@ -1,5 +1,5 @@
 /**
- * The copy engine's functions: the transfer, copyBlob and migrate orchestrations, their
+ * The copy engine's functions: the transfer, copyBlob, migrate and serverCopy orchestrations, their
  * activities, and the HTTP API to start a copy and read it (POST /api/copies, GET /api/copies/{id}).
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
@@ -8,20 +8,26 @@ import { BlobferryError, isBlobferryError } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { commitBlob } from '../durable/activities/commitBlob';
 import { copySmallBlobs } from '../durable/activities/copySmallBlobs';
+import { forwardCancel } from '../durable/activities/forwardCancel';
 import { inspectTransfer } from '../durable/activities/inspectTransfer';
 import { listPage } from '../durable/activities/listPage';
 import { prepareBlob } from '../durable/activities/prepareBlob';
 import { relaySegment, relayStream } from '../durable/activities/relay';
+import { finishServerCopy, serverCopyStatus, startServerCopy, undoServerCopy } from '../durable/activities/serverCopy';
+import { leaseSource, releaseSource } from '../durable/activities/sourceLease';
 import { stageBlocks } from '../durable/activities/stageBlocks';
+import { syncCopyBlob } from '../durable/activities/syncCopy';
 import { copyView } from '../durable/copyStatus';
 import { copyBlobOrchestrator } from '../durable/orchestrators/copyBlob';
 import { migrateOrchestrator } from '../durable/orchestrators/migrate';
+import { serverCopyOrchestrator } from '../durable/orchestrators/serverCopy';
 import { transferOrchestrator } from '../durable/orchestrators/transfer';
 import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../durable/startTransfer';
 
 df.app.orchestration(TRANSFER_ORCHESTRATOR, transferOrchestrator);
 df.app.orchestration('copyBlob', copyBlobOrchestrator);
 df.app.orchestration('migrate', migrateOrchestrator);
+df.app.orchestration('serverCopy', serverCopyOrchestrator);
 
 df.app.activity('inspectTransfer', { handler: inspectTransfer });
 df.app.activity('listPage', { handler: listPage });
@@ -31,6 +37,14 @@ df.app.activity('stageBlocks', { handler: stageBlocks });
 df.app.activity('relaySegment', { handler: relaySegment });
 df.app.activity('relayStream', { handler: relayStream });
 df.app.activity('commitBlob', { handler: commitBlob });
+df.app.activity('syncCopyBlob', { handler: syncCopyBlob });
+df.app.activity('startServerCopy', { handler: startServerCopy });
+df.app.activity('serverCopyStatus', { handler: serverCopyStatus });
+df.app.activity('finishServerCopy', { handler: finishServerCopy });
+df.app.activity('undoServerCopy', { handler: undoServerCopy });
+df.app.activity('leaseSource', { handler: leaseSource });
+df.app.activity('releaseSource', { handler: releaseSource });
+df.app.activity('forwardCancel', { extraInputs: [df.input.durableClient()], handler: forwardCancel });
 
 const ACTIVE = new Set(['Pending', 'Running', 'Suspended']);
 

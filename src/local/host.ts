@@ -66,10 +66,14 @@ export class LocalHost {
     applyLocalSettings(appDir);
     const config = readHostConfig(appDir);
     const core = loadApp(appDir, options.entryPoints, logger);
-    const invoker = new Invoker(core, logger);
     const functionKey = options.functionKey ?? (process.env.BLOBFERRY_FUNCTION_KEY || undefined);
     const stateDir = path.resolve(options.stateDir || process.env.BLOBFERRY_STATE_DIR || path.join(appDir, '.blobferry', 'state'));
 
+    let origin = '';
+    let rpcBaseUrl = '';
+    const urls = new WebhookUrls(() => origin, config.taskHub, functionKey);
+    // Durable client bindings (HTTP functions, activities) reach the RPC listener started below.
+    const invoker = new Invoker(core, logger, () => urls.clientBindingData(rpcBaseUrl));
     const engine = new DurableEngine(core, invoker, logger, {
       stateDir: path.join(stateDir, config.taskHub),
       taskHub: config.taskHub,
@@ -82,9 +86,6 @@ export class LocalHost {
     const servers: Server[] = [];
     try {
       const listenHost = options.listenHost ?? '127.0.0.1';
-      let origin = '';
-      const urls = new WebhookUrls(() => origin, config.taskHub, functionKey);
-      let rpcBaseUrl = '';
       const layer = new HttpLayer({
         core,
         invoker,
@@ -93,7 +94,6 @@ export class LocalHost {
         logger,
         routePrefix: config.routePrefix,
         functionKey,
-        durableClientData: () => urls.clientBindingData(rpcBaseUrl),
       });
       const rpcServer = layer.createRpcServer();
       servers.push(rpcServer);

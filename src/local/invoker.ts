@@ -13,15 +13,20 @@ export interface Invocation {
   fn: CapturedFunction;
   /** Data for the trigger binding. */
   triggerData: RpcTypedData | undefined;
-  /** Data for extra input bindings, by binding type (e.g. durableClient). */
+  /** Data for extra input bindings, by binding type (durable client bindings are filled by the invoker). */
   extraInputs?: Record<string, RpcTypedData>;
   triggerMetadata?: Record<string, RpcTypedData>;
 }
+
+/** Input bindings the host fills for any function that declares them (HTTP, activity, queue...). */
+const CLIENT_BINDINGS = new Set(['durableClient', 'orchestrationClient']);
 
 export class Invoker {
   constructor(
     private readonly core: FunctionsCore,
     private readonly logger: Logger,
+    /** What a durable client binding carries (task hub, management URLs); known once the host listens. */
+    private readonly durableClientData: () => Record<string, unknown> = () => ({}),
   ) {}
 
   /** Runs the function; resolves with the RPC response, rejects with what the handler threw. */
@@ -30,7 +35,7 @@ export class Invoker {
     const inputData: RpcParameterBinding[] = [{ name: fn.trigger.name, data: call.triggerData }];
     for (const [bindingName, binding] of Object.entries(fn.metadata.bindings)) {
       if (binding.direction !== 'in' || bindingName === fn.trigger.name) continue;
-      const data = call.extraInputs?.[binding.type];
+      const data = call.extraInputs?.[binding.type] ?? (CLIENT_BINDINGS.has(binding.type) ? { string: JSON.stringify(this.durableClientData()) } : undefined);
       if (data === undefined) {
         throw new BlobferryError('NOT_SUPPORTED', `Function "${fn.metadata.name}" has an input binding of type "${binding.type}", which the local host does not provide.`);
       }

@@ -11,7 +11,8 @@
 import type { OverwritePolicy } from '../contracts/copyRequest';
 import { renamedName } from './names';
 
-export type DestinationState = { exists: false } | { exists: true; etag: string; lastModified: string };
+/** copyPending: a server copy into the blob is still running (Azure allows one at a time). */
+export type DestinationState = { exists: false } | { exists: true; etag: string; lastModified: string; copyPending?: boolean };
 
 export interface CommitConditions {
   ifNoneMatch?: '*';

@@ -8,12 +8,15 @@ import {
   ContainerClient,
   generateBlobSASQueryParameters,
   newPipeline,
+  type BlobBeginCopyFromURLOptions,
+  type BlobBeginCopyFromUrlPollState,
   type BlobGetPropertiesResponse,
   type BlobItem,
   type HttpAuthorization,
   type Pipeline,
 } from '@azure/storage-blob';
 import type { BlobProperties, SourceBlob } from '../contracts/blobFacts';
+import { BlobferryError } from '../contracts/errors';
 import type { BlobLocation } from '../contracts/locations';
 import type { CommitConditions, DestinationState } from '../plan/overwrite';
 import { authFor, type BlobAuth } from './credentials';
@@ -31,6 +34,26 @@ export interface CommitContent {
 export interface SourceAccess {
   url: string;
   authorization?: HttpAuthorization;
+}
+
+/** A server copy as the destination reports it (x-ms-copy-*). */
+export interface CopyState {
+  exists: boolean;
+  copyId?: string;
+  status?: 'pending' | 'success' | 'failed' | 'aborted';
+  bytesCopied?: number;
+  totalBytes?: number;
+  description?: string;
+  contentLength?: number;
+}
+
+/** Options of a copy the service does (Copy Blob, Copy Blob From URL). */
+export interface ServiceCopyOptions {
+  conditions: CommitConditions;
+  /** The source version the copy is pinned to. */
+  sourceEtag?: string;
+  tags?: Record<string, string>;
+  accessTier?: string;
 }
 
 const RETRY = { maxTries: 5, retryDelayInMs: 500, maxRetryDelayInMs: 15_000 };
@@ -104,7 +127,7 @@ export class AzureBlobs {
   async destinationState(name: string): Promise<DestinationState> {
     try {
       const props = await this.blob(name).getProperties();
-      return { exists: true, etag: props.etag ?? '', lastModified: (props.lastModified ?? new Date(0)).toISOString() };
+      return { exists: true, etag: props.etag ?? '', lastModified: (props.lastModified ?? new Date(0)).toISOString(), ...(props.copyStatus === 'pending' ? { copyPending: true } : {}) };
     } catch (err) {
       const e = err as { statusCode?: number; details?: { errorCode?: string }; code?: string };
       if (e.statusCode === 404 && (e.details?.errorCode ?? e.code) !== 'ContainerNotFound') return { exists: false };
@@ -188,9 +211,133 @@ export class AzureBlobs {
     return target;
   }
 
+  /** Starts Copy Blob; the service copies on its own and may still be at it when this returns. */
+  async startCopy(name: string, source: SourceAccess, options: ServiceCopyOptions): Promise<{ copyId: string; status: CopyState['status'] }> {
+    return this.call(`starting a server copy to ${name}`, () =>
+      startCopy(this.blob(name), source.url, {
+        conditions: options.conditions,
+        sourceConditions: options.sourceEtag ? { ifMatch: options.sourceEtag } : undefined,
+        tags: nonEmpty(options.tags),
+        tier: options.accessTier as never,
+      }),
+    );
+  }
+
+  /** Copy Blob From URL: one synchronous request (sources up to 256 MiB). */
+  async syncCopy(name: string, source: SourceAccess, options: ServiceCopyOptions & { metadata?: Record<string, string> }): Promise<{ etag: string }> {
+    const response = await this.call(`copying to ${name} from the source URL`, () =>
+      this.blob(name).syncCopyFromURL(source.url, {
+        conditions: options.conditions,
+        sourceConditions: options.sourceEtag ? { ifMatch: options.sourceEtag } : undefined,
+        metadata: options.metadata,
+        tags: nonEmpty(options.tags),
+        tier: options.accessTier as never,
+        sourceAuthorization: source.authorization,
+      }),
+    );
+    return { etag: response.etag ?? '' };
+  }
+
+  /** The state of the last copy into a blob. */
+  async copyState(name: string): Promise<CopyState> {
+    try {
+      const p = await this.blob(name).getProperties();
+      const [copied, total] = (p.copyProgress ?? '').split('/').map(Number);
+      return {
+        exists: true,
+        copyId: p.copyId,
+        status: p.copyStatus,
+        bytesCopied: Number.isFinite(copied) ? copied : undefined,
+        totalBytes: Number.isFinite(total) ? total : undefined,
+        description: p.copyStatusDescription,
+        contentLength: p.contentLength,
+      };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404 && (err as { details?: { errorCode?: string } }).details?.errorCode !== 'ContainerNotFound') return { exists: false };
+      throw toBlobferryError(err, this.role, `reading the copy status of ${name}`);
+    }
+  }
+
+  /** Abort Copy Blob; false when there is no pending copy to abort (it has ended). */
+  async abortCopy(name: string, copyId: string): Promise<boolean> {
+    try {
+      await this.blob(name).abortCopyFromURL(copyId);
+      return true;
+    } catch (err) {
+      const code = (err as { details?: { errorCode?: string } }).details?.errorCode;
+      if (code === 'NoPendingCopyOperation') return false;
+      throw toBlobferryError(err, this.role, `aborting the copy to ${name}`);
+    }
+  }
+
+  /** A read-only snapshot of the blob as it is now (only if it is still the version `etag`). */
+  async snapshot(name: string, etag: string): Promise<string> {
+    const response = await this.call(`snapshotting ${name} before overwriting it`, () => this.blob(name).createSnapshot({ conditions: { ifMatch: etag } }));
+    return response.snapshot ?? '';
+  }
+
+  /** Puts a snapshot back in place of its base blob (Copy Blob from the snapshot, same blob). */
+  async promoteSnapshot(name: string, snapshot: string): Promise<void> {
+    const base = this.blob(name);
+    const source = base.withSnapshot(snapshot).url;
+    let state: Pick<CopyState, 'status'> = await this.call(`restoring ${name} from its snapshot`, () => startCopy(base, source, {}));
+    // Within one blob the service finishes at once in practice; wait a little if it does not.
+    for (let waited = 0; state.status === 'pending' && waited < 300; waited++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      state = await this.copyState(name);
+    }
+    if (state.status !== 'success') {
+      throw new BlobferryError('STORAGE_ERROR', `Restoring ${name} from its snapshot ${snapshot} ended "${state.status}"; the snapshot is kept so it can be restored by hand.`);
+    }
+  }
+
+  async deleteSnapshot(name: string, snapshot: string): Promise<void> {
+    await this.call(`removing the snapshot of ${name}`, () => this.blob(name).withSnapshot(snapshot).deleteIfExists());
+  }
+
+  /** Deletes the blob (and its snapshots), only if it is still the version `etag` when given. */
+  async deleteBlob(name: string, etag?: string): Promise<void> {
+    await this.call(`removing ${name}`, () => this.blob(name).deleteIfExists({ deleteSnapshots: 'include', conditions: etag ? { ifMatch: etag } : undefined }));
+  }
+
+  async tags(name: string): Promise<Record<string, string>> {
+    return this.call(`reading the tags of ${name}`, async () => (await this.blob(name).getTags()).tags);
+  }
+
+  async setTags(name: string, tags: Record<string, string>): Promise<void> {
+    await this.call(`restoring the tags of ${name}`, () => this.blob(name).setTags(tags));
+  }
+
+  /** An infinite lease with our id; taking it again with the same id is a no-op (a re-run). */
+  async acquireLease(name: string, leaseId: string): Promise<void> {
+    await this.call(`leasing ${name}`, () => this.blob(name).getBlobLeaseClient(leaseId).acquireLease(-1));
+  }
+
+  /** Releases our lease; a lease already gone (released before, broken, expired) is fine. */
+  async releaseLease(name: string, leaseId: string): Promise<void> {
+    try {
+      await this.blob(name).getBlobLeaseClient(leaseId).releaseLease();
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status === 409 || status === 404) return;
+      throw toBlobferryError(err, this.role, `releasing the lease on ${name}`);
+    }
+  }
+
   async properties(name: string): Promise<BlobGetPropertiesResponse> {
     return this.call(`reading ${name}`, () => this.blob(name).getProperties());
   }
+}
+
+/**
+ * Copy Blob, answered at once: its id, and "success" or "pending". The SDK keeps the bare call
+ * private behind a poller; its first poll is exactly that call (and completes only on success).
+ * We poll with durable timers instead, so the poller is dropped.
+ */
+async function startCopy(client: BlockBlobClient, url: string, options: BlobBeginCopyFromURLOptions): Promise<{ copyId: string; status: 'success' | 'pending' }> {
+  const poller = await client.beginCopyFromURL(url, options);
+  const state = poller.getOperationState() as BlobBeginCopyFromUrlPollState;
+  return { copyId: state.copyId ?? '', status: state.isCompleted ? 'success' : 'pending' };
 }
 
 /** What a write (Put Block List or Put Blob) sets besides the bytes, and its conditions. */
@@ -199,7 +346,7 @@ function writeOptions(content: CommitContent, conditions: CommitConditions) {
     conditions,
     blobHTTPHeaders: httpHeaders(content.properties),
     metadata: content.metadata,
-    tags: content.tags && Object.keys(content.tags).length > 0 ? content.tags : undefined,
+    tags: nonEmpty(content.tags),
     tier: content.accessTier,
   };
 }
@@ -265,6 +412,10 @@ function factsFromListing(item: BlobItem): SourceBlob {
     tags: item.tags && Object.keys(item.tags).length > 0 ? item.tags : undefined,
     accessTier: p.accessTier,
   };
+}
+
+function nonEmpty(tags: Record<string, string> | undefined): Record<string, string> | undefined {
+  return tags && Object.keys(tags).length > 0 ? tags : undefined;
 }
 
 function clean<T extends object>(value: T): T {

@@ -43,6 +43,10 @@ export function toBlobferryError(err: unknown, role: Role, what: string): Blobfe
       return make('DESTINATION_EXISTS', `The destination already exists (${what}).`);
     case 'ConditionNotMet':
       return make(role === 'source' ? 'SOURCE_CHANGED' : 'DESTINATION_CHANGED', role === 'source' ? `The source changed while it was being copied (${what}); nothing was committed.` : `The destination was changed by someone else while copying (${what}); it was left as they wrote it.`);
+    case 'PendingCopyOperation':
+      return make('PENDING_COPY', `The destination has a copy pending from someone else (${what}); Azure allows one at a time. Wait for it, abort it, or run with --on-pending-copy wait.`);
+    case 'LeaseAlreadyPresent':
+      return make(role === 'source' ? 'SOURCE_LEASED' : 'STORAGE_ERROR', `The ${role} is leased by someone else (${what}); --lease-source needs it free. Wait for the lease to end, or copy without --lease-source.`);
     case 'BlobArchived':
       return make('SOURCE_ARCHIVED', `The source is in the Archive tier (${what}); rehydrate it to Hot or Cool first.`);
     case 'InvalidBlockList':

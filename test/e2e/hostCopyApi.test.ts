@@ -77,7 +77,8 @@ describe('the copy HTTP API', () => {
     const view = await until(started.id);
     assert.equal(view.runtimeStatus, 'Completed');
     assert.deepEqual(view.blobs, { total: 2, copied: 2, skipped: 0, failed: 0 });
-    assert.equal(view.strategy, 'block-copy');
+    assert.equal(view.strategy, 'server-copy', 'one account: the table says server-copy');
+    assert.deepEqual(view.strategies, { 'server-copy': 2 });
   });
 
   it('answers bad bodies with 400 and a code, and unknown ids with 404', async () => {

@@ -89,7 +89,7 @@ describe('refused when inspected, nothing written', () => {
     ['a destination SAS without write permission', () => ({ source: srcUrl('present.txt'), destination: dstUrl('x', 'rl') }), 'PERMISSION_DENIED'],
     ['an expired SAS', () => ({ source: `${azurite.blobEndpoint()}/source/present.txt?${expiredSas()}`, destination: dstUrl('x') }), 'SAS_EXPIRED'],
     ['a forged SAS signature', () => ({ source: srcUrl('present.txt').replace(/sig=[^&]+/, 'sig=AAAAforgedAAAA%3D'), destination: dstUrl('x') }), 'AUTH_FAILED'],
-    ['a blob that would need more than 50,000 blocks', () => ({ source: srcUrl('huge.vhd'), destination: dstUrl('x'), options: { blockSizeMiB: 0.015625 } }), 'TOO_MANY_BLOCKS'],
+    ['a blob that would need more than 50,000 blocks', () => ({ source: srcUrl('huge.vhd'), destination: dstUrl('x'), options: { blockSizeMiB: 0.015625, strategy: 'block-copy' } }), 'TOO_MANY_BLOCKS'],
     ['a destination prefix inside the source prefix', () => ({ source: azurite.containerSasUrl('source', 'devstoreaccount1', 'rlwc').replace('/source?', '/source/folder/?'), destination: azurite.containerSasUrl('source', 'devstoreaccount1', 'rlwc').replace('/source?', '/source/folder/copy/?'), options: { recursive: true } }), 'SAME_SOURCE_DESTINATION'],
     ['a container source without --recursive', () => ({ source: azurite.containerSasUrl('source', 'devstoreaccount1', 'rl'), destination: dstUrl('x/') }), 'CONFLICTING_OPTIONS'],
   ];

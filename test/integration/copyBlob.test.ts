@@ -111,8 +111,14 @@ describe('faithful copies', () => {
     const asked = await copies.copy({ source: srcUrl(name), destination: dstUrl('faithful/cool-kept.bin'), options: { preserveAccessTier: true } });
     assert.equal(asked.blobs.copied, 1);
     assert.equal((await target.getBlobClient('faithful/cool-kept.bin').getProperties()).accessTier, 'Cool');
-    await copies.copy({ source: srcUrl(name), destination: dstUrl('faithful/cool-default.bin') });
+    // Blocks committed by blobferry get the account's default tier unless asked (a service-side
+    // copy's tier is the service's choice: docs/strategies.md).
+    await copies.copy({ source: srcUrl(name), destination: dstUrl('faithful/cool-default.bin'), options: { strategy: 'block-copy' } });
     assert.notEqual((await target.getBlobClient('faithful/cool-default.bin').getProperties()).accessTier, 'Cool');
+    for (const strategy of ['sync-copy', 'server-copy']) {
+      await copies.copy({ source: srcUrl(name), destination: dstUrl(`faithful/cool-${strategy}.bin`), options: { strategy, preserveAccessTier: true } });
+      assert.equal((await target.getBlobClient(`faithful/cool-${strategy}.bin`).getProperties()).accessTier, 'Cool', strategy);
+    }
   });
 
   it('copies page and append blobs into block blobs', async () => {
@@ -131,10 +137,25 @@ describe('faithful copies', () => {
     }
   });
 
-  it('picks block-copy inside one Azurite and says why', async () => {
+  it('keeps page and append blobs as they are by server-copy, unless a block blob is asked for', async () => {
+    for (const [name, type] of [['kinds/disk.vhd', 'PageBlob'], ['kinds/log.txt', 'AppendBlob']]) {
+      const kept = await copies.copy({ source: srcUrl(name), destination: dstUrl(`${name}.kept`) });
+      assert.equal(kept.strategy, 'server-copy', JSON.stringify(kept));
+      await assertSameBlob(source.getBlobClient(name), target.getBlobClient(`${name}.kept`), name, type);
+      const asBlock = await copies.copy({ source: srcUrl(name), destination: dstUrl(`${name}.block`), options: { blobType: 'block' } });
+      assert.equal(asBlock.strategy, 'block-copy');
+      assert.equal((await target.getBlobClient(`${name}.block`).getProperties()).blobType, 'BlockBlob');
+    }
+  });
+
+  it('picks the strategy by the table and says why', async () => {
     await upload('auto/x.bin', randomBytes(10));
-    const result = await copies.copy({ source: srcUrl('auto/x.bin'), destination: dstUrl('auto/x.bin') });
-    assert.equal(result.strategy, 'block-copy');
-    assert.match(result.strategyReason ?? '', /same Azurite instance/);
+    const crossAccount = await copies.copy({ source: srcUrl('auto/x.bin'), destination: dstUrl('auto/x.bin') });
+    assert.equal(crossAccount.strategy, 'sync-copy');
+    assert.match(crossAccount.strategyReason ?? '', /another account, up to 256 MiB/);
+    const sameAccount = await copies.copy({ source: srcUrl('auto/x.bin'), destination: `${azurite.blobEndpoint()}/source/auto/x-again.bin` });
+    assert.equal(sameAccount.strategy, 'server-copy');
+    assert.match(sameAccount.strategyReason ?? '', /same storage account/);
+    await assertSameBlob(source.getBlobClient('auto/x.bin'), source.getBlobClient('auto/x-again.bin'), 'same account');
   });
 });

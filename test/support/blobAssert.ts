@@ -5,12 +5,12 @@ import type { BlobClient } from '@azure/storage-blob';
 
 export const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
 
-export async function assertSameBlob(source: BlobClient, copy: BlobClient, what = copy.name): Promise<void> {
+export async function assertSameBlob(source: BlobClient, copy: BlobClient, what = copy.name, blobType = 'BlockBlob'): Promise<void> {
   const [a, b] = await Promise.all([source.downloadToBuffer(), copy.downloadToBuffer()]);
   assert.equal(b.length, a.length, `${what}: size`);
   assert.equal(md5(b), md5(a), `${what}: MD5 of the bytes`);
   const [p, q] = await Promise.all([source.getProperties(), copy.getProperties()]);
-  assert.equal(q.blobType, 'BlockBlob', `${what}: a block blob`);
+  assert.equal(q.blobType, blobType, `${what}: blob type`);
   for (const key of ['contentType', 'contentEncoding', 'contentLanguage', 'contentDisposition', 'cacheControl'] as const) {
     assert.equal(q[key], p[key], `${what}: ${key}`);
   }

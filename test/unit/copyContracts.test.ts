@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { progressLine, formatDuration } from '../../src/cli/progressBar';
+import { progressLine, formatClock } from '../../src/cli/progressBar';
 import { displayUrl } from '../../src/contracts/locations';
 import { copyView } from '../../src/durable/copyStatus';
 import { prepareTransfer } from '../../src/durable/startTransfer';
@@ -34,6 +34,28 @@ describe('URLs', () => {
     const loc = parseLocation('https://acct.blob.core.windows.net/cont/x?sv=1&sig=secret', 'source');
     assert.doesNotMatch(displayUrl(loc), /secret|sig/);
     assert.doesNotMatch(displayUrl(parseLocation('https://example.com/f?token=secret', 'source')), /secret/);
+  });
+});
+
+describe('request options', () => {
+  const request = (options: Record<string, unknown>) => ({ source: 'https://acct1.blob.core.windows.net/cont/x', destination: 'https://acct2.blob.core.windows.net/cont/x', options });
+  it('takes a timeout as seconds or a duration, and refuses zero, negative or unreadable ones', () => {
+    assert.equal(prepareTransfer(request({ timeout: '90m' })).input.limits.timeoutSeconds, 5400);
+    assert.equal(prepareTransfer(request({ timeout: 30 })).input.limits.timeoutSeconds, 30);
+    for (const timeout of [0, -5, '0s', '-1h', 'soon', true]) {
+      assert.throws(() => prepareTransfer(request({ timeout })), (err: { code: string; details: { errors: Array<{ field: string; message: string }> } }) => {
+        assert.equal(err.code, 'BAD_REQUEST');
+        assert.equal(err.details.errors[0].field, 'options.timeout');
+        return true;
+      }, String(timeout));
+    }
+  });
+  it('knows every strategy and refuses others; refuses a lease on a prefix', () => {
+    for (const strategy of ['auto', 'server-copy', 'sync-copy', 'block-copy', 'relay']) prepareTransfer(request({ strategy }));
+    assert.throws(() => prepareTransfer(request({ strategy: 'teleport' })), { code: 'BAD_REQUEST' });
+    assert.throws(() => prepareTransfer(request({ leaseSource: true, recursive: true })), { code: 'CONFLICTING_OPTIONS' });
+    assert.throws(() => prepareTransfer(request({ onPendingCopy: 'sometimes' })), { code: 'BAD_REQUEST' });
+    assert.throws(() => prepareTransfer(request({ blobType: 'PageBlob' })), { code: 'BAD_REQUEST' });
   });
 });
 
@@ -72,6 +94,6 @@ describe('status for people', () => {
     assert.match(progressLine(running), /40%.*ETA 0:06/);
     const failed = copyView({ instanceId: 'copy-2', runtimeStatus: 'Failed', customStatus: { phase: 'failed', error: { code: 'SOURCE_NOT_FOUND', message: 'no' } } });
     assert.deepEqual(failed.error, { code: 'SOURCE_NOT_FOUND', message: 'no' });
-    assert.equal(formatDuration(3725), '1:02:05');
+    assert.equal(formatClock(3725), '1:02:05');
   });
 });

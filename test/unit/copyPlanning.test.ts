@@ -5,7 +5,11 @@ import { blockId, blockRange, MAX_BLOCKS, MiB, planBlocks, planRuns, runLengthFo
 import { asPrefix, prefixDestinationName, renamedName, singleDestinationName, suffixFromGuid } from '../../src/plan/names';
 import { decideOverwrite } from '../../src/plan/overwrite';
 import { nameFilter } from '../../src/plan/select';
-import { chooseStrategy, type StrategyFacts } from '../../src/plan/strategy';
+import { checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
+import { nextPollWaitMs } from '../../src/plan/polling';
+import { formatDuration, parseDuration } from '../../src/contracts/duration';
+import { parseCopyRequest } from '../../src/contracts/copyRequest';
+import { copyLimits } from '../../src/durable/settings';
 import { bytesPerSecond, planWaves } from '../../src/plan/waves';
 import type { SourceBlob } from '../../src/contracts/blobFacts';
 
@@ -95,15 +99,85 @@ describe('overwrite decisions', () => {
   });
 });
 
-describe('strategy', () => {
-  const facts = (over: Partial<StrategyFacts>): StrategyFacts => ({ sourceKind: 'azure-blob', sourceOrigin: 'https://a.blob.core.windows.net', destinationOrigin: 'https://b.blob.core.windows.net', destinationIsEmulator: false, sourceIsPrivate: false, requested: 'auto', ...over });
-  it('block-copy when the service can read the source, relay when it cannot, and a forced choice is honoured', () => {
-    assert.equal(chooseStrategy(facts({})).strategy, 'block-copy');
-    assert.equal(chooseStrategy(facts({ sourceKind: 'http', sourceIsPrivate: true })).strategy, 'relay');
-    assert.equal(chooseStrategy(facts({ destinationIsEmulator: true, sourceOrigin: 'http://127.0.0.1:1', destinationOrigin: 'http://127.0.0.1:1' })).strategy, 'block-copy');
-    assert.equal(chooseStrategy(facts({ destinationIsEmulator: true, sourceOrigin: 'http://127.0.0.1:1', destinationOrigin: 'http://127.0.0.1:2' })).strategy, 'relay');
-    assert.deepEqual(chooseStrategy(facts({ requested: 'relay' })), { strategy: 'relay', reason: 'relay was asked for' });
-    assert.equal(chooseStrategy(facts({ requested: 'block-copy', sourceIsPrivate: true })).strategy, 'block-copy');
+describe('strategy table', () => {
+  const facts = (over: Partial<RouteFacts>): RouteFacts => ({
+    sourceKind: 'azure-blob',
+    sourceOrigin: 'https://a.blob.core.windows.net',
+    destinationOrigin: 'https://b.blob.core.windows.net',
+    sourceAccount: 'a',
+    destinationAccount: 'b',
+    destinationIsEmulator: false,
+    sourceIsPrivate: false,
+    requested: 'auto',
+    blobType: 'detect',
+    ...over,
+  });
+  const block = (size: number) => ({ size, blobType: 'BlockBlob' });
+  const pick = (over: Partial<RouteFacts>, blob = block(1)) => chooseStrategy(routeFor(facts(over)), blob).strategy;
+  const sameAccount = { sourceOrigin: 'https://a.blob.core.windows.net', destinationOrigin: 'https://a.blob.core.windows.net', destinationAccount: 'a' };
+
+  it('same account: server-copy, whatever the size', () => {
+    assert.equal(pick(sameAccount), 'server-copy');
+    assert.equal(pick(sameAccount, block(10 * 1024 * MiB)), 'server-copy');
+    // Azurite path-style: same origin, same account name.
+    assert.equal(pick({ destinationIsEmulator: true, sourceOrigin: 'http://127.0.0.1:1', destinationOrigin: 'http://127.0.0.1:1', sourceAccount: 'x', destinationAccount: 'x' }), 'server-copy');
+  });
+  it('another account: sync-copy up to 256 MiB, block-copy above', () => {
+    assert.equal(pick({}, block(0)), 'sync-copy');
+    assert.equal(pick({}, block(SYNC_COPY_MAX_BYTES)), 'sync-copy');
+    assert.equal(pick({}, block(SYNC_COPY_MAX_BYTES + 1)), 'block-copy');
+    assert.equal(pick({ destinationIsEmulator: true, sourceOrigin: 'http://127.0.0.1:1', destinationOrigin: 'http://127.0.0.1:1', sourceAccount: 'x', destinationAccount: 'y' }, block(5)), 'sync-copy');
+  });
+  it('a source the service cannot read: relay', () => {
+    assert.equal(pick({ sourceKind: 'http', sourceIsPrivate: true, sourceAccount: undefined }), 'relay');
+    assert.equal(pick({ destinationIsEmulator: true, sourceOrigin: 'http://127.0.0.1:1', destinationOrigin: 'http://127.0.0.1:2' }), 'relay');
+    assert.equal(pick({ sourceIsPrivate: true }, { size: 5, blobType: 'PageBlob' }), 'relay');
+  });
+  it('page and append blobs: server-copy keeps their type, unless a block blob is asked for', () => {
+    assert.equal(pick({}, { size: 5, blobType: 'PageBlob' }), 'server-copy');
+    assert.equal(pick({}, { size: 5, blobType: 'AppendBlob' }), 'server-copy');
+    assert.equal(pick({ blobType: 'block' }, { size: 5, blobType: 'AppendBlob' }), 'block-copy');
+    assert.equal(pick({ ...sameAccount, blobType: 'block' }, { size: 5, blobType: 'PageBlob' }), 'server-copy');
+  });
+  it('a forced strategy is honoured, with the reason saying so', () => {
+    for (const requested of ['server-copy', 'sync-copy', 'block-copy', 'relay'] as const) {
+      assert.deepEqual(chooseStrategy(routeFor(facts({ requested, sourceIsPrivate: true })), block(1)), { strategy: requested, reason: `${requested} was asked for` });
+    }
+  });
+  it('every choice has a reason, and sync-copy refuses blobs over 256 MiB', () => {
+    assert.match(chooseStrategy(routeFor(facts({})), block(1)).reason, /256 MiB/);
+    assert.throws(() => checkStrategyFits('sync-copy', { name: 'big', size: SYNC_COPY_MAX_BYTES + 1 }), { code: 'BLOB_TOO_LARGE' });
+    checkStrategyFits('sync-copy', { name: 'ok', size: SYNC_COPY_MAX_BYTES });
+    checkStrategyFits('server-copy', { name: 'big', size: SYNC_COPY_MAX_BYTES * 100 });
+  });
+});
+
+describe('durations, polling and time limits', () => {
+  it('parses durations and refuses what is not one', () => {
+    assert.equal(parseDuration('90s'), 90);
+    assert.equal(parseDuration('15m'), 900);
+    assert.equal(parseDuration('2h'), 7200);
+    assert.equal(parseDuration('7d'), 604800);
+    assert.equal(parseDuration('250ms'), 0.25);
+    assert.equal(parseDuration('42'), 42);
+    assert.equal(parseDuration(1.5), 1.5);
+    for (const bad of ['', 'soon', '-5s', '5 weeks', '1h30m']) assert.equal(parseDuration(bad), undefined, bad);
+    assert.equal(formatDuration(5400), '1h 30m');
+    assert.equal(formatDuration(0.5), '500 ms');
+  });
+  it('waits longer between polls up to the longest wait, never past the deadline', () => {
+    const limits = { pollFirstSeconds: 2, pollMaxSeconds: 10 };
+    assert.deepEqual([0, 1, 2, 3, 4, 5].map((polls) => nextPollWaitMs(polls, limits, 60_000)), [2000, 3000, 4500, 6750, 10000, 10000]);
+    assert.equal(nextPollWaitMs(3, limits, 1500), 1500);
+    assert.equal(nextPollWaitMs(0, limits, -5), 0);
+  });
+  it('takes the timeout from the request, else from the settings, and refuses bad settings', () => {
+    const options = parseCopyRequest({ source: 's', destination: 'd' }).options;
+    assert.deepEqual(copyLimits(options, {}), { timeoutSeconds: 86400, pollFirstSeconds: 2, pollMaxSeconds: 60 });
+    assert.equal(copyLimits({ ...options, timeout: 30 }, { BLOBFERRY_COPY_TIMEOUT: '1h' }).timeoutSeconds, 30);
+    assert.equal(copyLimits(options, { BLOBFERRY_COPY_TIMEOUT: '1h', BLOBFERRY_POLL_INTERVAL: '100ms', BLOBFERRY_POLL_MAX_INTERVAL: '1s' }).timeoutSeconds, 3600);
+    assert.throws(() => copyLimits(options, { BLOBFERRY_POLL_INTERVAL: 'often' }), { code: 'CONFIG_INVALID' });
+    assert.throws(() => copyLimits(options, { BLOBFERRY_COPY_TIMEOUT: '0' }), { code: 'CONFIG_INVALID' });
   });
 });
 

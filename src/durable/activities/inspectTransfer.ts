@@ -9,7 +9,7 @@ import type { SourceBlob } from '../../contracts/blobFacts';
 import type { BlobLocation, Location } from '../../contracts/locations';
 import { planBlocks, requestedBlockSize } from '../../plan/blocks';
 import { asPrefix, singleDestinationName } from '../../plan/names';
-import { chooseStrategy } from '../../plan/strategy';
+import { checkStrategyFits, chooseStrategy, describeRoute, routeFor, type StrategyDecision } from '../../plan/strategy';
 import { AzureBlobs } from '../../storage/azureBlobs';
 import { isPrivateHost } from '../../storage/endpoints';
 import { HttpSource } from '../../storage/httpSource';
@@ -22,17 +22,23 @@ export type Inspection =
   | { kind: 'blob'; job: Job; blob: SourceBlob; destinationName: string }
   | { kind: 'prefix'; job: Job; sourcePrefix: string; destinationPrefix: string; listTags: boolean; notes: string[] };
 
-export function inspectTransfer(input: TransferInput): Promise<ActivityResult<{ inspection: Inspection }>> {
+/** What transfer hands over: the request, and its deadline (from the orchestration's clock). */
+export type InspectArgs = TransferInput & { deadline: string };
+
+export function inspectTransfer(input: InspectArgs): Promise<ActivityResult<{ inspection: Inspection }>> {
   return settle(async () => ({ inspection: await inspect(input) }));
 }
 
-async function inspect(input: TransferInput): Promise<Inspection> {
+async function inspect(input: InspectArgs): Promise<Inspection> {
   const source = unsealLocation(input.source);
   const destination = unsealLocation(input.destination);
   const { options } = input;
   const prefixCopy = source.kind === 'azure-blob' && (options.recursive || source.path === '' || source.path.endsWith('/'));
   if (source.kind === 'http' && options.recursive) {
     throw new BlobferryError('CONFLICTING_OPTIONS', '--recursive copies a container or prefix; an HTTP source is a single object.');
+  }
+  if (source.kind === 'http' && options.leaseSource) {
+    throw new BlobferryError('CONFLICTING_OPTIONS', '--lease-source leases a source blob; an HTTP source cannot be leased.');
   }
   if (source.kind === 'azure-blob' && prefixCopy && !options.recursive) {
     throw new BlobferryError('CONFLICTING_OPTIONS', `The source ${source.path ? `"${source.path}"` : `container "${source.container}"`} is a prefix; add --recursive to copy everything under it.`);
@@ -44,18 +50,25 @@ async function inspect(input: TransferInput): Promise<Inspection> {
     ...(readsDestination ? [{ permission: 'r', why: `--overwrite ${options.overwrite}` }] : []),
   ]);
   if (source.kind === 'azure-blob') {
-    checkSas(source.secret, 'source', [{ permission: 'r', why: 'reading the source' }, ...(prefixCopy ? [{ permission: 'l', why: 'listing a prefix' }] : [])]);
+    checkSas(source.secret, 'source', [
+      { permission: 'r', why: 'reading the source' },
+      ...(prefixCopy ? [{ permission: 'l', why: 'listing a prefix' }] : []),
+      ...(options.leaseSource ? [{ permission: 'w', why: '--lease-source (leasing a blob needs write)' }] : []),
+    ]);
   }
 
-  const strategy = chooseStrategy({
+  const route = routeFor({
     sourceKind: source.kind,
     sourceOrigin: originOf(source),
     destinationOrigin: originOf(destination),
+    sourceAccount: source.kind === 'azure-blob' ? source.account : undefined,
+    destinationAccount: destination.account,
     destinationIsEmulator: destination.emulator,
     sourceIsPrivate: source.kind === 'http' ? new URL(source.url).protocol === 'http:' || isPrivateHost(new URL(source.url).hostname) : source.emulator || source.serviceUrl.startsWith('http:'),
     requested: options.strategy,
+    blobType: options.blobType,
   });
-  const job: Job = { ...input, strategy: strategy.strategy, strategyReason: strategy.reason };
+  const jobFor = (decision: StrategyDecision): Job => ({ ...input, route, strategy: decision.strategy, strategyReason: decision.reason });
   const destinationBlobs = new AzureBlobs(destination, 'destination');
 
   if (prefixCopy && source.kind === 'azure-blob') {
@@ -75,7 +88,7 @@ async function inspect(input: TransferInput): Promise<Inspection> {
       listTags = false;
       notes.push('Blob index tags are not copied: the source credentials cannot read them (a SAS needs the t permission).');
     }
-    return { kind: 'prefix', job, sourcePrefix, destinationPrefix, listTags, notes };
+    return { kind: 'prefix', job: jobFor(describeRoute(route)), sourcePrefix, destinationPrefix, listTags, notes };
   }
 
   const blob = source.kind === 'http' ? await new HttpSource(source).probe() : await new AzureBlobs(source, 'source').sourceBlob(source.path);
@@ -86,9 +99,12 @@ async function inspect(input: TransferInput): Promise<Inspection> {
   if (source.kind === 'azure-blob' && sameContainer(source, destination) && destinationName === blob.name) {
     throw new BlobferryError('SAME_SOURCE_DESTINATION', `The source and the destination are the same blob (${destinationName}).`);
   }
-  planBlocks(blob.size, requestedBlockSize(options));
-  await probeDestination(destinationBlobs, destinationName, readsDestination);
-  return { kind: 'blob', job, blob, destinationName };
+  const decision = chooseStrategy(route, blob);
+  checkStrategyFits(decision.strategy, blob);
+  if (decision.strategy === 'block-copy' || decision.strategy === 'relay') planBlocks(blob.size, requestedBlockSize(options));
+  // A server copy snapshots what it overwrites, so it must read the destination.
+  await probeDestination(destinationBlobs, destinationName, readsDestination || decision.strategy === 'server-copy');
+  return { kind: 'blob', job: jobFor(decision), blob, destinationName };
 }
 
 /**

@@ -14,8 +14,20 @@ export function prepareBlob(args: { job: Job; blob: SourceBlob; name: string }):
 }
 
 export async function decide(destination: AzureBlobs, job: Job, blob: SourceBlob, name: string, lookFirst = job.options.overwrite !== 'always'): Promise<OverwriteDecision> {
+  return (await lookAndDecide(destination, job, blob, name, lookFirst)).decision;
+}
+
+/**
+ * The decision and what it was made from. A destination with a copy pending cannot be written
+ * (Azure allows one copy at a time): PENDING_COPY, which --on-pending-copy wait waits out.
+ */
+export async function lookAndDecide(destination: AzureBlobs, job: Job, blob: SourceBlob, name: string, lookFirst: boolean): Promise<{ decision: OverwriteDecision; state: DestinationState }> {
   const state = lookFirst ? await lookAt(destination, name, job) : ({ exists: false } as DestinationState);
-  return decideOverwrite(job.options.overwrite, name, state, blob.lastModified ?? new Date(0).toISOString(), suffixFromGuid(randomUUID()));
+  const decision = decideOverwrite(job.options.overwrite, name, state, blob.lastModified ?? new Date(0).toISOString(), suffixFromGuid(randomUUID()));
+  if (decision.action === 'copy' && decision.name === name && state.exists && state.copyPending) {
+    throw new BlobferryError('PENDING_COPY', `${name} has a copy pending from someone else; Azure allows one at a time. Wait for it or abort it, or run with --on-pending-copy wait.`);
+  }
+  return { decision, state };
 }
 
 /** The destination's state; a write-only SAS cannot read it, and "never" can do without (the commit condition decides). */

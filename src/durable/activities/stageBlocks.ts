@@ -4,7 +4,7 @@
  * skipped: their ids name the block and the source version, so they hold the right bytes.
  */
 import { blockId, blockRange, versionTag } from '../../plan/blocks';
-import { destinationOf, sourceBlobsOf } from '../sources';
+import { destinationOf, serviceSourceAccess } from '../sources';
 import type { ActivityResult, StageArgs, StageResult } from '../types';
 import { mapPool, settle } from './settle';
 
@@ -14,10 +14,8 @@ export const STAGE_PARALLEL = 8;
 export function stageBlocks(args: StageArgs): Promise<ActivityResult<StageResult>> {
   return settle(async () => {
     const { job, blob, name, plan, first, last } = args;
-    const source = sourceBlobsOf(job);
-    if (!source) throw new Error('block-copy needs a blob source');
     const destination = destinationOf(job);
-    const access = await source.sourceAccess(blob.name);
+    const access = await serviceSourceAccess(job, blob);
     const client = destination.stagingClient(name, blob.etag);
     const already = await destination.uncommittedBlockIds(name);
     const tag = versionTag(blob);

@@ -1,22 +1,32 @@
 /**
- * copyBlob: one blob, any size. Decide under the overwrite policy (prepareBlob), stage every
- * block (block-copy: waves of stageBlocks activities; relay: segments in order, carrying the
- * whole-object MD5), then commit once (commitBlob). Staging never changes what readers of the
- * destination see; the commit does, all at once, or not at all.
+ * copyBlob: one blob, any size, by the strategy the table picks for it (plan/strategy.ts).
+ *   server-copy  Copy Blob, followed with durable timers (serverCopy.ts)
+ *   sync-copy    decide under the overwrite policy (prepareBlob), then one Copy Blob From URL
+ *   block-copy   decide, stage every block (waves of stageBlocks activities), commit once
+ *   relay        the same, with segments in order carrying the whole-object MD5
+ * Staging never changes what readers of the destination see; the commit does, all at once, or
+ * not at all. Options around it: --lease-source holds the source for the copy's duration;
+ * --on-pending-copy wait waits out someone else's pending copy; the deadline and a cancel
+ * request stop it (server copies are aborted and undone; staging stops before the commit).
  *
  * An instance schedules at most ~400 staging activities whatever the blob's size: runs grow
  * with the block count.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { BlobOutcome } from '../../contracts/blobFacts';
-import { displayBlobUrl } from '../../contracts/locations';
+import { formatDuration } from '../../contracts/duration';
 import type { CopyProgress } from '../../contracts/progress';
 import { isBlobferryError } from '../../contracts/errors';
+import { nextPollWaitMs } from '../../plan/polling';
+import { checkStrategyFits, chooseStrategy, type Strategy } from '../../plan/strategy';
 import { planBlocks, planRuns, requestedBlockSize, runLengthFor, type BlockPlan } from '../../plan/blocks';
 import { keptByPolicy, type OverwriteDecision } from '../../plan/overwrite';
 import { bytesPerSecond, type ProgressPoint } from '../../plan/waves';
 import { STAGE_PARALLEL } from '../activities/stageBlocks';
 import type { ActivityResult, CopyBlobInput, StageArgs, StageResult } from '../types';
+import { orCancelled, pastDeadline } from './cancel';
+import { blobOutcome, type Ended } from '../outcome';
+import { serverCopyBlob } from './serverCopy';
 
 /** Staging activities one blob may take, at most. */
 const MAX_STAGE_ACTIVITIES = 400;
@@ -30,73 +40,123 @@ export function* copyBlobOrchestrator(context: OrchestrationContext): Generator<
 
 export function* copyOneBlob(context: OrchestrationContext, input: CopyBlobInput): Generator<Task, BlobOutcome, unknown> {
   const { job, blob } = input;
-  const policy = job.options.overwrite;
-  const result = (outcome: BlobOutcome['outcome'], name: string, extra: { code?: string; message?: string } = {}): BlobOutcome => {
-    const done: BlobOutcome = { source: displayBlobUrl(job.source, blob.name), destination: displayBlobUrl(job.destination, name), outcome, bytes: outcome === 'copied' ? blob.size : 0, ...extra };
-    context.df.setCustomStatus({
-      phase: 'done',
-      blobs: { total: 1, copied: outcome === 'copied' ? 1 : 0, skipped: outcome === 'skipped' ? 1 : 0, failed: outcome === 'failed' ? 1 : 0 },
-      bytes: { total: blob.size, copied: done.bytes },
-      strategy: job.strategy,
-    } satisfies CopyProgress);
-    return done;
-  };
+  const { strategy } = chooseStrategy(job.route, blob);
+  let ended: Ended;
+  if (job.options.leaseSource) {
+    const lease = { job, name: blob.name, leaseId: context.df.newGuid(context.df.instanceId) };
+    const leased = (yield context.df.callActivity('leaseSource', lease)) as ActivityResult<object>;
+    if (leased.ok) {
+      ended = yield* copyUntilDone(context, input, strategy);
+      // Released whatever the outcome; a release that fails leaves an infinite lease, so say so.
+      const released = (yield context.df.callActivity('releaseSource', lease)) as ActivityResult<object>;
+      if (!released.ok && ended.outcome !== 'failed') ended = { ...ended, outcome: 'failed', code: released.code, message: `Copied, but the source lease ${lease.leaseId} could not be released: ${released.message}` };
+    } else ended = { outcome: 'failed', name: input.destinationName, code: leased.code, message: leased.message };
+  } else {
+    ended = yield* copyUntilDone(context, input, strategy);
+  }
+  const outcome = blobOutcome(job, blob, ended, strategy);
+  context.df.setCustomStatus({
+    phase: 'done',
+    blobs: { total: 1, copied: ended.outcome === 'copied' ? 1 : 0, skipped: ended.outcome === 'skipped' ? 1 : 0, failed: ended.outcome === 'failed' ? 1 : 0 },
+    bytes: { total: blob.size, copied: outcome.bytes },
+    strategy,
+  } satisfies CopyProgress);
+  return outcome;
+}
 
-  let plan: BlockPlan;
+/** Copies; a destination with someone else's copy pending is waited out when asked (--on-pending-copy wait). */
+function* copyUntilDone(context: OrchestrationContext, input: CopyBlobInput, strategy: Strategy): Generator<Task, Ended, unknown> {
+  const { job, blob } = input;
+  for (let waits = 0; ; waits++) {
+    const ended = strategy === 'server-copy' ? yield* serverCopyBlob(context, job, blob, input.destinationName) : yield* copyInBlocks(context, input, strategy);
+    if (ended.code !== 'PENDING_COPY' || job.options.onPendingCopy !== 'wait') return ended;
+    const now = context.df.currentUtcDateTime.getTime();
+    const deadline = Date.parse(job.deadline);
+    if (now >= deadline) return { ...ended, code: 'TIMED_OUT', message: `${ended.name} still had someone else's copy pending when the timeout (${formatDuration(job.limits.timeoutSeconds)}) ran out; nothing was written.` };
+    context.df.setCustomStatus({ phase: 'waiting', strategy, deadline: job.deadline, error: { code: ended.code, message: ended.message ?? '' } } satisfies CopyProgress);
+    const timer = context.df.createTimer(new Date(now + nextPollWaitMs(waits, job.limits, deadline - now)));
+    if (yield* orCancelled(context, timer)) {
+      timer.cancel();
+      return { ...ended, code: 'CANCELLED', message: `The copy was cancelled while it waited for another copy into ${ended.name}; nothing was written.` };
+    }
+  }
+}
+
+/** Sync-copy, block-copy and relay: decide, (stage,) write once; retried when the name or the staged blocks were lost. */
+function* copyInBlocks(context: OrchestrationContext, input: CopyBlobInput, strategy: Strategy): Generator<Task, Ended, unknown> {
+  const { job, blob } = input;
+  const policy = job.options.overwrite;
+  let plan: BlockPlan | undefined;
   try {
-    plan = planBlocks(blob.size, requestedBlockSize(job.options));
+    checkStrategyFits(strategy, blob);
+    if (strategy !== 'sync-copy') plan = planBlocks(blob.size, requestedBlockSize(job.options));
   } catch (err) {
     if (!isBlobferryError(err)) throw err;
-    return result('failed', input.destinationName, { code: err.code, message: err.message });
+    return { outcome: 'failed', name: input.destinationName, code: err.code, message: err.message };
   }
 
   let name = input.destinationName;
   for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
     const prepared = (yield context.df.callActivity('prepareBlob', { job, blob, name: input.destinationName })) as ActivityResult<{ decision: OverwriteDecision }>;
-    if (!prepared.ok) return result('failed', name, why(prepared));
+    if (!prepared.ok) return { outcome: 'failed', name, ...why(prepared) };
     const decision = prepared.decision;
-    if (decision.action === 'skip') return result('skipped', name, { code: decision.code, message: decision.reason });
+    if (decision.action === 'skip') return { outcome: 'skipped', name, code: decision.code, message: decision.reason };
     name = decision.name;
 
-    const staged = yield* stageAll(context, input, name, plan);
-    if (!staged.ok) return result('failed', name, why(staged));
-
-    context.df.setCustomStatus({ phase: 'committing', bytes: { total: blob.size, copied: blob.size }, strategy: job.strategy } satisfies CopyProgress);
-    const committed = (yield context.df.callActivity('commitBlob', { job, blob, name, plan, conditions: decision.conditions, computedMD5: staged.md5 })) as ActivityResult<{ etag: string }>;
-    if (committed.ok) return result('copied', name);
+    let committed: ActivityResult<object>;
+    if (plan) {
+      const staged = yield* stageAll(context, input, name, plan, strategy);
+      if (!staged.ok) return { outcome: 'failed', name, ...why(staged) };
+      context.df.setCustomStatus({ phase: 'committing', bytes: { total: blob.size, copied: blob.size }, strategy } satisfies CopyProgress);
+      committed = (yield context.df.callActivity('commitBlob', { job, blob, name, plan, conditions: decision.conditions, computedMD5: staged.md5 })) as ActivityResult<object>;
+    } else {
+      context.df.setCustomStatus({ phase: 'copying', bytes: { total: blob.size, copied: 0 }, strategy } satisfies CopyProgress);
+      committed = (yield context.df.callActivity('syncCopyBlob', { job, blob, name, conditions: decision.conditions })) as ActivityResult<object>;
+    }
+    if (committed.ok) return { outcome: 'copied', name };
     const lostName = committed.code === 'DESTINATION_EXISTS' && policy === 'rename';
     if ((lostName || committed.code === 'BLOCKS_LOST') && attempt < COMMIT_ATTEMPTS) continue;
-    return result(keptByPolicy(policy, committed.code) ? 'skipped' : 'failed', name, why(committed));
+    return { outcome: keptByPolicy(policy, committed.code) ? 'skipped' : 'failed', name, ...why(committed) };
   }
-  return result('failed', name, { code: 'INTERNAL', message: 'The commit did not succeed after several attempts.' });
+  return { outcome: 'failed', name, code: 'INTERNAL', message: 'The commit did not succeed after several attempts.' };
 }
 
 const why = (failure: { code: string; message: string }) => ({ code: failure.code, message: failure.message });
 
 type Staged = { ok: true; md5?: string } | { ok: false; code: string; message: string };
 
-function* stageAll(context: OrchestrationContext, input: CopyBlobInput, name: string, plan: BlockPlan): Generator<Task, Staged, unknown> {
+function* stageAll(context: OrchestrationContext, input: CopyBlobInput, name: string, plan: BlockPlan, strategy: Strategy): Generator<Task, Staged, unknown> {
   const { job, blob } = input;
   const concurrency = job.options.concurrency;
-  if (plan.blockCount === 0) return { ok: true, md5: job.strategy === 'relay' ? EMPTY_MD5 : undefined };
+  if (plan.blockCount === 0) return { ok: true, md5: strategy === 'relay' ? EMPTY_MD5 : undefined };
   const args = (first: number, last: number, md5State?: string): StageArgs => ({ job, blob, name, plan, first, last, md5State });
   let copied = 0;
   let last: ProgressPoint = { at: context.df.currentUtcDateTime.getTime(), bytes: 0 };
   const report = (bytes: number) => {
     copied += bytes;
     const now = { at: context.df.currentUtcDateTime.getTime(), bytes: copied };
-    context.df.setCustomStatus({ phase: 'copying', bytes: { total: blob.size, copied }, rateBytesPerSec: bytesPerSecond(last, now), strategy: job.strategy } satisfies CopyProgress);
+    context.df.setCustomStatus({ phase: 'copying', bytes: { total: blob.size, copied }, rateBytesPerSec: bytesPerSecond(last, now), strategy, deadline: job.deadline } satisfies CopyProgress);
     last = now;
   };
   report(0);
+  // Between steps: stop at the deadline or on a cancel request, before anything is committed.
+  const step = function* (task: Task): Generator<Task, Staged | undefined, unknown> {
+    if (pastDeadline(context, job.deadline)) return stopped('TIMED_OUT', `did not finish within its timeout (${formatDuration(job.limits.timeoutSeconds)})`);
+    if (!(yield* orCancelled(context, task))) return undefined;
+    yield task; // let what is in flight finish, so nothing runs after the copy has ended
+    return stopped('CANCELLED', 'was cancelled');
+  };
+  const stopped = (code: string, what: string): Staged => ({ ok: false, code, message: `The copy to ${name} ${what}; it stopped before the commit, so the destination is unchanged.` });
 
-  if (job.strategy === 'block-copy') {
+  if (strategy === 'block-copy') {
     const perActivity = Math.min(STAGE_PARALLEL, concurrency);
     const runs = planRuns(plan.blockCount, runLengthFor(plan.blockCount, MAX_STAGE_ACTIVITIES, perActivity));
     const width = Math.max(1, Math.floor(concurrency / perActivity));
     for (let offset = 0; offset < runs.length; offset += width) {
-      const wave = runs.slice(offset, offset + width).map((run) => context.df.callActivity('stageBlocks', args(run.first, run.last)));
-      const results = (yield context.df.Task.all(wave)) as Array<ActivityResult<StageResult>>;
+      const wave = context.df.Task.all(runs.slice(offset, offset + width).map((run) => context.df.callActivity('stageBlocks', args(run.first, run.last))));
+      const stop = yield* step(wave);
+      if (stop) return stop;
+      const results = wave.result as Array<ActivityResult<StageResult>>;
       const failed = results.find((r) => !r.ok);
       if (failed && !failed.ok) return failed;
       report(results.reduce((sum, r) => sum + (r.ok ? r.bytes : 0), 0));
@@ -105,7 +165,10 @@ function* stageAll(context: OrchestrationContext, input: CopyBlobInput, name: st
   }
 
   if (blob.acceptsRanges === false) {
-    const streamed = (yield context.df.callActivity('relayStream', args(0, plan.blockCount - 1))) as ActivityResult<StageResult>;
+    const streaming = context.df.callActivity('relayStream', args(0, plan.blockCount - 1));
+    const stop = yield* step(streaming);
+    if (stop) return stop;
+    const streamed = streaming.result as ActivityResult<StageResult>;
     if (!streamed.ok) return streamed;
     report(streamed.bytes);
     return { ok: true, md5: streamed.md5 };
@@ -116,7 +179,10 @@ function* stageAll(context: OrchestrationContext, input: CopyBlobInput, name: st
   let md5State: string | undefined;
   let md5: string | undefined;
   for (const segment of segments) {
-    const done = (yield context.df.callActivity('relaySegment', args(segment.first, segment.last, md5State))) as ActivityResult<StageResult>;
+    const relaying = context.df.callActivity('relaySegment', args(segment.first, segment.last, md5State));
+    const stop = yield* step(relaying);
+    if (stop) return stop;
+    const done = relaying.result as ActivityResult<StageResult>;
     if (!done.ok) return done;
     md5State = done.md5State;
     md5 = done.md5;

@@ -1,7 +1,8 @@
 /**
  * migrate: every blob under a prefix, a page at a time. Each generation copies one listed page
- * (small blobs in batches of one activity, large ones as copyBlob sub-orchestrations, in waves)
- * while the next page is listed, then continues as new with the running totals, so history
+ * (small blobs in batches of one activity, large ones as copyBlob sub-orchestrations, in waves;
+ * server copies a batch started and the service has not finished as serverCopy
+ * sub-orchestrations) while the next page is listed, then continues as new with the running totals, so history
  * stays one page long and no instance schedules more than ~500 tasks, whatever the prefix holds.
  */
 import { createHash } from 'node:crypto';
@@ -11,8 +12,13 @@ import { displayBlobUrl } from '../../contracts/locations';
 import type { CopyProgress } from '../../contracts/progress';
 import { MiB, DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
 import { prefixDestinationName } from '../../plan/names';
+import { formatDuration } from '../../contracts/duration';
+import { chooseStrategy, SYNC_COPY_MAX_BYTES } from '../../plan/strategy';
 import { bytesPerSecond, planWaves } from '../../plan/waves';
+import type { PendingServerCopy } from '../activities/copySmallBlobs';
 import type { ActivityResult, MigrateInput, MigrateState, TransferSummary } from '../types';
+import { orCancelled, pastDeadline } from './cancel';
+import type { ServerCopyInput } from './serverCopy';
 
 /** Blobs per listing page: with one task per large blob, a page never exceeds ~500 tasks. */
 export const PAGE_SIZE = 500;
@@ -45,20 +51,47 @@ export function* migrateOrchestrator(context: OrchestrationContext): Generator<T
   // The next page is listed while this one copies.
   const nextListing = next ? context.df.callActivity('listPage', listArgs(next)) : undefined;
   let progressAt = { at: context.df.currentUtcDateTime.getTime(), bytes: totals.bytesCopied };
+  const publish = () => {
+    const now = { at: context.df.currentUtcDateTime.getTime(), bytes: totals.bytesCopied };
+    context.df.setCustomStatus(progress(totals, state, bytesPerSecond(progressAt, now), next !== undefined, job));
+    progressAt = now;
+  };
+  const pending: PendingServerCopy[] = [];
+  let stopped: Stopped | undefined;
   const waves = planWaves(work.map((w) => w.weight), job.options.concurrency * 2);
   if (waves.length === 0 && nextListing) waves.push([]);
   for (const [index, wave] of waves.entries()) {
     const tasks: Task[] = wave.map((i) => work[i].start());
     if (index === 0 && nextListing) tasks.push(nextListing);
-    const results = (yield context.df.Task.all(tasks)) as unknown[];
-    wave.forEach((i, at) => outcomes.push(...outcomesOf(results[at], work[i].covers, input)));
+    stopped = yield* runWave(context, job, tasks, wave.map((i) => work[i].childId));
+    if (stopped === 'timed-out') break;
+    const results = tasks.map((t) => t.result);
+    wave.forEach((i, at) => {
+      outcomes.push(...outcomesOf(results[at], work[i].covers, input));
+      pending.push(...pendingOf(results[at]));
+    });
     for (const o of outcomes.splice(0)) tally(state, totals, o);
-    const now = { at: context.df.currentUtcDateTime.getTime(), bytes: totals.bytesCopied };
-    context.df.setCustomStatus(progress(totals, state, bytesPerSecond(progressAt, now), next !== undefined, job.strategy, job.strategyReason));
-    progressAt = now;
+    publish();
+    if (stopped) break;
+  }
+  // Server copies the batches started and the service has not finished: follow each with durable timers.
+  for (let offset = 0; offset < pending.length && !stopped; offset += job.options.concurrency * 2) {
+    const wave = pending.slice(offset, offset + job.options.concurrency * 2);
+    const ids = wave.map((p) => childIdFor(context, p.blob));
+    const tasks = wave.map((p, i) => context.df.callSubOrchestrator('serverCopy', { job, blob: p.blob, started: p.started } satisfies ServerCopyInput, ids[i]));
+    stopped = yield* runWave(context, job, tasks, ids);
+    if (stopped === 'timed-out') break;
+    for (const t of tasks) tally(state, totals, t.result as BlobOutcome);
+    publish();
   }
 
   const nextState: MigrateState = { ...state, totals, generation: state.generation + 1 };
+  if (stopped) {
+    if (stopped === 'timed-out') recordStop(nextState, input, 'TIMED_OUT', `The copy passed its timeout (${formatDuration(job.limits.timeoutSeconds)}) before every blob was copied; it stopped, and what was copied stays.`);
+    const summary = { ...summarize(input, nextState), ...(stopped === 'cancelled' ? { cancelled: true } : {}) };
+    context.df.setCustomStatus({ ...progress(totals, nextState, 0, false, job), phase: stopped === 'cancelled' ? 'cancelled' : 'done' });
+    return summary;
+  }
   if (nextListing) {
     const listed = nextListing.result as ActivityResult<{ items: SourceBlob[]; next?: string }>;
     if (!listed.ok) return summarize(input, recordListingFailure(nextState, input, listed));
@@ -66,8 +99,30 @@ export function* migrateOrchestrator(context: OrchestrationContext): Generator<T
     return undefined;
   }
   const summary = summarize(input, nextState);
-  context.df.setCustomStatus({ ...progress(totals, state, 0, false, job.strategy, job.strategyReason), phase: 'done' });
+  context.df.setCustomStatus({ ...progress(totals, nextState, 0, false, job), phase: 'done' });
   return summary;
+}
+
+type Stopped = 'cancelled' | 'timed-out';
+
+/**
+ * One wave, unless the deadline has passed (nothing is started). A cancel request that arrives
+ * meanwhile is passed on to the wave's sub-orchestrations, which stop and undo; the wave is
+ * still awaited, so every blob has an outcome.
+ */
+function* runWave(context: OrchestrationContext, job: MigrateInput['job'], tasks: Task[], childIds: Array<string | undefined>): Generator<Task, Stopped | undefined, unknown> {
+  if (pastDeadline(context, job.deadline)) return 'timed-out';
+  const all = context.df.Task.all(tasks);
+  if (!(yield* orCancelled(context, all))) return undefined;
+  const children = childIds.filter((id): id is string => id !== undefined);
+  if (children.length > 0) yield context.df.callActivity('forwardCancel', { instanceIds: children, reason: 'the copy was cancelled' });
+  yield all;
+  return 'cancelled';
+}
+
+/** A stable child id per blob: a re-run finds the same sub-orchestration. */
+function childIdFor(context: OrchestrationContext, blob: SourceBlob): string {
+  return `${context.df.instanceId}:${createHash('sha256').update(blob.name).digest('hex').slice(0, 24)}`;
 }
 
 interface PageTask {
@@ -76,16 +131,25 @@ interface PageTask {
   weight: number;
   /** The listed blobs it copies. */
   covers: SourceBlob[];
+  /** A sub-orchestration's id (cancel requests are passed on to it). */
+  childId?: string;
 }
 
-/** One task per batch of small blobs (one block each) and per large blob. */
+/**
+ * One task per batch of blobs that take a request or two each (one block, a sync copy, the
+ * start of a server copy) and one sub-orchestration per larger blob.
+ */
 function planPage(context: OrchestrationContext, input: MigrateInput, page: SourceBlob[]): PageTask[] {
   const { job } = input;
   const oneBlock = requestedBlockSize(job.options) ?? DEFAULT_BLOCK_SIZE;
+  const strategyOf = (blob: SourceBlob) => chooseStrategy(job.route, blob).strategy;
+  const batched = (blob: SourceBlob) => blob.size <= oneBlock || strategyOf(blob) === 'server-copy' || (strategyOf(blob) === 'sync-copy' && blob.size <= SYNC_COPY_MAX_BYTES);
+  // Bytes a batch moves itself or waits for; a server copy's start returns at once.
+  const batchBytes = (blob: SourceBlob) => (strategyOf(blob) === 'server-copy' ? 0 : blob.size);
   const batches: SourceBlob[][] = [];
-  for (const blob of page.filter((b) => b.size <= oneBlock)) {
+  for (const blob of page.filter(batched)) {
     const current = batches[batches.length - 1];
-    if (current && current.length < BATCH_ITEMS && current.reduce((sum, b) => sum + b.size, 0) + blob.size <= BATCH_BYTES) current.push(blob);
+    if (current && current.length < BATCH_ITEMS && current.reduce((sum, b) => sum + batchBytes(b), 0) + batchBytes(blob) <= BATCH_BYTES) current.push(blob);
     else batches.push([blob]);
   }
   const work: PageTask[] = batches.map((items) => ({
@@ -93,17 +157,23 @@ function planPage(context: OrchestrationContext, input: MigrateInput, page: Sour
     weight: Math.min(items.length, job.options.concurrency),
     covers: items,
   }));
-  for (const blob of page.filter((b) => b.size > oneBlock)) {
+  for (const blob of page.filter((b) => !batched(b))) {
     const destinationName = prefixDestinationName(input.destinationPrefix, input.sourcePrefix, blob.name);
-    // A stable child id per blob: a re-run finds the same sub-orchestration.
-    const childId = `${context.df.instanceId}:${createHash('sha256').update(blob.name).digest('hex').slice(0, 24)}`;
+    const childId = childIdFor(context, blob);
     work.push({
       start: () => context.df.callSubOrchestrator('copyBlob', { job, blob, destinationName }, childId),
       weight: Math.min(Math.ceil(blob.size / oneBlock), job.options.concurrency),
       covers: [blob],
+      childId,
     });
   }
   return work;
+}
+
+/** Server copies a batch left pending. */
+function pendingOf(result: unknown): PendingServerCopy[] {
+  const r = result as ActivityResult<{ pending?: PendingServerCopy[] }> | BlobOutcome;
+  return 'ok' in r && r.ok ? (r.pending ?? []) : [];
 }
 
 /** A task's blob outcomes; a batch that failed as a whole fails each of its blobs. */
@@ -124,6 +194,7 @@ function outcomesOf(result: unknown, covers: SourceBlob[], input: MigrateInput):
 function tally(state: MigrateState, totals: MigrateState['totals'], o: BlobOutcome): void {
   if (o.outcome === 'copied') {
     totals.copied++;
+    if (o.strategy) totals.strategies = { ...totals.strategies, [o.strategy]: (totals.strategies[o.strategy] ?? 0) + 1 };
     totals.bytesCopied += o.bytes;
   } else if (o.outcome === 'skipped') totals.skipped++;
   else {
@@ -134,11 +205,18 @@ function tally(state: MigrateState, totals: MigrateState['totals'], o: BlobOutco
 }
 
 function recordListingFailure(state: MigrateState, input: MigrateInput, failure: { code: string; message: string }): MigrateState {
-  const source = `${input.sourcePrefix || '(container)'}`;
-  return { ...state, failures: [...state.failures, { source, destination: input.destinationPrefix, outcome: 'failed', bytes: 0, code: failure.code, message: `Listing stopped: ${failure.message}` }], totals: { ...state.totals, failed: state.totals.failed + 1 } };
+  return recordStop(state, input, failure.code, `Listing stopped: ${failure.message}`);
 }
 
-function progress(totals: MigrateState['totals'], state: MigrateState, rate: number, listing: boolean, strategy: string, strategyReason: string): CopyProgress {
+/** A failure of the prefix copy as a whole (listing stopped, deadline passed): one entry in the report. */
+function recordStop(state: MigrateState, input: MigrateInput, code: string, message: string): MigrateState {
+  const source = `${input.sourcePrefix || '(container)'}`;
+  state.failures = [...state.failures, { source, destination: input.destinationPrefix, outcome: 'failed', bytes: 0, code, message }];
+  state.totals = { ...state.totals, failed: state.totals.failed + 1 };
+  return state;
+}
+
+function progress(totals: MigrateState['totals'], state: MigrateState, rate: number, listing: boolean, job: MigrateInput['job']): CopyProgress {
   return {
     phase: 'copying',
     kind: 'prefix',
@@ -147,8 +225,10 @@ function progress(totals: MigrateState['totals'], state: MigrateState, rate: num
     rateBytesPerSec: rate,
     listing,
     failures: state.failures.length + state.failuresNotKept,
-    strategy,
-    strategyReason,
+    strategies: totals.strategies,
+    strategy: job.strategy,
+    strategyReason: job.strategyReason,
+    deadline: job.deadline,
   };
 }
 
@@ -159,6 +239,7 @@ function summarize(input: MigrateInput, state: MigrateState): TransferSummary {
     bytes: { total: t.bytesListed, copied: t.bytesCopied },
     failures: state.failures.map((f) => ({ source: f.source, destination: f.destination, code: f.code ?? 'INTERNAL', message: f.message ?? '' })),
     ...(state.failuresNotKept > 0 ? { failuresNotListed: state.failuresNotKept } : {}),
+    strategies: t.strategies,
     strategy: input.job.strategy,
     strategyReason: input.job.strategyReason,
     ...(state.notes.length > 0 ? { notes: state.notes } : {}),

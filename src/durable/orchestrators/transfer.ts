@@ -7,13 +7,15 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { BlobOutcome } from '../../contracts/blobFacts';
 import type { CopyProgress } from '../../contracts/progress';
-import type { Inspection } from '../activities/inspectTransfer';
+import type { InspectArgs, Inspection } from '../activities/inspectTransfer';
+import { orCancelled } from './cancel';
 import type { ActivityResult, MigrateInput, TransferInput, TransferSummary } from '../types';
 
 export function* transferOrchestrator(context: OrchestrationContext): Generator<Task, TransferSummary, unknown> {
   const input = context.df.getInput() as TransferInput;
-  context.df.setCustomStatus({ phase: 'inspecting' } satisfies CopyProgress);
-  const inspected = (yield context.df.callActivity('inspectTransfer', input)) as ActivityResult<{ inspection: Inspection }>;
+  const deadline = new Date(context.df.currentUtcDateTime.getTime() + input.limits.timeoutSeconds * 1000).toISOString();
+  context.df.setCustomStatus({ phase: 'inspecting', deadline } satisfies CopyProgress);
+  const inspected = (yield context.df.callActivity('inspectTransfer', { ...input, deadline } satisfies InspectArgs)) as ActivityResult<{ inspection: Inspection }>;
   if (!inspected.ok) {
     context.df.setCustomStatus({ phase: 'failed', error: { code: inspected.code, message: inspected.message } } satisfies CopyProgress);
     throw new Error(`${inspected.code}: ${inspected.message}`);
@@ -25,17 +27,18 @@ export function* transferOrchestrator(context: OrchestrationContext): Generator<
   let summary: TransferSummary;
   if (inspection.kind === 'blob') {
     const child = `${context.df.instanceId}:blob`;
-    context.df.setCustomStatus({ phase: 'copying', kind: 'blob', child, ...strategy } satisfies CopyProgress);
-    const outcome = (yield context.df.callSubOrchestrator('copyBlob', { job, blob: inspection.blob, destinationName: inspection.destinationName }, child)) as BlobOutcome;
+    context.df.setCustomStatus({ phase: 'copying', kind: 'blob', child, deadline, ...strategy } satisfies CopyProgress);
+    const outcome = (yield* awaitChild(context, context.df.callSubOrchestrator('copyBlob', { job, blob: inspection.blob, destinationName: inspection.destinationName }, child), child)) as BlobOutcome;
     summary = {
       blobs: { total: 1, copied: outcome.outcome === 'copied' ? 1 : 0, skipped: outcome.outcome === 'skipped' ? 1 : 0, failed: outcome.outcome === 'failed' ? 1 : 0 },
       bytes: { total: inspection.blob.size, copied: outcome.bytes },
       failures: outcome.outcome === 'failed' ? [{ source: outcome.source, destination: outcome.destination, code: outcome.code ?? 'INTERNAL', message: outcome.message ?? '' }] : [],
+      ...(outcome.code === 'CANCELLED' ? { cancelled: true } : {}),
       ...strategy,
     };
   } else {
     const child = `${context.df.instanceId}:prefix`;
-    context.df.setCustomStatus({ phase: 'copying', kind: 'prefix', child, ...strategy } satisfies CopyProgress);
+    context.df.setCustomStatus({ phase: 'copying', kind: 'prefix', child, deadline, ...strategy } satisfies CopyProgress);
     const migrateInput: MigrateInput = {
       job,
       sourcePrefix: inspection.sourcePrefix,
@@ -43,21 +46,31 @@ export function* transferOrchestrator(context: OrchestrationContext): Generator<
       listTags: inspection.listTags,
       state: {
         generation: 0,
-        totals: { listed: 0, copied: 0, skipped: 0, failed: 0, bytesListed: 0, bytesCopied: 0 },
+        totals: { listed: 0, copied: 0, skipped: 0, failed: 0, bytesListed: 0, bytesCopied: 0, strategies: {} },
         failures: [],
         failuresNotKept: 0,
         notes: inspection.notes,
       },
     };
-    summary = (yield context.df.callSubOrchestrator('migrate', migrateInput, child)) as TransferSummary;
+    summary = (yield* awaitChild(context, context.df.callSubOrchestrator('migrate', migrateInput, child), child)) as TransferSummary;
   }
   context.df.setCustomStatus({
-    phase: 'done',
+    phase: summary.cancelled ? 'cancelled' : 'done',
     kind: inspection.kind,
     blobs: summary.blobs,
     bytes: summary.bytes,
     failures: summary.failures.length + (summary.failuresNotListed ?? 0),
+    ...(summary.strategies ? { strategies: summary.strategies } : {}),
     ...strategy,
   } satisfies CopyProgress);
   return summary;
+}
+
+/** The child's result; a cancel request that arrives meanwhile is passed on to it, and it ends the way cancelling makes it end. */
+function* awaitChild(context: OrchestrationContext, child: Task, childId: string): Generator<Task, unknown, unknown> {
+  if (yield* orCancelled(context, child)) {
+    yield context.df.callActivity('forwardCancel', { instanceIds: [childId], reason: 'the copy was cancelled' });
+    yield child;
+  }
+  return child.result;
 }

@@ -10,7 +10,7 @@ import http, { type IncomingMessage, type Server, type ServerResponse } from 'no
 import type { AddressInfo } from 'node:net';
 import { BlobferryError } from '../../contracts/errors';
 import type { DurableEngine } from '../durable/engine';
-import type { CapturedFunction, FunctionsCore, RpcTypedData } from '../functionsCore';
+import type { CapturedFunction, FunctionsCore } from '../functionsCore';
 import type { Invoker } from '../invoker';
 import type { Logger } from '../logger';
 import { hasValidKey, requiresKey } from './auth';
@@ -35,7 +35,6 @@ export interface HttpLayerOptions {
   routePrefix: string;
   functionKey?: string;
   /** Data for a durableClient input binding. */
-  durableClientData: () => Record<string, unknown>;
 }
 
 export class HttpLayer {
@@ -100,15 +99,9 @@ export class HttpLayer {
 
   private async invokeHttpFunction(fn: CapturedFunction, req: IncomingMessage, res: ServerResponse, url: URL, params: Record<string, string>): Promise<void> {
     const body = await readBody(req);
-    const extraInputs: Record<string, RpcTypedData> = {};
-    for (const binding of Object.values(fn.metadata.bindings)) {
-      if (binding.type === 'durableClient' || binding.type === 'orchestrationClient') {
-        extraInputs[binding.type] = { string: JSON.stringify(this.options.durableClientData()) };
-      }
-    }
     let response;
     try {
-      response = await this.options.invoker.invoke({ fn, triggerData: toRpcHttpRequest(req, url, body, params), extraInputs });
+      response = await this.options.invoker.invoke({ fn, triggerData: toRpcHttpRequest(req, url, body, params) });
     } catch (err) {
       // As the Functions host: the caller gets a bare 500, the log gets the reason.
       this.options.logger.error(`Function ${fn.metadata.name} failed: ${(err as Error)?.stack ?? err}`);

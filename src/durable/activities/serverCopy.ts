@@ -1,0 +1,143 @@
+/**
+ * Server copy (Copy Blob): the service copies on its own, maybe for hours, and we only watch.
+ * Nothing the user had is lost: a destination that will be overwritten is snapshotted first, so
+ * a copy that fails, is aborted at its deadline or is cancelled can be undone (the snapshot is
+ * put back, or a destination that did not exist is removed). A copy that succeeds drops the
+ * snapshot. The orchestrator polls with durable timers (orchestrators/serverCopy.ts).
+ */
+import { BlobferryError } from '../../contracts/errors';
+import type { SourceBlob } from '../../contracts/blobFacts';
+import type { CommitConditions } from '../../plan/overwrite';
+import type { AzureBlobs, CopyState } from '../../storage/azureBlobs';
+import { destinationOf, serviceSourceAccess, sourceStillPinned } from '../sources';
+import type { ActivityResult, Job } from '../types';
+import { commitContent } from './content';
+import { lookAndDecide } from './prepareBlob';
+import { settle } from './settle';
+
+/** A started server copy: enough to follow it, and to undo it. */
+export interface ServerCopyStarted {
+  name: string;
+  copyId: string;
+  status: NonNullable<CopyState['status']>;
+  /** The destination as it was, when the copy overwrites one: its snapshot and tags. */
+  previous?: { snapshot: string; tags?: Record<string, string> };
+}
+
+export type ServerCopyStart = { action: 'skip'; code: string; reason: string } | { action: 'started'; started: ServerCopyStarted };
+
+export interface ServerCopyArgs {
+  job: Job;
+  blob: SourceBlob;
+  started: ServerCopyStarted;
+}
+
+export function startServerCopy(args: { job: Job; blob: SourceBlob; name: string }): Promise<ActivityResult<{ start: ServerCopyStart }>> {
+  return settle(async () => ({ start: await beginServerCopy(args.job, args.blob, args.name) }));
+}
+
+/** Decide under the overwrite policy, keep what would be overwritten, start the copy. */
+export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, destination: AzureBlobs = destinationOf(job)): Promise<ServerCopyStart> {
+  const { decision, state } = await lookAndDecide(destination, job, blob, name, true);
+  if (decision.action === 'skip') return { action: 'skip', code: decision.code, reason: decision.reason };
+  const target = decision.name;
+  const overwrites = target === name && state.exists;
+  const etag = decision.conditions.ifMatch ?? (overwrites && state.exists ? state.etag : undefined);
+  const conditions: CommitConditions = etag ? { ifMatch: etag } : { ifNoneMatch: '*' };
+  let previous: ServerCopyStarted['previous'];
+  if (etag) {
+    const tags = await destination.tags(target).catch(() => undefined);
+    previous = { snapshot: await destination.snapshot(target, etag), ...(tags && Object.keys(tags).length > 0 ? { tags } : {}) };
+  }
+  try {
+    const content = commitContent(job.options, blob);
+    const response = await destination.startCopy(target, await serviceSourceAccess(job, blob), { conditions, sourceEtag: blob.etag, tags: content.tags, accessTier: content.accessTier });
+    return { action: 'started', started: { name: target, copyId: response.copyId, status: response.status ?? 'pending', ...(previous ? { previous } : {}) } };
+  } catch (err) {
+    if (previous) await destination.deleteSnapshot(target, previous.snapshot).catch(() => undefined);
+    throw await sourceOrDestination(err, job, blob);
+  }
+}
+
+/** Copy Blob answers 412 for a failed source condition and a failed destination one alike: which was it? */
+export async function sourceOrDestination(err: unknown, job: Job, blob: SourceBlob): Promise<unknown> {
+  if (err instanceof BlobferryError && err.code === 'DESTINATION_CHANGED' && !(await sourceStillPinned(job, blob).catch(() => true))) {
+    return new BlobferryError('SOURCE_CHANGED', `The source ${blob.name} changed after the copy was planned; nothing was written. Copy it again.`);
+  }
+  return err;
+}
+
+export interface ServerCopyStatus {
+  status: CopyState['status'] | 'superseded';
+  bytesCopied?: number;
+  totalBytes?: number;
+  description?: string;
+}
+
+export function serverCopyStatus(args: { job: Job; name: string; copyId: string }): Promise<ActivityResult<{ copy: ServerCopyStatus }>> {
+  return settle(async () => {
+    const state = await destinationOf(args.job).copyState(args.name);
+    // Someone else wrote the destination (or removed it) after our copy started: theirs wins.
+    if (!state.exists || state.copyId !== args.copyId) return { copy: { status: 'superseded' as const } };
+    return { copy: { status: state.status, bytesCopied: state.bytesCopied, totalBytes: state.totalBytes, description: state.description } };
+  });
+}
+
+/** After "success": check the copy is the source (size, MD5), then drop the snapshot. */
+export function finishServerCopy(args: ServerCopyArgs): Promise<ActivityResult<{ bytes: number }>> {
+  return settle(async () => ({ bytes: await finishCopy(destinationOf(args.job), args.blob, args.started) }));
+}
+
+export async function finishCopy(destination: AzureBlobs, blob: SourceBlob, started: ServerCopyStarted): Promise<number> {
+  const written = await destination.properties(started.name);
+  const problem = verifyCopy(blob, written.contentLength, written.contentMD5 ? Buffer.from(written.contentMD5).toString('base64') : undefined);
+  if (problem) {
+    await restore(destination, started);
+    throw problem;
+  }
+  if (started.previous) await destination.deleteSnapshot(started.name, started.previous.snapshot);
+  return blob.size;
+}
+
+function verifyCopy(blob: SourceBlob, size: number | undefined, md5: string | undefined): BlobferryError | undefined {
+  if (size !== blob.size) return new BlobferryError('SIZE_MISMATCH', `The server copy of ${blob.name} has ${size} bytes; the source has ${blob.size}. The destination was restored.`);
+  const sourceMD5 = blob.properties.contentMD5;
+  if (sourceMD5 && md5 && md5 !== sourceMD5) return new BlobferryError('MD5_MISMATCH', `The server copy of ${blob.name} has MD5 ${md5}; the source declares ${sourceMD5}. The destination was restored.`);
+  return undefined;
+}
+
+/**
+ * Undo a server copy. abort: stop it if it may still be pending, then restore (a copy that
+ * ended "success" before the abort reached it is kept: `completed`). restore: put the
+ * destination back as it was. discard: someone else has written the destination since; theirs
+ * stays, only our snapshot goes.
+ */
+export function undoServerCopy(args: ServerCopyArgs & { mode: 'abort' | 'restore' | 'discard' }): Promise<ActivityResult<{ completed: boolean }>> {
+  return settle(async () => {
+    const destination = destinationOf(args.job);
+    const { started, mode } = args;
+    if (mode === 'discard') {
+      if (started.previous) await destination.deleteSnapshot(started.name, started.previous.snapshot);
+      return { completed: false };
+    }
+    if (mode === 'abort' && !(await destination.abortCopy(started.name, started.copyId))) {
+      const state = await destination.copyState(started.name);
+      if (state.copyId === started.copyId && state.status === 'success') return { completed: true };
+    }
+    await restore(destination, started);
+    return { completed: false };
+  });
+}
+
+async function restore(destination: AzureBlobs, started: ServerCopyStarted): Promise<void> {
+  const { name, previous } = started;
+  if (previous) {
+    await destination.promoteSnapshot(name, previous.snapshot);
+    if (previous.tags) await destination.setTags(name, previous.tags);
+    await destination.deleteSnapshot(name, previous.snapshot);
+    return;
+  }
+  // It did not exist before: remove what the copy left, unless someone else has written it since.
+  const state = await destination.copyState(name);
+  if (state.exists && state.copyId === started.copyId) await destination.deleteBlob(name);
+}

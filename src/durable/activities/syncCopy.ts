@@ -1,0 +1,36 @@
+/**
+ * Sync copy (Copy Blob From URL): the service reads the source and writes the destination in one
+ * request, for sources up to 256 MiB. Like a commit, it is all or nothing, under the overwrite
+ * policy's conditions, pinned to the source's version.
+ */
+import { BlobferryError } from '../../contracts/errors';
+import type { SourceBlob } from '../../contracts/blobFacts';
+import type { CommitConditions } from '../../plan/overwrite';
+import type { AzureBlobs } from '../../storage/azureBlobs';
+import { destinationOf, serviceSourceAccess } from '../sources';
+import type { ActivityResult, Job } from '../types';
+import { commitContent } from './content';
+import { sourceOrDestination } from './serverCopy';
+import { settle } from './settle';
+
+export function syncCopyBlob(args: { job: Job; blob: SourceBlob; name: string; conditions: CommitConditions }): Promise<ActivityResult<{ bytes: number }>> {
+  return settle(async () => {
+    const { job, blob, name } = args;
+    const destination = destinationOf(job);
+    await syncCopyOne(job, blob, name, args.conditions, destination);
+    const written = await destination.properties(name);
+    if (written.contentLength !== blob.size) {
+      throw new BlobferryError('SIZE_MISMATCH', `${name} was copied with ${written.contentLength} bytes; the source has ${blob.size}.`);
+    }
+    return { bytes: blob.size };
+  });
+}
+
+export async function syncCopyOne(job: Job, blob: SourceBlob, name: string, conditions: CommitConditions, destination: AzureBlobs): Promise<void> {
+  const content = commitContent(job.options, blob);
+  try {
+    await destination.syncCopy(name, await serviceSourceAccess(job, blob), { conditions, sourceEtag: blob.etag, metadata: content.metadata, tags: content.tags, accessTier: content.accessTier });
+  } catch (err) {
+    throw await sourceOrDestination(err, job, blob);
+  }
+}

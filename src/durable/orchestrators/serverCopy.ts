@@ -1,0 +1,109 @@
+/**
+ * Following a server copy (Copy Blob) to its end with durable timers: poll its status at growing
+ * intervals (BLOBFERRY_POLL_INTERVAL up to BLOBFERRY_POLL_MAX_INTERVAL), publish the service's
+ * progress, and stop it at the deadline or on a cancel request: abort, then restore the
+ * destination. A host that restarts replays to the same copy id and keeps polling it; the copy
+ * is started once, by an activity whose result is in the history.
+ *
+ * The `serverCopy` orchestration follows a copy some other step started (a batch of small
+ * blobs in a prefix copy whose copy is still pending); copyBlob starts and follows its own.
+ */
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { BlobOutcome, SourceBlob } from '../../contracts/blobFacts';
+import { formatDuration } from '../../contracts/duration';
+import type { CopyProgress } from '../../contracts/progress';
+import { nextPollWaitMs } from '../../plan/polling';
+import type { ServerCopyStart, ServerCopyStarted, ServerCopyStatus } from '../activities/serverCopy';
+import type { ActivityResult, Job } from '../types';
+import { orCancelled } from './cancel';
+import { blobOutcome, type Ended } from '../outcome';
+
+/** Status reads that may fail in a row (each already retried by the SDK) before the copy is stopped. */
+const FAILED_POLLS_ALLOWED = 5;
+
+export interface ServerCopyInput {
+  job: Job;
+  blob: SourceBlob;
+  started: ServerCopyStarted;
+}
+
+export function* serverCopyOrchestrator(context: OrchestrationContext): Generator<Task, BlobOutcome, unknown> {
+  const { job, blob, started } = context.df.getInput() as ServerCopyInput;
+  const ended = yield* followServerCopy(context, job, blob, started);
+  return blobOutcome(job, blob, ended, 'server-copy');
+}
+
+/** Start a server copy (decide, snapshot, Copy Blob) and follow it. */
+export function* serverCopyBlob(context: OrchestrationContext, job: Job, blob: SourceBlob, name: string): Generator<Task, Ended, unknown> {
+  const begun = (yield context.df.callActivity('startServerCopy', { job, blob, name })) as ActivityResult<{ start: ServerCopyStart }>;
+  if (!begun.ok) return { outcome: 'failed', name, code: begun.code, message: begun.message };
+  if (begun.start.action === 'skip') return { outcome: 'skipped', name, code: begun.start.code, message: begun.start.reason };
+  return yield* followServerCopy(context, job, blob, begun.start.started);
+}
+
+export function* followServerCopy(context: OrchestrationContext, job: Job, blob: SourceBlob, started: ServerCopyStarted): Generator<Task, Ended, unknown> {
+  const { name, copyId } = started;
+  const deadline = Date.parse(job.deadline);
+  let copy: ServerCopyStatus = { status: started.status };
+  let polls = 0;
+  let failedPolls = 0;
+  const publish = (phase: CopyProgress['phase'] = 'copying') =>
+    context.df.setCustomStatus({
+      phase,
+      bytes: { total: blob.size, copied: copy.status === 'success' ? blob.size : (copy.bytesCopied ?? 0) },
+      strategy: 'server-copy',
+      serverCopy: { id: copyId, status: copy.status ?? 'pending', ...(copy.description ? { description: copy.description } : {}), polls },
+      deadline: job.deadline,
+    } satisfies CopyProgress);
+  publish();
+
+  while (copy.status === 'pending') {
+    const now = context.df.currentUtcDateTime.getTime();
+    if (now >= deadline) {
+      return yield* stopServerCopy(context, job, blob, started, publish, 'TIMED_OUT', `The copy to ${name} did not finish within its timeout (${formatDuration(job.limits.timeoutSeconds)}); it was aborted and the destination restored.`);
+    }
+    const timer = context.df.createTimer(new Date(now + nextPollWaitMs(polls, job.limits, deadline - now)));
+    if (yield* orCancelled(context, timer)) {
+      timer.cancel();
+      return yield* stopServerCopy(context, job, blob, started, publish, 'CANCELLED', `The copy to ${name} was cancelled; it was aborted and the destination restored.`);
+    }
+    const read = (yield context.df.callActivity('serverCopyStatus', { job, name, copyId })) as ActivityResult<{ copy: ServerCopyStatus }>;
+    polls++;
+    if (!read.ok) {
+      if (++failedPolls < FAILED_POLLS_ALLOWED) continue;
+      return yield* stopServerCopy(context, job, blob, started, publish, read.code, `The status of the copy to ${name} could not be read (${read.message}); it was aborted and the destination restored.`);
+    }
+    failedPolls = 0;
+    copy = read.copy;
+    publish();
+  }
+
+  switch (copy.status) {
+    case 'success': {
+      const finished = (yield context.df.callActivity('finishServerCopy', { job, blob, started })) as ActivityResult<{ bytes: number }>;
+      return finished.ok ? { outcome: 'copied', name } : { outcome: 'failed', name, code: finished.code, message: finished.message };
+    }
+    case 'superseded':
+      yield context.df.callActivity('undoServerCopy', { job, blob, started, mode: 'discard' });
+      return { outcome: 'failed', name, code: 'DESTINATION_CHANGED', message: `${name} was written by someone else while the copy ran; it was left as they wrote it.` };
+    default: {
+      const undone = (yield context.df.callActivity('undoServerCopy', { job, blob, started, mode: 'restore' })) as ActivityResult<{ completed: boolean }>;
+      const [code, said] = copy.status === 'aborted' ? ['COPY_ABORTED', 'was aborted by someone else'] : ['COPY_FAILED', `failed: ${copy.description || 'the service gave no reason'}`];
+      const restored = undone.ok ? 'the destination was restored' : `restoring the destination failed too (${undone.message})`;
+      return { outcome: 'failed', name, code, message: `The server copy to ${name} ${said}; ${restored}.` };
+    }
+  }
+}
+
+/** Abort, restore, and say why; a copy that finished just before the abort is kept. */
+function* stopServerCopy(context: OrchestrationContext, job: Job, blob: SourceBlob, started: ServerCopyStarted, publish: (phase: CopyProgress['phase']) => void, code: string, message: string): Generator<Task, Ended, unknown> {
+  publish('restoring');
+  const undone = (yield context.df.callActivity('undoServerCopy', { job, blob, started, mode: 'abort' })) as ActivityResult<{ completed: boolean }>;
+  if (!undone.ok) return { outcome: 'failed', name: started.name, code, message: `${message.replace(/; it was aborted.*$/, '')}; stopping it failed: ${undone.message}` };
+  if (undone.completed) {
+    const finished = (yield context.df.callActivity('finishServerCopy', { job, blob, started })) as ActivityResult<{ bytes: number }>;
+    if (finished.ok) return { outcome: 'copied', name: started.name };
+    return { outcome: 'failed', name: started.name, code: finished.code, message: finished.message };
+  }
+  return { outcome: 'failed', name: started.name, code, message };
+}

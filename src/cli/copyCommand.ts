@@ -28,6 +28,10 @@ export interface CopyCommandOptions {
   concurrency?: number;
   strategy?: string;
   preserveAccessTier?: boolean;
+  timeout?: string;
+  leaseSource?: boolean;
+  blobType?: string;
+  onPendingCopy?: string;
   json?: boolean;
   host?: string;
   functionKey?: string;
@@ -45,6 +49,9 @@ export interface CopyReport {
   bytes: CopyView['bytes'];
   failures: CopyView['failures'];
   failuresNotListed?: number;
+  /** Prefix copies: blobs copied by each strategy. */
+  strategies?: Record<string, number>;
+  cancelled?: boolean;
   notes?: string[];
   error?: { code: string; message: string };
 }
@@ -62,6 +69,10 @@ export async function runCopy(source: string, destination: string, options: Copy
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       ...(options.strategy ? { strategy: options.strategy } : {}),
       preserveAccessTier: options.preserveAccessTier ?? false,
+      ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+      leaseSource: options.leaseSource ?? false,
+      ...(options.blobType ? { blobType: options.blobType } : {}),
+      ...(options.onPendingCopy ? { onPendingCopy: options.onPendingCopy } : {}),
     },
   };
   const out = new Output(options.json ?? false);
@@ -173,6 +184,8 @@ class Output {
       bytes: view.bytes,
       failures: view.failures,
       ...(view.failuresNotListed ? { failuresNotListed: view.failuresNotListed } : {}),
+      ...(view.strategies ? { strategies: view.strategies } : {}),
+      ...(view.cancelled ? { cancelled: true } : {}),
       ...(view.notes ? { notes: view.notes } : {}),
       ...(view.error ? { error: view.error } : {}),
     };

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { OVERWRITE_POLICIES, STRATEGIES } from '../contracts/copyRequest';
+import { BLOB_TYPES, ON_PENDING_COPY, OVERWRITE_POLICIES, STRATEGIES } from '../contracts/copyRequest';
 import { isBlobferryError, messageOf } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { startAzurite, type RunningAzurite } from '../local/azurite';
@@ -34,7 +34,11 @@ program
   .addOption(new Option('--overwrite <policy>', 'when the destination exists').choices([...OVERWRITE_POLICIES]).default('never'))
   .option('--block-size <MiB>', 'block size in MiB (default: 8, grown to fit 50,000 blocks; at most 4000)', parseNumber)
   .option('--concurrency <n>', 'requests in flight (default 16)', parseCount)
-  .addOption(new Option('--strategy <strategy>', 'how to copy').choices([...STRATEGIES]).default('auto'))
+  .addOption(new Option('--strategy <strategy>', 'how to copy (auto: from the facts, see docs/strategies.md)').choices([...STRATEGIES]).default('auto'))
+  .option('--timeout <duration>', 'stop the copy if it has not finished by then ("90m", "6h", "2d"; a server copy is aborted and the destination restored; default: BLOBFERRY_COPY_TIMEOUT, else 24h)')
+  .option('--lease-source', 'hold a lease on the source blob while it is copied, so nobody changes it (released at the end)')
+  .addOption(new Option('--blob-type <type>', 'detect: page and append blobs stay what they are (server copy); block: make every copy a block blob').choices([...BLOB_TYPES]).default('detect'))
+  .addOption(new Option('--on-pending-copy <action>', 'when the destination has someone else\'s copy pending').choices([...ON_PENDING_COPY]).default('fail'))
   .option('--preserve-access-tier', 'give each copy the source blob\'s access tier (Hot, Cool, Cold)')
   .option('--json', 'print one JSON object with the outcome on stdout, and no progress')
   .option('--host <url>', 'run the copy on a running blobferry host (its function key from BLOBFERRY_FUNCTION_KEY)')

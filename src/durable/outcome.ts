@@ -18,6 +18,6 @@ export function blobOutcome(job: Job, blob: SourceBlob, ended: Ended, strategy: 
     outcome: ended.outcome,
     bytes: ended.outcome === 'copied' ? blob.size : 0,
     strategy,
-    ...(ended.code ? { code: ended.code, message: ended.message ?? '' } : {}),
+    ...(ended.code ? { code: ended.code, message: ended.message ?? '' } : ended.message ? { message: ended.message } : {}),
   };
 }

@@ -62,6 +62,8 @@ describe('blobferry copy', () => {
     assert.deepEqual(report.blobs, { total: 1, copied: 1, skipped: 0, failed: 0 });
     assert.deepEqual(report.bytes, { total: 3, copied: 3 });
     assert.deepEqual(report.failures, []);
+    assert.equal(report.strategy, 'sync-copy', 'the strategy the table chose...');
+    assert.match(report.strategyReason, /another account/, '...and why');
     assert.equal(run.stdout.trim().split('\n').length, 1, 'exactly one line on stdout');
     assert.doesNotMatch(run.stdout + run.stderr, /sig=/, 'no SAS in the output');
     const again = copy(srcUrl('cli/one.txt'), dstUrl('cli/one.txt'), '--json');
@@ -78,6 +80,7 @@ describe('blobferry copy', () => {
     assert.equal(run.status, 1, run.stdout + run.stderr);
     const report = JSON.parse(run.stdout);
     assert.deepEqual(report.blobs, { total: 2, copied: 1, skipped: 0, failed: 1 });
+    assert.deepEqual(report.strategies, { 'sync-copy': 1 });
     assert.equal(report.failures.length, 1);
     const failure = report.failures[0];
     assert.match(failure.source, /mixed\/cold\.txt$/);
@@ -94,6 +97,12 @@ describe('blobferry copy', () => {
     assert.equal(missing.status, 2, missing.stdout + missing.stderr);
     assert.equal(JSON.parse(missing.stdout).error.code, 'SOURCE_NOT_FOUND');
     assert.equal(await target.getBlobClient('never-written.txt').exists(), false);
+    for (const timeout of ['0', '-5m', 'soon']) {
+      const badTimeout = copy(srcUrl('cli/one.txt'), dstUrl('x'), '--timeout', timeout, '--json');
+      assert.equal(badTimeout.status, 2, `--timeout ${timeout}`);
+      assert.match(JSON.parse(badTimeout.stdout).error.message, /options\.timeout: must be a positive duration/);
+    }
+    assert.equal(copy(srcUrl('cli/one.txt'), dstUrl('x'), '--strategy', 'teleport').status, 2);
     const usage = copy(srcUrl('cli/one.txt'), dstUrl('x'), '--overwrite', 'sometimes');
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /sometimes/);

@@ -3,34 +3,17 @@
  * Azurite, serves the app's functions, prints where it listens, and stops everything on SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startTestAzurite } from '../support/azurite';
+import { CLI, exited, spawnProductHost } from '../support/productHost';
 import { makeTempDir, removeDir } from '../support/temp';
 
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const temp = makeTempDir('blobferry-cli-');
 after(() => removeDir(temp));
+const startHost = spawnProductHost;
 
-function startHost(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; log: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'host', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line:\n${log}`)), 60_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      const m = /blobferry host ready: (\S+)/.exec(c.toString());
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1], log: () => log });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`host exited ${code}:\n${log}`)));
-  });
-}
-
-const exited = (child: ChildProcess) => new Promise<number | string | null>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal)));
 const withoutStorage = () => {
   const env = { ...process.env };
   delete env.AzureWebJobsStorage;

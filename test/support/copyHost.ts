@@ -14,10 +14,20 @@ import { makeTempDir, removeDir } from './temp';
 
 export const PRODUCT_ENTRY = path.join(__dirname, '..', '..', 'src', 'functions', 'index.js');
 
+export interface CopyRequestLike {
+  source: string;
+  destination: string;
+  options?: Record<string, unknown>;
+}
+
 export interface CopyHost {
   host: LocalHost;
   /** Runs a copy request to its end; resolves with what the CLI would report. */
-  copy(request: { source: string; destination: string; options?: Record<string, unknown> }): Promise<CopyView>;
+  copy(request: CopyRequestLike): Promise<CopyView>;
+  /** Starts a copy request; its instance id. */
+  start(request: CopyRequestLike): string;
+  /** Waits for a started copy to end. */
+  finish(instanceId: string): Promise<CopyView>;
   view(instanceId: string): CopyView;
   stop(): Promise<void>;
 }
@@ -32,15 +42,21 @@ export async function startCopyHost(): Promise<CopyHost> {
     const child = (transfer.customStatus as { child?: string } | null)?.child;
     return copyView(transfer, child ? host.engine.getStatus(child) : undefined);
   };
+  const start = (request: CopyRequestLike): string => {
+    const { instanceId, input } = prepareTransfer({ ...request, options: request.options ?? {} });
+    host.engine.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
+    return instanceId;
+  };
+  const finish = async (instanceId: string): Promise<CopyView> => {
+    await host.engine.waitForCompletion(instanceId, { timeoutMs: 300_000 });
+    return view(instanceId);
+  };
   return {
     host,
     view,
-    async copy(request) {
-      const { instanceId, input } = prepareTransfer({ ...request, options: request.options ?? {} });
-      host.engine.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
-      await host.engine.waitForCompletion(instanceId, { timeoutMs: 300_000 });
-      return view(instanceId);
-    },
+    start,
+    finish,
+    copy: (request) => finish(start(request)),
     async stop() {
       await host.stop(2000);
       removeDir(dir);

@@ -114,6 +114,11 @@ export interface StorageProxy {
   copies(): TrackedCopy[];
   /** Those still pending. */
   pendingCopies(): TrackedCopy[];
+  /**
+   * Re-plans a pending copy: it ends (as its rule said) after `more` further reads; with 0 and a
+   * "success" plan it has finished already, as if the service completed it this instant.
+   */
+  endAfter(copyId: string, more: number): void;
   close(): Promise<void>;
 }
 
@@ -308,6 +313,19 @@ export async function startStorageProxy(targetPort: number, options: StorageProx
       // Azurite reads a Put Block From URL or Copy Blob source itself only when its host:port is
       // the one the request was sent to: present the request as sent to Azurite.
       const headers = { ...req.headers, host: `127.0.0.1:${targetPort}` };
+      // A Copy Blob whose source was named through the proxy (a snapshot put back over its blob)
+      // reads from Azurite itself. The source header is signed, so the proxy makes the request
+      // anew with the account's key: no conditions, which such a restore does not send.
+      const copySource = req.headers['x-ms-copy-source'];
+      if (blob && isCopyBlob(request) && typeof copySource === 'string' && copySource.startsWith(`${origin}/`) && keys.has(blob.account)) {
+        req.resume();
+        const client = new BlockBlobClient(`http://127.0.0.1:${targetPort}${url.pathname}`, new StorageSharedKeyCredential(blob.account, keys.get(blob.account)!), { retryOptions: { maxTries: 1 } });
+        const started = (await client.beginCopyFromURL(`http://127.0.0.1:${targetPort}${copySource.slice(origin.length)}`)).getOperationState() as { copyId?: string; isCompleted?: boolean };
+        if (current && tracked.get(blob.key) === current) tracked.delete(blob.key);
+        record(202, 'proxy');
+        res.writeHead(202, { 'x-ms-copy-id': started.copyId ?? '', 'x-ms-copy-status': started.isCompleted ? 'success' : 'pending', 'x-ms-request-id': randomUUID(), 'x-ms-version': String(req.headers['x-ms-version'] ?? '') }).end();
+        return;
+      }
       const upstream = http.request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers }, (answer) => {
         const status = answer.statusCode ?? 502;
         const out: http.OutgoingHttpHeaders = { ...answer.headers };
@@ -389,6 +407,16 @@ export async function startStorageProxy(targetPort: number, options: StorageProx
     aborts: () => requests.filter((r) => isAbortCopy(r) && r.status === 204),
     copies: () => history.map(snapshot),
     pendingCopies: () => history.filter((c) => c.status === 'pending').map(snapshot),
+    endAfter(copyId, more) {
+      const copy = history.find((c) => c.id === copyId && c.status === 'pending');
+      if (!copy) return;
+      copy.plannedPolls = copy.polls + more;
+      if (more === 0 && copy.then === 'success') {
+        copy.status = 'success';
+        copy.bytes = copy.total ?? copy.bytes;
+        tracked.delete(copy.path);
+      }
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

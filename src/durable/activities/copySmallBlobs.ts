@@ -69,8 +69,8 @@ async function copyOne(args: SmallBlobsArgs, destination: AzureBlobs, blob: Sour
           if (start.action === 'skip') return outcome('skipped', { code: start.code, message: start.reason });
           // Still copying: the orchestrator follows it with durable timers (serverCopy).
           if (start.started.status === 'pending') return { blob, started: start.started };
-          await finishCopy(destination, blob, start.started);
-          return outcome('copied', { name: start.started.name });
+          const note = await finishCopy(destination, blob, start.started);
+          return outcome('copied', { name: start.started.name, message: note });
         }
         // "never" needs no look: the write's If-None-Match decides, one request fewer per blob.
         const decision = await decide(destination, job, blob, name, policy === 'if-source-newer' || policy === 'rename');

@@ -83,20 +83,28 @@ export function serverCopyStatus(args: { job: Job; name: string; copyId: string 
   });
 }
 
-/** After "success": check the copy is the source (size, MD5), then drop the snapshot. */
-export function finishServerCopy(args: ServerCopyArgs): Promise<ActivityResult<{ bytes: number }>> {
-  return settle(async () => ({ bytes: await finishCopy(destinationOf(args.job), args.blob, args.started) }));
+/**
+ * After "success": check the copy is the source (size, MD5), then drop the snapshot. The copy
+ * stands even if the snapshot cannot be removed; the note says which one to remove by hand.
+ */
+export function finishServerCopy(args: ServerCopyArgs): Promise<ActivityResult<{ note?: string }>> {
+  return settle(async () => ({ note: await finishCopy(destinationOf(args.job), args.blob, args.started) }));
 }
 
-export async function finishCopy(destination: AzureBlobs, blob: SourceBlob, started: ServerCopyStarted): Promise<number> {
+export async function finishCopy(destination: AzureBlobs, blob: SourceBlob, started: ServerCopyStarted): Promise<string | undefined> {
   const written = await destination.properties(started.name);
   const problem = verifyCopy(blob, written.contentLength, written.contentMD5 ? Buffer.from(written.contentMD5).toString('base64') : undefined);
   if (problem) {
     await restore(destination, started);
     throw problem;
   }
-  if (started.previous) await destination.deleteSnapshot(started.name, started.previous.snapshot);
-  return blob.size;
+  if (!started.previous) return undefined;
+  try {
+    await destination.deleteSnapshot(started.name, started.previous.snapshot);
+    return undefined;
+  } catch (err) {
+    return `Copied, but the snapshot ${started.previous.snapshot} of the previous ${started.name} could not be removed (${(err as Error).message}); remove it by hand.`;
+  }
 }
 
 function verifyCopy(blob: SourceBlob, size: number | undefined, md5: string | undefined): BlobferryError | undefined {

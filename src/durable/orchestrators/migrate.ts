@@ -25,6 +25,8 @@ export const PAGE_SIZE = 500;
 /** Small blobs per batch activity, and their bytes at most. */
 const BATCH_ITEMS = 64;
 const BATCH_BYTES = 256 * MiB;
+/** Notes about blobs copied (a snapshot left behind) kept in the report. */
+const NOTES_KEPT = 100;
 /** Failures kept in the report; the rest are counted. */
 export const FAILURES_KEPT = 1000;
 
@@ -194,6 +196,7 @@ function outcomesOf(result: unknown, covers: SourceBlob[], input: MigrateInput):
 function tally(state: MigrateState, totals: MigrateState['totals'], o: BlobOutcome): void {
   if (o.outcome === 'copied') {
     totals.copied++;
+    if (o.message && state.notes.length < NOTES_KEPT) state.notes.push(o.message);
     if (o.strategy) totals.strategies = { ...totals.strategies, [o.strategy]: (totals.strategies[o.strategy] ?? 0) + 1 };
     totals.bytesCopied += o.bytes;
   } else if (o.outcome === 'skipped') totals.skipped++;

@@ -80,8 +80,8 @@ export function* followServerCopy(context: OrchestrationContext, job: Job, blob:
 
   switch (copy.status) {
     case 'success': {
-      const finished = (yield context.df.callActivity('finishServerCopy', { job, blob, started })) as ActivityResult<{ bytes: number }>;
-      return finished.ok ? { outcome: 'copied', name } : { outcome: 'failed', name, code: finished.code, message: finished.message };
+      const finished = (yield context.df.callActivity('finishServerCopy', { job, blob, started })) as ActivityResult<{ note?: string }>;
+      return finished.ok ? { outcome: 'copied', name, message: finished.note } : { outcome: 'failed', name, code: finished.code, message: finished.message };
     }
     case 'superseded':
       yield context.df.callActivity('undoServerCopy', { job, blob, started, mode: 'discard' });
@@ -101,8 +101,8 @@ function* stopServerCopy(context: OrchestrationContext, job: Job, blob: SourceBl
   const undone = (yield context.df.callActivity('undoServerCopy', { job, blob, started, mode: 'abort' })) as ActivityResult<{ completed: boolean }>;
   if (!undone.ok) return { outcome: 'failed', name: started.name, code, message: `${message.replace(/; it was aborted.*$/, '')}; stopping it failed: ${undone.message}` };
   if (undone.completed) {
-    const finished = (yield context.df.callActivity('finishServerCopy', { job, blob, started })) as ActivityResult<{ bytes: number }>;
-    if (finished.ok) return { outcome: 'copied', name: started.name };
+    const finished = (yield context.df.callActivity('finishServerCopy', { job, blob, started })) as ActivityResult<{ note?: string }>;
+    if (finished.ok) return { outcome: 'copied', name: started.name, message: finished.note };
     return { outcome: 'failed', name: started.name, code: finished.code, message: finished.message };
   }
   return { outcome: 'failed', name: started.name, code, message };

@@ -34,6 +34,7 @@ export function* transferOrchestrator(context: OrchestrationContext): Generator<
       bytes: { total: inspection.blob.size, copied: outcome.bytes },
       failures: outcome.outcome === 'failed' ? [{ source: outcome.source, destination: outcome.destination, code: outcome.code ?? 'INTERNAL', message: outcome.message ?? '' }] : [],
       ...(outcome.code === 'CANCELLED' ? { cancelled: true } : {}),
+      ...(outcome.outcome === 'copied' && outcome.message ? { notes: [outcome.message] } : {}),
       ...strategy,
     };
   } else {

@@ -53,7 +53,7 @@ function service(bench: Bench, account: StorageAccount): BlobServiceClient {
   return new BlobServiceClient(bench.azurite.blobEndpoint(account.name), new StorageSharedKeyCredential(account.name, account.key));
 }
 
-function sas(account: StorageAccount, container: string, blob?: string, permissions = 'rl'): string {
+export function sas(account: StorageAccount, container: string, blob?: string, permissions = 'rl'): string {
   const credential = new StorageSharedKeyCredential(account.name, account.key);
   const expiresOn = new Date(Date.now() + 6 * 3600_000);
   return (blob
@@ -63,16 +63,21 @@ function sas(account: StorageAccount, container: string, blob?: string, permissi
 }
 
 /** Runs one measurement in a fresh process (asynchronously: the relay's file server lives in this one). */
-export function runWorker(args: CopyArgs): Promise<Sample> {
+export async function runWorker(args: CopyArgs): Promise<Sample> {
+  return { tool: args.tool, concurrency: args.concurrency, ...(await runJsonWorker<Omit<Sample, 'tool' | 'concurrency'>>('copyWorker.js', args)) };
+}
+
+/** `node bench/<script> '<json args>'`; resolves with the JSON of its last line of output. */
+export function runJsonWorker<T>(script: string, args: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'copyWorker.js'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(__dirname, script), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.once('close', (status) => {
-      if (status !== 0) return reject(new Error(`${args.tool} failed:\n${stderr}`));
-      resolve({ tool: args.tool, concurrency: args.concurrency, ...(JSON.parse(stdout.trim().split('\n').pop()!) as Omit<Sample, 'tool' | 'concurrency'>) });
+      if (status !== 0) return reject(new Error(`${script} failed:\n${stderr}`));
+      resolve(JSON.parse(stdout.trim().split('\n').pop()!) as T);
     });
   });
 }

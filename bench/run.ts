@@ -8,6 +8,8 @@
  *   copy-big    one 1 GiB blob across accounts: blobferry vs the bare SDK ceiling
  *   copy-small  10,000 blobs of 4 KiB under one prefix: blobferry vs the bare SDK ceiling
  *   relay       a 2 GiB object from a local HTTP server, relayed: peak memory
+ *   server-copy one 1 GiB blob within one account: server-copy vs block-copy
+ *   polling     a server copy pending for 20 status polls: the orchestration's own cost
  *
  * BENCH_RUNS (default 3), BENCH_BIG_MIB (1024), BENCH_SMALL_COUNT (10000), BENCH_RELAY_MIB (2048).
  */
@@ -16,7 +18,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RELAY_BUFFER_BUDGET, relayParallel } from '../src/durable/activities/relay';
-import { copyArgs, MiB, runWorker, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { DEV_ACCOUNT } from '../src/local/azurite';
+import { copyArgs, MiB, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
 
 const ROOT = path.join(__dirname, '..', '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -148,6 +152,77 @@ async function relay() {
   return { samples, table };
 }
 
+/** 1 GiB within one account: Copy Blob (the service copies) against staging every block. */
+async function serverCopy() {
+  const b = await azurite();
+  const mib = Number(process.env.BENCH_BIG_MIB ?? 1024);
+  await seed(b, { bigBytes: mib * MiB });
+  const samples: Sample[] = [];
+  const byStrategy: Record<string, Sample[]> = { 'server-copy': [], 'block-copy': [] };
+  for (let i = 0; i < RUNS; i++) {
+    for (const strategy of Object.keys(byStrategy)) {
+      const base = copyArgs(b, 'blobferry', 'big', `same-${strategy}-${i}`, BLOBFERRY_CONCURRENCY);
+      const sample = await runWorker({ ...base, destination: `${b.azurite.blobEndpoint(DEV_ACCOUNT.name)}/bench-source/same-${strategy}-${i}/one.bin`, strategy });
+      byStrategy[strategy].push({ ...sample, tool: strategy });
+      samples.push({ ...sample, tool: strategy });
+    }
+    console.log(`  run ${i + 1}: server-copy ${byStrategy['server-copy'][i].wallMs.toFixed(0)} ms, block-copy ${byStrategy['block-copy'][i].wallMs.toFixed(0)} ms`);
+  }
+  const rate = (s: Sample) => s.bytes / MiB / (s.wallMs / 1000);
+  const row = (name: string) => {
+    const st = stats(byStrategy[name], rate);
+    return `| ${name} | ${st.median.toFixed(0)} | ${st.min.toFixed(0)} – ${st.max.toFixed(0)} | ${st.rate.toFixed(0)} MiB/s | ${st.cpu.toFixed(0)} | ${st.rss.toFixed(0)} |`;
+  };
+  const speedups = byStrategy['block-copy'].map((s, i) => s.wallMs / byStrategy['server-copy'][i].wallMs);
+  const table = [
+    `| strategy | wall ms (median) | wall ms (min – max) | throughput | CPU ms | peak RSS MiB |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    row('server-copy'),
+    row('block-copy'),
+    '',
+    `${mib} MiB, one account, concurrency ${BLOBFERRY_CONCURRENCY}. block-copy / server-copy wall time, per pair: ${speedups.map((x) => `${x.toFixed(1)}×`).join(', ')}; median **${median(speedups).toFixed(1)}×**.`,
+  ].join('\n');
+  return { samples, table };
+}
+
+interface PollSample {
+  polls: number;
+  wallMs: number;
+  cpuMs: number;
+  peakRssMiB: number;
+  historyEvents: number;
+}
+
+/** A server copy pending for 0 and for 20 polls (fault proxy), alternating: what following it costs. */
+async function polling() {
+  const b = await azurite();
+  await seed(b, {});
+  const src = b.azurite.blobEndpoint(DEV_ACCOUNT.name);
+  const blob = new BlobServiceClient(src, new StorageSharedKeyCredential(DEV_ACCOUNT.name, DEV_ACCOUNT.key)).getContainerClient('bench-source').getBlockBlobClient('poll/small.bin');
+  await blob.upload(Buffer.alloc(64 * 1024, 1), 64 * 1024);
+  const args = (polls: number, run: number) => ({ polls, blobPort: b.azurite.blobPort, accounts: b.azurite.accounts, source: `${src}/bench-source/poll/small.bin?${sas(DEV_ACCOUNT, 'bench-source', 'poll/small.bin', 'r')}`, destinationAccount: b.second.name, destination: `bench-target/poll-${polls}-${run}.bin` });
+  const byPolls: Record<number, PollSample[]> = { 0: [], 20: [] };
+  for (let i = 0; i < RUNS; i++) {
+    for (const polls of [0, 20]) byPolls[polls].push(await runJsonWorker<PollSample>('pollWorker.js', args(polls, i)));
+    console.log(`  run ${i + 1}: 0 polls ${byPolls[0][i].cpuMs.toFixed(0)} CPU ms, 20 polls ${byPolls[20][i].cpuMs.toFixed(0)} CPU ms`);
+  }
+  const row = (polls: number) => {
+    const runs = byPolls[polls];
+    return `| ${polls} | ${median(runs.map((r) => r.wallMs)).toFixed(0)} | ${median(runs.map((r) => r.cpuMs)).toFixed(0)} | ${median(runs.map((r) => r.historyEvents))} | ${median(runs.map((r) => r.peakRssMiB)).toFixed(0)} |`;
+  };
+  const perPoll = (median(byPolls[20].map((r) => r.cpuMs)) - median(byPolls[0].map((r) => r.cpuMs))) / 20;
+  const eventsPerPoll = (median(byPolls[20].map((r) => r.historyEvents)) - median(byPolls[0].map((r) => r.historyEvents))) / 20;
+  const table = [
+    '| status polls | wall ms (median) | CPU ms, whole process (median) | history events of the copyBlob instance | peak RSS MiB |',
+    '| ---: | ---: | ---: | ---: | ---: |',
+    row(0),
+    row(20),
+    '',
+    `Each poll costs **${perPoll.toFixed(1)} CPU ms** of the whole process (two orchestrator episodes with their replays, the durable timer, the status activity's Get Blob Properties, and the proxy answering it, which runs in the same process) and **${eventsPerPoll.toFixed(1)} history events** as the status API lists them (a timer fired, an activity completed; in DurableTask's own history that is 8 events with the scheduling and episode markers). The polls here are 20 ms apart (BLOBFERRY_POLL_INTERVAL); the default is 2 s growing ×1.5 to 60 s, so a copy pending for an hour costs about 70 polls.`,
+  ].join('\n');
+  return { samples: [...byPolls[0], ...byPolls[20]], table };
+}
+
 function writeSection(file: string, marker: string, content: string): void {
   const text = fs.readFileSync(file, 'utf8');
   const begin = `<!-- bench:${marker}:begin -->`;
@@ -160,7 +235,7 @@ function writeSection(file: string, marker: string, content: string): void {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const scenarios: Record<string, () => { samples: unknown[]; table: string } | Promise<{ samples: unknown[]; table: string }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay };
+  const scenarios: Record<string, () => { samples: unknown[]; table: string } | Promise<{ samples: unknown[]; table: string }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling };
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },

@@ -14,6 +14,9 @@ export function progressLine(view: CopyView, width = 28): string {
     `${blobs.copied + blobs.skipped}/${blobs.total}${view.listing ? '+' : ''} blobs`,
   ];
   if (blobs.failed > 0) parts.push(`${blobs.failed} failed`);
+  if (view.phase === 'waiting') parts.push('waiting for another copy into the destination to end');
+  else if (view.phase === 'restoring') parts.push('stopping: restoring the destination');
+  else if (view.serverCopy) parts.push(`server copy ${view.serverCopy.status}, ${view.serverCopy.polls} poll(s)`);
   const rate = view.rateBytesPerSec ?? 0;
   if (rate > 0) {
     parts.push(`${formatBytes(rate)}/s`);

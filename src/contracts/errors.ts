@@ -101,8 +101,6 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'CONTAINER_NOT_FOUND',
   'SOURCE_NOT_FOUND',
   'SOURCE_ARCHIVED',
-  'SOURCE_LEASED',
-  'PENDING_COPY',
 ]);
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -55,7 +55,7 @@ export function copyView(transfer: DurableStatusLike, worker?: DurableStatusLike
     blobs,
     bytes,
     ...(summary ? {} : { rateBytesPerSec: work.rateBytesPerSec, listing: work.listing }),
-    ...(own.deadline ? { deadline: own.deadline } : {}),
+    ...(!summary && work.deadline ? { deadline: work.deadline } : {}),
     ...(!summary && work.serverCopy ? { serverCopy: work.serverCopy } : {}),
     ...(strategies && Object.keys(strategies).length > 0 ? { strategies } : {}),
     ...(summary?.cancelled ? { cancelled: true } : {}),

@@ -23,15 +23,20 @@ export interface CopyLimits {
   pollMaxSeconds: number;
 }
 
-/** A transfer once inspected: the same, plus how it copies and until when. */
+/** A transfer once inspected: the same, plus how it copies. */
 export interface Job extends TransferInput {
   route: Route;
   /** A single blob: its strategy; a prefix: the table's headline (each blob is decided on its own). */
   strategy: Strategy;
   strategyReason: string;
-  /** ISO time after which the copy is stopped (a pending server copy aborted). */
-  deadline: string;
 }
+
+/**
+ * A job as one blob's copy sees it: with the time (ISO) after which that copy is stopped (a
+ * pending server copy aborted), its timeout counted from when the blob's copy began. A prefix
+ * copy has no overall deadline: each of its blobs has one.
+ */
+export type BlobJob = Job & { deadline: string };
 
 export interface CopyBlobInput {
   job: Job;

@@ -184,6 +184,36 @@ describe('server copy stopped: abort, then restore', () => {
     await assertRestored(name, old);
   });
 
+  it('cancels a prefix copy: the request reaches every blob still copying, each is aborted and undone', async () => {
+    const names = [0, 1].map((i) => `cancel-prefix${n}/blob ${i}.txt`);
+    for (const name of names) await sourceBlob(name, 1000);
+    proxy.rules.push({ ...pending(100_000), times: 2 });
+    const prefixSas = new URL(azurite.containerSasUrl('source', 'devstoreaccount1', 'rl')).searchParams;
+    const id = copies.start({ source: `${azurite.blobEndpoint()}/source/cancel-prefix${n}/?${prefixSas}`, destination: `${proxy.origin}/${SECOND_ACCOUNT}/target/cancelled${n}/`, options: serverCopy({ recursive: true }) });
+    await waitFor('both copies polled', () => proxy.pendingCopies().filter((c) => c.path.includes(`cancelled${n}/`) && c.polls >= 1).length === 2);
+    await fetch(`${copies.host.url}/runtime/webhooks/durabletask/instances/${id}/raiseEvent/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const result = await copies.finish(id);
+    assert.equal(result.cancelled, true, JSON.stringify(result));
+    assert.deepEqual(result.failures.map((f) => f.code), ['CANCELLED', 'CANCELLED']);
+    for (const name of names) assert.equal(await target.getBlobClient(name.replace(`cancel-prefix${n}/`, `cancelled${n}/`)).exists(), false);
+  });
+
+  it('cancels a block copy between staging steps, before anything is committed', async () => {
+    const name = `cancel-blocks-${n}.bin`;
+    await sourceBlob(name, 4 * 1024 * 1024);
+    const old = await existingDestination(name);
+    // Staging is slow enough to cancel in the middle.
+    proxy.rules.push({ match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block', delayMs: 150 });
+    const id = copies.start({ source: srcUrl(name), destination: dstUrl(name), options: { strategy: 'block-copy', blockSizeMiB: 1, concurrency: 1, overwrite: 'always' } });
+    await waitFor('a first staged block', () => proxy.stagedBlocks() > 0 || undefined);
+    await fetch(`${copies.host.url}/runtime/webhooks/durabletask/instances/${id}/raiseEvent/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const result = await copies.finish(id);
+    assert.equal(result.failures[0]?.code, 'CANCELLED', JSON.stringify(result));
+    assert.match(result.failures[0].message, /before the commit, so the destination is unchanged/);
+    assert.deepEqual(await target.getBlobClient(name).downloadToBuffer(), old);
+    assert.equal(proxy.requests.filter((r) => r.query.get('comp') === 'blocklist' && r.method === 'PUT' && decodeURIComponent(r.path).endsWith(name)).length, 0, 'never committed');
+  });
+
   it('keeps a copy that succeeded just before the abort reached it', async () => {
     const name = `late-${n}.bin`;
     await sourceBlob(name);

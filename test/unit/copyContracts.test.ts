@@ -96,4 +96,17 @@ describe('status for people', () => {
     assert.deepEqual(failed.error, { code: 'SOURCE_NOT_FOUND', message: 'no' });
     assert.equal(formatClock(3725), '1:02:05');
   });
+
+  it('shows a server copy being followed, and a copy that waits or restores', () => {
+    const transfer = { instanceId: 'copy-3', runtimeStatus: 'Running', customStatus: { phase: 'copying', child: 'copy-3:blob', strategy: 'server-copy' } };
+    const polling = copyView(transfer, { instanceId: 'copy-3:blob', runtimeStatus: 'Running', customStatus: { phase: 'copying', bytes: { total: 100, copied: 25 }, serverCopy: { id: 'c1', status: 'pending', polls: 3 }, deadline: '2026-11-24T10:00:00.000Z' } });
+    assert.deepEqual(polling.serverCopy, { id: 'c1', status: 'pending', polls: 3 });
+    assert.equal(polling.deadline, '2026-11-24T10:00:00.000Z');
+    assert.match(progressLine(polling), /25%.*server copy pending, 3 poll\(s\)/);
+    assert.match(progressLine(copyView(transfer, { instanceId: 'copy-3:blob', runtimeStatus: 'Running', customStatus: { phase: 'waiting' } })), /waiting for another copy/);
+    assert.match(progressLine(copyView(transfer, { instanceId: 'copy-3:blob', runtimeStatus: 'Running', customStatus: { phase: 'restoring' } })), /restoring the destination/);
+    const cancelled = copyView({ ...transfer, runtimeStatus: 'Completed', output: { blobs: { total: 1, copied: 0, skipped: 0, failed: 1 }, bytes: { total: 100, copied: 0 }, failures: [], cancelled: true, strategy: 'server-copy', strategyReason: 'r' } });
+    assert.equal(cancelled.phase, 'cancelled');
+    assert.equal(cancelled.cancelled, true);
+  });
 });

@@ -22,14 +22,11 @@ export type Inspection =
   | { kind: 'blob'; job: Job; blob: SourceBlob; destinationName: string }
   | { kind: 'prefix'; job: Job; sourcePrefix: string; destinationPrefix: string; listTags: boolean; notes: string[] };
 
-/** What transfer hands over: the request, and its deadline (from the orchestration's clock). */
-export type InspectArgs = TransferInput & { deadline: string };
-
-export function inspectTransfer(input: InspectArgs): Promise<ActivityResult<{ inspection: Inspection }>> {
+export function inspectTransfer(input: TransferInput): Promise<ActivityResult<{ inspection: Inspection }>> {
   return settle(async () => ({ inspection: await inspect(input) }));
 }
 
-async function inspect(input: InspectArgs): Promise<Inspection> {
+async function inspect(input: TransferInput): Promise<Inspection> {
   const source = unsealLocation(input.source);
   const destination = unsealLocation(input.destination);
   const { options } = input;

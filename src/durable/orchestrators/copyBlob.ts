@@ -23,8 +23,8 @@ import { planBlocks, planRuns, requestedBlockSize, runLengthFor, type BlockPlan 
 import { keptByPolicy, type OverwriteDecision } from '../../plan/overwrite';
 import { bytesPerSecond, type ProgressPoint } from '../../plan/waves';
 import { STAGE_PARALLEL } from '../activities/stageBlocks';
-import type { ActivityResult, CopyBlobInput, StageArgs, StageResult } from '../types';
-import { orCancelled, pastDeadline } from './cancel';
+import type { ActivityResult, BlobJob, CopyBlobInput, StageArgs, StageResult } from '../types';
+import { orCancelled, pastDeadline, withDeadline } from './cancel';
 import { blobOutcome, type Ended } from '../outcome';
 import { serverCopyBlob } from './serverCopy';
 
@@ -38,7 +38,8 @@ export function* copyBlobOrchestrator(context: OrchestrationContext): Generator<
   return yield* copyOneBlob(context, context.df.getInput() as CopyBlobInput);
 }
 
-export function* copyOneBlob(context: OrchestrationContext, input: CopyBlobInput): Generator<Task, BlobOutcome, unknown> {
+export function* copyOneBlob(context: OrchestrationContext, given: CopyBlobInput): Generator<Task, BlobOutcome, unknown> {
+  const input: BlobCopy = { ...given, job: withDeadline(context, given.job) };
   const { job, blob } = input;
   const { strategy } = chooseStrategy(job.route, blob);
   let ended: Ended;
@@ -65,7 +66,7 @@ export function* copyOneBlob(context: OrchestrationContext, input: CopyBlobInput
 }
 
 /** Copies; a destination with someone else's copy pending is waited out when asked (--on-pending-copy wait). */
-function* copyUntilDone(context: OrchestrationContext, input: CopyBlobInput, strategy: Strategy): Generator<Task, Ended, unknown> {
+function* copyUntilDone(context: OrchestrationContext, input: BlobCopy, strategy: Strategy): Generator<Task, Ended, unknown> {
   const { job, blob } = input;
   for (let waits = 0; ; waits++) {
     const ended = strategy === 'server-copy' ? yield* serverCopyBlob(context, job, blob, input.destinationName) : yield* copyInBlocks(context, input, strategy);
@@ -83,7 +84,7 @@ function* copyUntilDone(context: OrchestrationContext, input: CopyBlobInput, str
 }
 
 /** Sync-copy, block-copy and relay: decide, (stage,) write once; retried when the name or the staged blocks were lost. */
-function* copyInBlocks(context: OrchestrationContext, input: CopyBlobInput, strategy: Strategy): Generator<Task, Ended, unknown> {
+function* copyInBlocks(context: OrchestrationContext, input: BlobCopy, strategy: Strategy): Generator<Task, Ended, unknown> {
   const { job, blob } = input;
   const policy = job.options.overwrite;
   let plan: BlockPlan | undefined;
@@ -121,11 +122,14 @@ function* copyInBlocks(context: OrchestrationContext, input: CopyBlobInput, stra
   return { outcome: 'failed', name, code: 'INTERNAL', message: 'The commit did not succeed after several attempts.' };
 }
 
+/** One blob's copy, with its deadline. */
+type BlobCopy = CopyBlobInput & { job: BlobJob };
+
 const why = (failure: { code: string; message: string }) => ({ code: failure.code, message: failure.message });
 
 type Staged = { ok: true; md5?: string } | { ok: false; code: string; message: string };
 
-function* stageAll(context: OrchestrationContext, input: CopyBlobInput, name: string, plan: BlockPlan, strategy: Strategy): Generator<Task, Staged, unknown> {
+function* stageAll(context: OrchestrationContext, input: BlobCopy, name: string, plan: BlockPlan, strategy: Strategy): Generator<Task, Staged, unknown> {
   const { job, blob } = input;
   const concurrency = job.options.concurrency;
   if (plan.blockCount === 0) return { ok: true, md5: strategy === 'relay' ? EMPTY_MD5 : undefined };

@@ -12,12 +12,11 @@ import { displayBlobUrl } from '../../contracts/locations';
 import type { CopyProgress } from '../../contracts/progress';
 import { MiB, DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
 import { prefixDestinationName } from '../../plan/names';
-import { formatDuration } from '../../contracts/duration';
 import { chooseStrategy, SYNC_COPY_MAX_BYTES } from '../../plan/strategy';
 import { bytesPerSecond, planWaves } from '../../plan/waves';
 import type { PendingServerCopy } from '../activities/copySmallBlobs';
 import type { ActivityResult, MigrateInput, MigrateState, TransferSummary } from '../types';
-import { orCancelled, pastDeadline } from './cancel';
+import { orCancelled } from './cancel';
 import type { ServerCopyInput } from './serverCopy';
 
 /** Blobs per listing page: with one task per large blob, a page never exceeds ~500 tasks. */
@@ -59,14 +58,13 @@ export function* migrateOrchestrator(context: OrchestrationContext): Generator<T
     progressAt = now;
   };
   const pending: PendingServerCopy[] = [];
-  let stopped: Stopped | undefined;
+  let cancelled = false;
   const waves = planWaves(work.map((w) => w.weight), job.options.concurrency * 2);
   if (waves.length === 0 && nextListing) waves.push([]);
   for (const [index, wave] of waves.entries()) {
     const tasks: Task[] = wave.map((i) => work[i].start());
     if (index === 0 && nextListing) tasks.push(nextListing);
-    stopped = yield* runWave(context, job, tasks, wave.map((i) => work[i].childId));
-    if (stopped === 'timed-out') break;
+    cancelled = yield* runWave(context, tasks, wave.map((i) => work[i].childId));
     const results = tasks.map((t) => t.result);
     wave.forEach((i, at) => {
       outcomes.push(...outcomesOf(results[at], work[i].covers, input));
@@ -74,25 +72,22 @@ export function* migrateOrchestrator(context: OrchestrationContext): Generator<T
     });
     for (const o of outcomes.splice(0)) tally(state, totals, o);
     publish();
-    if (stopped) break;
+    if (cancelled) break;
   }
   // Server copies the batches started and the service has not finished: follow each with durable timers.
-  for (let offset = 0; offset < pending.length && !stopped; offset += job.options.concurrency * 2) {
+  for (let offset = 0; offset < pending.length && !cancelled; offset += job.options.concurrency * 2) {
     const wave = pending.slice(offset, offset + job.options.concurrency * 2);
     const ids = wave.map((p) => childIdFor(context, p.blob));
     const tasks = wave.map((p, i) => context.df.callSubOrchestrator('serverCopy', { job, blob: p.blob, started: p.started } satisfies ServerCopyInput, ids[i]));
-    stopped = yield* runWave(context, job, tasks, ids);
-    if (stopped === 'timed-out') break;
+    cancelled = yield* runWave(context, tasks, ids);
     for (const t of tasks) tally(state, totals, t.result as BlobOutcome);
     publish();
   }
 
   const nextState: MigrateState = { ...state, totals, generation: state.generation + 1 };
-  if (stopped) {
-    if (stopped === 'timed-out') recordStop(nextState, input, 'TIMED_OUT', `The copy passed its timeout (${formatDuration(job.limits.timeoutSeconds)}) before every blob was copied; it stopped, and what was copied stays.`);
-    const summary = { ...summarize(input, nextState), ...(stopped === 'cancelled' ? { cancelled: true } : {}) };
-    context.df.setCustomStatus({ ...progress(totals, nextState, 0, false, job), phase: stopped === 'cancelled' ? 'cancelled' : 'done' });
-    return summary;
+  if (cancelled) {
+    context.df.setCustomStatus({ ...progress(totals, nextState, 0, false, job), phase: 'cancelled' });
+    return { ...summarize(input, nextState), cancelled: true };
   }
   if (nextListing) {
     const listed = nextListing.result as ActivityResult<{ items: SourceBlob[]; next?: string }>;
@@ -105,21 +100,17 @@ export function* migrateOrchestrator(context: OrchestrationContext): Generator<T
   return summary;
 }
 
-type Stopped = 'cancelled' | 'timed-out';
-
 /**
- * One wave, unless the deadline has passed (nothing is started). A cancel request that arrives
- * meanwhile is passed on to the wave's sub-orchestrations, which stop and undo; the wave is
- * still awaited, so every blob has an outcome.
+ * One wave; true if a cancel request arrived meanwhile. It is passed on to the wave's
+ * sub-orchestrations, which stop and undo; the wave is still awaited, so every blob has an outcome.
  */
-function* runWave(context: OrchestrationContext, job: MigrateInput['job'], tasks: Task[], childIds: Array<string | undefined>): Generator<Task, Stopped | undefined, unknown> {
-  if (pastDeadline(context, job.deadline)) return 'timed-out';
+function* runWave(context: OrchestrationContext, tasks: Task[], childIds: Array<string | undefined>): Generator<Task, boolean, unknown> {
   const all = context.df.Task.all(tasks);
-  if (!(yield* orCancelled(context, all))) return undefined;
+  if (!(yield* orCancelled(context, all))) return false;
   const children = childIds.filter((id): id is string => id !== undefined);
   if (children.length > 0) yield context.df.callActivity('forwardCancel', { instanceIds: children, reason: 'the copy was cancelled' });
   yield all;
-  return 'cancelled';
+  return true;
 }
 
 /** A stable child id per blob: a re-run finds the same sub-orchestration. */
@@ -208,15 +199,8 @@ function tally(state: MigrateState, totals: MigrateState['totals'], o: BlobOutco
 }
 
 function recordListingFailure(state: MigrateState, input: MigrateInput, failure: { code: string; message: string }): MigrateState {
-  return recordStop(state, input, failure.code, `Listing stopped: ${failure.message}`);
-}
-
-/** A failure of the prefix copy as a whole (listing stopped, deadline passed): one entry in the report. */
-function recordStop(state: MigrateState, input: MigrateInput, code: string, message: string): MigrateState {
   const source = `${input.sourcePrefix || '(container)'}`;
-  state.failures = [...state.failures, { source, destination: input.destinationPrefix, outcome: 'failed', bytes: 0, code, message }];
-  state.totals = { ...state.totals, failed: state.totals.failed + 1 };
-  return state;
+  return { ...state, failures: [...state.failures, { source, destination: input.destinationPrefix, outcome: 'failed', bytes: 0, code: failure.code, message: `Listing stopped: ${failure.message}` }], totals: { ...state.totals, failed: state.totals.failed + 1 } };
 }
 
 function progress(totals: MigrateState['totals'], state: MigrateState, rate: number, listing: boolean, job: MigrateInput['job']): CopyProgress {
@@ -231,7 +215,6 @@ function progress(totals: MigrateState['totals'], state: MigrateState, rate: num
     strategies: totals.strategies,
     strategy: job.strategy,
     strategyReason: job.strategyReason,
-    deadline: job.deadline,
   };
 }
 

@@ -14,8 +14,8 @@ import { formatDuration } from '../../contracts/duration';
 import type { CopyProgress } from '../../contracts/progress';
 import { nextPollWaitMs } from '../../plan/polling';
 import type { ServerCopyStart, ServerCopyStarted, ServerCopyStatus } from '../activities/serverCopy';
-import type { ActivityResult, Job } from '../types';
-import { orCancelled } from './cancel';
+import type { ActivityResult, BlobJob, Job } from '../types';
+import { orCancelled, withDeadline } from './cancel';
 import { blobOutcome, type Ended } from '../outcome';
 
 /** Status reads that may fail in a row (each already retried by the SDK) before the copy is stopped. */
@@ -29,19 +29,20 @@ export interface ServerCopyInput {
 
 export function* serverCopyOrchestrator(context: OrchestrationContext): Generator<Task, BlobOutcome, unknown> {
   const { job, blob, started } = context.df.getInput() as ServerCopyInput;
-  const ended = yield* followServerCopy(context, job, blob, started);
+  // Its timeout counts from here: the copy started moments ago, in a batch of the prefix copy.
+  const ended = yield* followServerCopy(context, withDeadline(context, job), blob, started);
   return blobOutcome(job, blob, ended, 'server-copy');
 }
 
 /** Start a server copy (decide, snapshot, Copy Blob) and follow it. */
-export function* serverCopyBlob(context: OrchestrationContext, job: Job, blob: SourceBlob, name: string): Generator<Task, Ended, unknown> {
+export function* serverCopyBlob(context: OrchestrationContext, job: BlobJob, blob: SourceBlob, name: string): Generator<Task, Ended, unknown> {
   const begun = (yield context.df.callActivity('startServerCopy', { job, blob, name })) as ActivityResult<{ start: ServerCopyStart }>;
   if (!begun.ok) return { outcome: 'failed', name, code: begun.code, message: begun.message };
   if (begun.start.action === 'skip') return { outcome: 'skipped', name, code: begun.start.code, message: begun.start.reason };
   return yield* followServerCopy(context, job, blob, begun.start.started);
 }
 
-export function* followServerCopy(context: OrchestrationContext, job: Job, blob: SourceBlob, started: ServerCopyStarted): Generator<Task, Ended, unknown> {
+export function* followServerCopy(context: OrchestrationContext, job: BlobJob, blob: SourceBlob, started: ServerCopyStarted): Generator<Task, Ended, unknown> {
   const { name, copyId } = started;
   const deadline = Date.parse(job.deadline);
   let copy: ServerCopyStatus = { status: started.status };
@@ -96,7 +97,7 @@ export function* followServerCopy(context: OrchestrationContext, job: Job, blob:
 }
 
 /** Abort, restore, and say why; a copy that finished just before the abort is kept. */
-function* stopServerCopy(context: OrchestrationContext, job: Job, blob: SourceBlob, started: ServerCopyStarted, publish: (phase: CopyProgress['phase']) => void, code: string, message: string): Generator<Task, Ended, unknown> {
+function* stopServerCopy(context: OrchestrationContext, job: BlobJob, blob: SourceBlob, started: ServerCopyStarted, publish: (phase: CopyProgress['phase']) => void, code: string, message: string): Generator<Task, Ended, unknown> {
   publish('restoring');
   const undone = (yield context.df.callActivity('undoServerCopy', { job, blob, started, mode: 'abort' })) as ActivityResult<{ completed: boolean }>;
   if (!undone.ok) return { outcome: 'failed', name: started.name, code, message: `${message.replace(/; it was aborted.*$/, '')}; stopping it failed: ${undone.message}` };

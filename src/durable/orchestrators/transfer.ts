@@ -7,15 +7,14 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { BlobOutcome } from '../../contracts/blobFacts';
 import type { CopyProgress } from '../../contracts/progress';
-import type { InspectArgs, Inspection } from '../activities/inspectTransfer';
+import type { Inspection } from '../activities/inspectTransfer';
 import { orCancelled } from './cancel';
 import type { ActivityResult, MigrateInput, TransferInput, TransferSummary } from '../types';
 
 export function* transferOrchestrator(context: OrchestrationContext): Generator<Task, TransferSummary, unknown> {
   const input = context.df.getInput() as TransferInput;
-  const deadline = new Date(context.df.currentUtcDateTime.getTime() + input.limits.timeoutSeconds * 1000).toISOString();
-  context.df.setCustomStatus({ phase: 'inspecting', deadline } satisfies CopyProgress);
-  const inspected = (yield context.df.callActivity('inspectTransfer', { ...input, deadline } satisfies InspectArgs)) as ActivityResult<{ inspection: Inspection }>;
+  context.df.setCustomStatus({ phase: 'inspecting' } satisfies CopyProgress);
+  const inspected = (yield context.df.callActivity('inspectTransfer', input)) as ActivityResult<{ inspection: Inspection }>;
   if (!inspected.ok) {
     context.df.setCustomStatus({ phase: 'failed', error: { code: inspected.code, message: inspected.message } } satisfies CopyProgress);
     throw new Error(`${inspected.code}: ${inspected.message}`);
@@ -27,7 +26,7 @@ export function* transferOrchestrator(context: OrchestrationContext): Generator<
   let summary: TransferSummary;
   if (inspection.kind === 'blob') {
     const child = `${context.df.instanceId}:blob`;
-    context.df.setCustomStatus({ phase: 'copying', kind: 'blob', child, deadline, ...strategy } satisfies CopyProgress);
+    context.df.setCustomStatus({ phase: 'copying', kind: 'blob', child, ...strategy } satisfies CopyProgress);
     const outcome = (yield* awaitChild(context, context.df.callSubOrchestrator('copyBlob', { job, blob: inspection.blob, destinationName: inspection.destinationName }, child), child)) as BlobOutcome;
     summary = {
       blobs: { total: 1, copied: outcome.outcome === 'copied' ? 1 : 0, skipped: outcome.outcome === 'skipped' ? 1 : 0, failed: outcome.outcome === 'failed' ? 1 : 0 },
@@ -39,7 +38,7 @@ export function* transferOrchestrator(context: OrchestrationContext): Generator<
     };
   } else {
     const child = `${context.df.instanceId}:prefix`;
-    context.df.setCustomStatus({ phase: 'copying', kind: 'prefix', child, deadline, ...strategy } satisfies CopyProgress);
+    context.df.setCustomStatus({ phase: 'copying', kind: 'prefix', child, ...strategy } satisfies CopyProgress);
     const migrateInput: MigrateInput = {
       job,
       sourcePrefix: inspection.sourcePrefix,

@@ -10,8 +10,8 @@
  *   a strategy was asked for                       -> that one
  *   the destination service cannot read the source -> relay
  *   page or append blob, blob type kept            -> server-copy (the only way to keep the type)
+ *   page or append blob made a block blob          -> block-copy (Copy Blob would keep the type)
  *   same storage account                           -> server-copy (the service copies in place)
- *   page or append blob made a block blob          -> block-copy
  *   up to 256 MiB                                  -> sync-copy
  *   larger                                         -> block-copy
  */
@@ -73,9 +73,12 @@ export function chooseStrategy(route: Route, blob: { size: number; blobType: str
   if (!route.serviceReadsSource) {
     return { strategy: 'relay', reason: special && route.keepBlobType ? `${route.readsWhy}; the ${blob.blobType} becomes a block blob` : route.readsWhy };
   }
-  if (special && route.keepBlobType) return { strategy: 'server-copy', reason: `a ${blob.blobType} keeps its type only through Copy Blob` };
+  if (special) {
+    return route.keepBlobType
+      ? { strategy: 'server-copy', reason: `a ${blob.blobType} keeps its type only through Copy Blob` }
+      : { strategy: 'block-copy', reason: `the ${blob.blobType} is copied into a block blob, as asked` };
+  }
   if (route.sameAccount) return { strategy: 'server-copy', reason: 'the source is in the same storage account: the service copies it without moving bytes through blobferry' };
-  if (special) return { strategy: 'block-copy', reason: `the ${blob.blobType} is copied into a block blob, as asked` };
   if (blob.size <= SYNC_COPY_MAX_BYTES) return { strategy: 'sync-copy', reason: 'another account, up to 256 MiB: one synchronous Copy Blob From URL' };
   return { strategy: 'block-copy', reason: 'another account, over 256 MiB: blocks staged in parallel from the source URL' };
 }

@@ -39,6 +39,7 @@ export interface SourceAccess {
 /** A server copy as the destination reports it (x-ms-copy-*). */
 export interface CopyState {
   exists: boolean;
+  etag?: string;
   copyId?: string;
   status?: 'pending' | 'success' | 'failed' | 'aborted';
   bytesCopied?: number;
@@ -245,6 +246,7 @@ export class AzureBlobs {
       const [copied, total] = (p.copyProgress ?? '').split('/').map(Number);
       return {
         exists: true,
+        etag: p.etag,
         copyId: p.copyId,
         status: p.copyStatus,
         bytesCopied: Number.isFinite(copied) ? copied : undefined,
@@ -276,11 +278,11 @@ export class AzureBlobs {
     return response.snapshot ?? '';
   }
 
-  /** Puts a snapshot back in place of its base blob (Copy Blob from the snapshot, same blob). */
-  async promoteSnapshot(name: string, snapshot: string): Promise<void> {
+  /** Puts a snapshot back in place of its base blob (Copy Blob from the snapshot, same blob), if the blob is still the version `etag`. */
+  async promoteSnapshot(name: string, snapshot: string, etag: string | undefined): Promise<void> {
     const base = this.blob(name);
     const source = base.withSnapshot(snapshot).url;
-    let state: Pick<CopyState, 'status'> = await this.call(`restoring ${name} from its snapshot`, () => startCopy(base, source, {}));
+    let state: Pick<CopyState, 'status'> = await this.call(`restoring ${name} from its snapshot ${snapshot}`, () => startCopy(base, source, { conditions: etag ? { ifMatch: etag } : {} }));
     // Within one blob the service finishes at once in practice; wait a little if it does not.
     for (let waited = 0; state.status === 'pending' && waited < 300; waited++) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -289,6 +291,10 @@ export class AzureBlobs {
     if (state.status !== 'success') {
       throw new BlobferryError('STORAGE_ERROR', `Restoring ${name} from its snapshot ${snapshot} ended "${state.status}"; the snapshot is kept so it can be restored by hand.`);
     }
+  }
+
+  async snapshotExists(name: string, snapshot: string): Promise<boolean> {
+    return this.call(`looking for the snapshot ${snapshot} of ${name}`, () => this.blob(name).withSnapshot(snapshot).exists());
   }
 
   async deleteSnapshot(name: string, snapshot: string): Promise<void> {

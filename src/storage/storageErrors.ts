@@ -45,6 +45,9 @@ export function toBlobferryError(err: unknown, role: Role, what: string): Blobfe
       return make(role === 'source' ? 'SOURCE_CHANGED' : 'DESTINATION_CHANGED', role === 'source' ? `The source changed while it was being copied (${what}); nothing was committed.` : `The destination was changed by someone else while copying (${what}); it was left as they wrote it.`);
     case 'PendingCopyOperation':
       return make('PENDING_COPY', `The destination has a copy pending from someone else (${what}); Azure allows one at a time. Wait for it, abort it, or run with --on-pending-copy wait.`);
+    case 'LeaseIdMissing':
+    case 'LeaseIdMismatchWithBlobOperation':
+      return make('BLOB_LEASED', `The ${role} blob is leased by someone else (${what}); it cannot be written until the lease ends or is broken.`);
     case 'LeaseAlreadyPresent':
       return make(role === 'source' ? 'SOURCE_LEASED' : 'STORAGE_ERROR', `The ${role} is leased by someone else (${what}); --lease-source needs it free. Wait for the lease to end, or copy without --lease-source.`);
     case 'BlobArchived':

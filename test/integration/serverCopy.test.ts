@@ -121,6 +121,8 @@ describe('server copy, pending then done', () => {
     assert.deepEqual(result.blobs, { total: 3, copied: 3, skipped: 0, failed: 0 }, JSON.stringify(result));
     assert.deepEqual(result.strategies, { 'server-copy': 3 });
     assert.equal(proxy.copyStarts().length - starts, 3);
+    const ours = proxy.copies().filter((c) => c.path.includes(`copied${n}/`));
+    assert.ok(ours.length === 3 && ours.every((c) => c.status === 'success' && c.polls >= 2), `each followed to its end: ${JSON.stringify(ours)}`);
     for (const name of names) await assertSameBlob(source.getBlobClient(name), target.getBlobClient(name.replace(`prefix${n}/`, `copied${n}/`)), name);
   });
 });
@@ -129,11 +131,12 @@ describe('server copy stopped: abort, then restore', () => {
   it('aborts a copy still pending at its deadline and removes the destination it created', async () => {
     const name = `deadline-new-${n}.bin`;
     await sourceBlob(name);
+    const aborts = proxy.aborts().length;
     proxy.rules.push(pending(100_000));
     const result = await copies.copy({ source: srcUrl(name), destination: dstUrl(name), options: serverCopy({ timeout: '1s' }) });
     assert.equal(result.failures[0]?.code, 'TIMED_OUT', JSON.stringify(result));
     assert.match(result.failures[0].message, /timeout \(1s\).*aborted.*restored/);
-    assert.equal(proxy.aborts().length > 0, true);
+    assert.equal(proxy.aborts().length, aborts + 1, 'aborted once');
     assert.equal(await target.getBlobClient(name).exists(), false, 'a destination that did not exist is removed');
   });
 
@@ -212,6 +215,41 @@ describe('server copy stopped: abort, then restore', () => {
     assert.match(result.failures[0].message, /before the commit, so the destination is unchanged/);
     assert.deepEqual(await target.getBlobClient(name).downloadToBuffer(), old);
     assert.equal(proxy.requests.filter((r) => r.query.get('comp') === 'blocklist' && r.method === 'PUT' && decodeURIComponent(r.path).endsWith(name)).length, 0, 'never committed');
+  });
+
+  it('does not lose a cancel request that arrives while a status poll is in flight', async () => {
+    const name = `cancel-mid-poll-${n}.bin`;
+    await sourceBlob(name);
+    const old = await existingDestination(name);
+    proxy.rules.push(pending(100_000));
+    // Each status read takes a while: the request lands during one, not during a timer.
+    proxy.rules.push({ match: forBlob(name, 'HEAD'), delayMs: 400 });
+    const id = copies.start({ source: srcUrl(name), destination: dstUrl(name), options: serverCopy({ overwrite: 'always', timeout: '60s' }) });
+    await waitFor('a first status poll', () => (copies.view(id).serverCopy?.polls ?? 0) >= 1);
+    await sleep(450);
+    await fetch(`${copies.host.url}/runtime/webhooks/durabletask/instances/${id}/raiseEvent/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const result = await copies.finish(id);
+    assert.equal(result.failures[0]?.code, 'CANCELLED', JSON.stringify(result));
+    await assertRestored(name, old);
+  });
+
+  it('leaves a destination someone else wrote meanwhile as they wrote it, and keeps the old version in its snapshot', async () => {
+    const name = `theirs-now-${n}.bin`;
+    await sourceBlob(name);
+    await existingDestination(name);
+    proxy.rules.push(pending(100_000));
+    const id = copies.start({ source: srcUrl(name), destination: dstUrl(name), options: serverCopy({ overwrite: 'always' }) });
+    await waitFor('a first status poll', () => (copies.view(id).serverCopy?.polls ?? 0) >= 1);
+    // Someone aborts our copy and writes the blob themselves.
+    const theirs = new BlockBlobClient(dstUrl(name), secondKey());
+    await theirs.abortCopyFromURL(copies.view(id).serverCopy!.id);
+    await theirs.upload('theirs', 6);
+    const result = await copies.finish(id);
+    assert.equal(result.failures[0]?.code, 'DESTINATION_CHANGED', JSON.stringify(result));
+    const snapshot = /snapshot (\S+)\./.exec(result.failures[0].message)?.[1];
+    assert.ok(snapshot, result.failures[0].message);
+    assert.equal((await target.getBlobClient(name).downloadToBuffer()).toString(), 'theirs', 'their write stays');
+    assert.match((await target.getBlobClient(name).withSnapshot(snapshot).downloadToBuffer()).toString(), /old content/, 'the old version is kept');
   });
 
   it('keeps a copy that succeeded just before the abort reached it', async () => {

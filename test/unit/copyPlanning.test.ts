@@ -137,7 +137,7 @@ describe('strategy table', () => {
     assert.equal(pick({}, { size: 5, blobType: 'PageBlob' }), 'server-copy');
     assert.equal(pick({}, { size: 5, blobType: 'AppendBlob' }), 'server-copy');
     assert.equal(pick({ blobType: 'block' }, { size: 5, blobType: 'AppendBlob' }), 'block-copy');
-    assert.equal(pick({ ...sameAccount, blobType: 'block' }, { size: 5, blobType: 'PageBlob' }), 'server-copy');
+    assert.equal(pick({ ...sameAccount, blobType: 'block' }, { size: 5, blobType: 'PageBlob' }), 'block-copy', 'Copy Blob would keep the page blob');
   });
   it('a forced strategy is honoured, with the reason saying so', () => {
     for (const requested of ['server-copy', 'sync-copy', 'block-copy', 'relay'] as const) {

@@ -54,8 +54,17 @@ export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, 
     const response = await destination.startCopy(target, await serviceSourceAccess(job, blob), { conditions, sourceEtag: blob.etag, tags: content.tags, accessTier: content.accessTier });
     return { action: 'started', started: { name: target, copyId: response.copyId, status: response.status ?? 'pending', ...(previous ? { previous } : {}) } };
   } catch (err) {
-    if (previous) await destination.deleteSnapshot(target, previous.snapshot).catch(() => undefined);
-    throw await sourceOrDestination(err, job, blob);
+    const failure = await sourceOrDestination(err, job, blob);
+    if (!previous) throw failure;
+    // Drop the snapshot only if the blob is still what was snapshotted: a start whose answer was
+    // lost may have begun a copy after all, and then the snapshot is the only old version.
+    const now = await destination.destinationState(target).catch(() => undefined);
+    if (now?.exists && now.etag === etag && !now.copyPending) {
+      await destination.deleteSnapshot(target, previous.snapshot).catch(() => undefined);
+      throw failure;
+    }
+    const e = failure instanceof BlobferryError ? failure : new BlobferryError('STORAGE_ERROR', String((failure as Error)?.message ?? failure));
+    throw new BlobferryError(e.code, `${e.message} The previous ${target} is kept in its snapshot ${previous.snapshot}.`, e.details);
   }
 }
 
@@ -116,36 +125,46 @@ function verifyCopy(blob: SourceBlob, size: number | undefined, md5: string | un
 
 /**
  * Undo a server copy. abort: stop it if it may still be pending, then restore (a copy that
- * ended "success" before the abort reached it is kept: `completed`). restore: put the
- * destination back as it was. discard: someone else has written the destination since; theirs
- * stays, only our snapshot goes.
+ * ended "success" before the abort reached it is kept and finished: `completed`). restore: put
+ * the destination back as it was.
  */
-export function undoServerCopy(args: ServerCopyArgs & { mode: 'abort' | 'restore' | 'discard' }): Promise<ActivityResult<{ completed: boolean }>> {
+export function undoServerCopy(args: ServerCopyArgs & { mode: 'abort' | 'restore' }): Promise<ActivityResult<{ completed: boolean; note?: string }>> {
   return settle(async () => {
     const destination = destinationOf(args.job);
     const { started, mode } = args;
-    if (mode === 'discard') {
-      if (started.previous) await destination.deleteSnapshot(started.name, started.previous.snapshot);
-      return { completed: false };
-    }
     if (mode === 'abort' && !(await destination.abortCopy(started.name, started.copyId))) {
       const state = await destination.copyState(started.name);
-      if (state.copyId === started.copyId && state.status === 'success') return { completed: true };
+      if (state.copyId === started.copyId && state.status === 'success') return { completed: true, note: await finishCopy(destination, args.blob, started) };
     }
     await restore(destination, started);
     return { completed: false };
   });
 }
 
+/**
+ * Puts the destination back as it was before the copy, only while it still holds our copy:
+ * a blob someone else has written since stays as they wrote it (and our snapshot of the old
+ * version is kept and named). Safe to run again: a snapshot already put back is gone.
+ */
 async function restore(destination: AzureBlobs, started: ServerCopyStarted): Promise<void> {
   const { name, previous } = started;
+  const state = await destination.copyState(name);
+  const ours = state.exists && state.copyId === started.copyId;
   if (previous) {
-    await destination.promoteSnapshot(name, previous.snapshot);
-    if (previous.tags) await destination.setTags(name, previous.tags);
+    if (!(await destination.snapshotExists(name, previous.snapshot))) return;
+    if (!ours) {
+      throw new BlobferryError('DESTINATION_CHANGED', `${name} was written by someone else after the copy started; it was left as they wrote it, and its previous version is kept in the snapshot ${previous.snapshot}.`);
+    }
+    try {
+      await destination.promoteSnapshot(name, previous.snapshot, state.etag);
+      if (previous.tags) await destination.setTags(name, previous.tags);
+    } catch (err) {
+      const e = err instanceof BlobferryError ? err : new BlobferryError('STORAGE_ERROR', String((err as Error)?.message ?? err));
+      throw new BlobferryError(e.code, `${e.message} The previous ${name} is kept in the snapshot ${previous.snapshot}.`, e.details);
+    }
     await destination.deleteSnapshot(name, previous.snapshot);
     return;
   }
-  // It did not exist before: remove what the copy left, unless someone else has written it since.
-  const state = await destination.copyState(name);
-  if (state.exists && state.copyId === started.copyId) await destination.deleteBlob(name);
+  // It did not exist before: remove what the copy left.
+  if (ours) await destination.deleteBlob(name, state.etag);
 }

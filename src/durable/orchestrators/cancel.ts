@@ -13,13 +13,42 @@ import type { BlobJob, Job } from '../types';
 export const CANCEL_EVENT = 'cancel';
 
 /**
- * Waits for `task` or a cancel request, whichever comes first; true if cancelled. Each call waits
- * with a fresh event task: a task reused in a second Task.any is scheduled again (durable-js #574).
+ * The cancel requests one orchestration execution has waited for. Each wait uses a fresh event
+ * task (a task reused in a second Task.any is scheduled again: durable-js #574), and the ones
+ * that lost their race stay registered: an event that arrives while no race is on completes the
+ * newest of them. So a cancel request is "any of them completed", checked before each step.
  */
-export function* orCancelled(context: OrchestrationContext, task: Task): Generator<Task, boolean, unknown> {
-  const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
-  const winner = yield context.df.Task.any([task, cancel]);
-  return winner === cancel;
+class CancelWatch {
+  private readonly waiters: Task[] = [];
+
+  constructor(private readonly context: OrchestrationContext) {}
+
+  get requested(): boolean {
+    return this.waiters.some((w) => w.isCompleted);
+  }
+
+  /**
+   * Runs `task` unless a cancel request came first, racing it against one; true if cancelled.
+   * With `drain`, a task that lost to the request is still awaited, so nothing it started runs
+   * on after the copy has ended.
+   */
+  *race(task: Task, drain: boolean): Generator<Task, boolean, unknown> {
+    if (this.requested) return true;
+    const cancel = this.context.df.waitForExternalEvent(CANCEL_EVENT);
+    this.waiters.push(cancel);
+    if ((yield this.context.df.Task.any([task, cancel])) !== cancel) return false;
+    if (drain) yield task;
+    return true;
+  }
+}
+
+const watches = new WeakMap<object, CancelWatch>();
+
+/** The cancel watch of this orchestration execution (a replay starts a new one). */
+export function cancelWatch(context: OrchestrationContext): CancelWatch {
+  let watch = watches.get(context.df);
+  if (!watch) watches.set(context.df, (watch = new CancelWatch(context)));
+  return watch;
 }
 
 /** The blob's deadline: its timeout from now (the orchestration's clock). */

@@ -24,7 +24,7 @@ import { keptByPolicy, type OverwriteDecision } from '../../plan/overwrite';
 import { bytesPerSecond, type ProgressPoint } from '../../plan/waves';
 import { STAGE_PARALLEL } from '../activities/stageBlocks';
 import type { ActivityResult, BlobJob, CopyBlobInput, StageArgs, StageResult } from '../types';
-import { orCancelled, pastDeadline, withDeadline } from './cancel';
+import { cancelWatch, pastDeadline, withDeadline } from './cancel';
 import { blobOutcome, type Ended } from '../outcome';
 import { serverCopyBlob } from './serverCopy';
 
@@ -50,7 +50,10 @@ export function* copyOneBlob(context: OrchestrationContext, given: CopyBlobInput
       ended = yield* copyUntilDone(context, input, strategy);
       // Released whatever the outcome; a release that fails leaves an infinite lease, so say so.
       const released = (yield context.df.callActivity('releaseSource', lease)) as ActivityResult<object>;
-      if (!released.ok && ended.outcome !== 'failed') ended = { ...ended, outcome: 'failed', code: released.code, message: `Copied, but the source lease ${lease.leaseId} could not be released: ${released.message}` };
+      if (!released.ok) {
+        const unreleased = `The source lease ${lease.leaseId} could not be released (${released.message}); break it by hand.`;
+        ended = ended.outcome === 'failed' ? { ...ended, message: `${ended.message ?? ''} ${unreleased}`.trim() } : { ...ended, outcome: 'failed', code: released.code, message: `Copied, but: ${unreleased}` };
+      }
     } else ended = { outcome: 'failed', name: input.destinationName, code: leased.code, message: leased.message };
   } else {
     ended = yield* copyUntilDone(context, input, strategy);
@@ -76,8 +79,8 @@ function* copyUntilDone(context: OrchestrationContext, input: BlobCopy, strategy
     if (now >= deadline) return { ...ended, code: 'TIMED_OUT', message: `${ended.name} still had someone else's copy pending when the timeout (${formatDuration(job.limits.timeoutSeconds)}) ran out; nothing was written.` };
     context.df.setCustomStatus({ phase: 'waiting', strategy, deadline: job.deadline, error: { code: ended.code, message: ended.message ?? '' } } satisfies CopyProgress);
     const timer = context.df.createTimer(new Date(now + nextPollWaitMs(waits, job.limits, deadline - now)));
-    if (yield* orCancelled(context, timer)) {
-      timer.cancel();
+    if (yield* cancelWatch(context).race(timer, false)) {
+      if (!timer.isCompleted) timer.cancel();
       return { ...ended, code: 'CANCELLED', message: `The copy was cancelled while it waited for another copy into ${ended.name}; nothing was written.` };
     }
   }
@@ -146,9 +149,7 @@ function* stageAll(context: OrchestrationContext, input: BlobCopy, name: string,
   // Between steps: stop at the deadline or on a cancel request, before anything is committed.
   const step = function* (task: Task): Generator<Task, Staged | undefined, unknown> {
     if (pastDeadline(context, job.deadline)) return stopped('TIMED_OUT', `did not finish within its timeout (${formatDuration(job.limits.timeoutSeconds)})`);
-    if (!(yield* orCancelled(context, task))) return undefined;
-    yield task; // let what is in flight finish, so nothing runs after the copy has ended
-    return stopped('CANCELLED', 'was cancelled');
+    return (yield* cancelWatch(context).race(task, true)) ? stopped('CANCELLED', 'was cancelled') : undefined;
   };
   const stopped = (code: string, what: string): Staged => ({ ok: false, code, message: `The copy to ${name} ${what}; it stopped before the commit, so the destination is unchanged.` });
 

@@ -16,7 +16,8 @@ import { chooseStrategy, SYNC_COPY_MAX_BYTES } from '../../plan/strategy';
 import { bytesPerSecond, planWaves } from '../../plan/waves';
 import type { PendingServerCopy } from '../activities/copySmallBlobs';
 import type { ActivityResult, MigrateInput, MigrateState, TransferSummary } from '../types';
-import { orCancelled } from './cancel';
+import { cancelWatch } from './cancel';
+import { blobOutcome, type Ended } from '../outcome';
 import type { ServerCopyInput } from './serverCopy';
 
 /** Blobs per listing page: with one task per large blob, a page never exceeds ~500 tasks. */
@@ -58,13 +59,15 @@ export function* migrateOrchestrator(context: OrchestrationContext): Generator<T
     progressAt = now;
   };
   const pending: PendingServerCopy[] = [];
-  let cancelled = false;
+  const cancel = cancelWatch(context);
   const waves = planWaves(work.map((w) => w.weight), job.options.concurrency * 2);
   if (waves.length === 0 && nextListing) waves.push([]);
   for (const [index, wave] of waves.entries()) {
+    // After a cancel request no new blob is started (those are listed, and reported as neither).
+    if (cancel.requested) break;
     const tasks: Task[] = wave.map((i) => work[i].start());
     if (index === 0 && nextListing) tasks.push(nextListing);
-    cancelled = yield* runWave(context, tasks, wave.map((i) => work[i].childId));
+    yield* runWave(context, tasks, wave.map((i) => work[i].childId));
     const results = tasks.map((t) => t.result);
     wave.forEach((i, at) => {
       outcomes.push(...outcomesOf(results[at], work[i].covers, input));
@@ -72,17 +75,23 @@ export function* migrateOrchestrator(context: OrchestrationContext): Generator<T
     });
     for (const o of outcomes.splice(0)) tally(state, totals, o);
     publish();
-    if (cancelled) break;
   }
-  // Server copies the batches started and the service has not finished: follow each with durable timers.
-  for (let offset = 0; offset < pending.length && !cancelled; offset += job.options.concurrency * 2) {
+  // Server copies the batches started and the service has not finished: follow each with durable
+  // timers; after a cancel request, abort and undo each instead. None is left running.
+  for (let offset = 0; offset < pending.length; offset += job.options.concurrency * 2) {
     const wave = pending.slice(offset, offset + job.options.concurrency * 2);
-    const ids = wave.map((p) => childIdFor(context, p.blob));
-    const tasks = wave.map((p, i) => context.df.callSubOrchestrator('serverCopy', { job, blob: p.blob, started: p.started } satisfies ServerCopyInput, ids[i]));
-    cancelled = yield* runWave(context, tasks, ids);
-    for (const t of tasks) tally(state, totals, t.result as BlobOutcome);
+    if (cancel.requested) {
+      const undone = (yield context.df.Task.all(wave.map((p) => context.df.callActivity('undoServerCopy', { job, blob: p.blob, started: p.started, mode: 'abort' })))) as Array<ActivityResult<{ completed: boolean; note?: string }>>;
+      wave.forEach((p, i) => tally(state, totals, blobOutcome(job, p.blob, cancelledCopy(p, undone[i]), 'server-copy')));
+    } else {
+      const ids = wave.map((p) => childIdFor(context, p.blob));
+      const tasks = wave.map((p, i) => context.df.callSubOrchestrator('serverCopy', { job, blob: p.blob, started: p.started } satisfies ServerCopyInput, ids[i]));
+      yield* runWave(context, tasks, ids);
+      for (const t of tasks) tally(state, totals, t.result as BlobOutcome);
+    }
     publish();
   }
+  const cancelled = cancel.requested;
 
   const nextState: MigrateState = { ...state, totals, generation: state.generation + 1 };
   if (cancelled) {
@@ -101,16 +110,22 @@ export function* migrateOrchestrator(context: OrchestrationContext): Generator<T
 }
 
 /**
- * One wave; true if a cancel request arrived meanwhile. It is passed on to the wave's
+ * One wave, to its end. A cancel request that arrives meanwhile is passed on to the wave's
  * sub-orchestrations, which stop and undo; the wave is still awaited, so every blob has an outcome.
  */
-function* runWave(context: OrchestrationContext, tasks: Task[], childIds: Array<string | undefined>): Generator<Task, boolean, unknown> {
+function* runWave(context: OrchestrationContext, tasks: Task[], childIds: Array<string | undefined>): Generator<Task, void, unknown> {
   const all = context.df.Task.all(tasks);
-  if (!(yield* orCancelled(context, all))) return false;
+  if (!(yield* cancelWatch(context).race(all, false))) return;
   const children = childIds.filter((id): id is string => id !== undefined);
   if (children.length > 0) yield context.df.callActivity('forwardCancel', { instanceIds: children, reason: 'the copy was cancelled' });
   yield all;
-  return true;
+}
+
+/** A pending server copy undone on a cancel request (or kept: it had finished). */
+function cancelledCopy(p: PendingServerCopy, undone: ActivityResult<{ completed: boolean; note?: string }>): Ended {
+  if (undone.ok && undone.completed) return { outcome: 'copied', name: p.started.name, message: undone.note };
+  const restored = undone.ok ? 'it was aborted and the destination restored' : `stopping it failed: ${undone.message}`;
+  return { outcome: 'failed', name: p.started.name, code: 'CANCELLED', message: `The copy to ${p.started.name} was cancelled; ${restored}.` };
 }
 
 /** A stable child id per blob: a re-run finds the same sub-orchestration. */

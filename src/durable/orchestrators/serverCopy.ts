@@ -12,10 +12,11 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import type { BlobOutcome, SourceBlob } from '../../contracts/blobFacts';
 import { formatDuration } from '../../contracts/duration';
 import type { CopyProgress } from '../../contracts/progress';
+import { keptByPolicy } from '../../plan/overwrite';
 import { nextPollWaitMs } from '../../plan/polling';
 import type { ServerCopyStart, ServerCopyStarted, ServerCopyStatus } from '../activities/serverCopy';
 import type { ActivityResult, BlobJob, Job } from '../types';
-import { orCancelled, withDeadline } from './cancel';
+import { cancelWatch, withDeadline } from './cancel';
 import { blobOutcome, type Ended } from '../outcome';
 
 /** Status reads that may fail in a row (each already retried by the SDK) before the copy is stopped. */
@@ -37,7 +38,8 @@ export function* serverCopyOrchestrator(context: OrchestrationContext): Generato
 /** Start a server copy (decide, snapshot, Copy Blob) and follow it. */
 export function* serverCopyBlob(context: OrchestrationContext, job: BlobJob, blob: SourceBlob, name: string): Generator<Task, Ended, unknown> {
   const begun = (yield context.df.callActivity('startServerCopy', { job, blob, name })) as ActivityResult<{ start: ServerCopyStart }>;
-  if (!begun.ok) return { outcome: 'failed', name, code: begun.code, message: begun.message };
+  // Someone wrote the destination between the look and the start: the policy decides, as at a commit.
+  if (!begun.ok) return { outcome: keptByPolicy(job.options.overwrite, begun.code) ? 'skipped' : 'failed', name, code: begun.code, message: begun.message };
   if (begun.start.action === 'skip') return { outcome: 'skipped', name, code: begun.start.code, message: begun.start.reason };
   return yield* followServerCopy(context, job, blob, begun.start.started);
 }
@@ -64,8 +66,8 @@ export function* followServerCopy(context: OrchestrationContext, job: BlobJob, b
       return yield* stopServerCopy(context, job, blob, started, publish, 'TIMED_OUT', `The copy to ${name} did not finish within its timeout (${formatDuration(job.limits.timeoutSeconds)}); it was aborted and the destination restored.`);
     }
     const timer = context.df.createTimer(new Date(now + nextPollWaitMs(polls, job.limits, deadline - now)));
-    if (yield* orCancelled(context, timer)) {
-      timer.cancel();
+    if (yield* cancelWatch(context).race(timer, false)) {
+      if (!timer.isCompleted) timer.cancel();
       return yield* stopServerCopy(context, job, blob, started, publish, 'CANCELLED', `The copy to ${name} was cancelled; it was aborted and the destination restored.`);
     }
     const read = (yield context.df.callActivity('serverCopyStatus', { job, name, copyId })) as ActivityResult<{ copy: ServerCopyStatus }>;
@@ -84,9 +86,10 @@ export function* followServerCopy(context: OrchestrationContext, job: BlobJob, b
       const finished = (yield context.df.callActivity('finishServerCopy', { job, blob, started })) as ActivityResult<{ note?: string }>;
       return finished.ok ? { outcome: 'copied', name, message: finished.note } : { outcome: 'failed', name, code: finished.code, message: finished.message };
     }
-    case 'superseded':
-      yield context.df.callActivity('undoServerCopy', { job, blob, started, mode: 'discard' });
-      return { outcome: 'failed', name, code: 'DESTINATION_CHANGED', message: `${name} was written by someone else while the copy ran; it was left as they wrote it.` };
+    case 'superseded': {
+      const kept = started.previous ? ` Its version from before the copy is kept in the snapshot ${started.previous.snapshot}.` : '';
+      return { outcome: 'failed', name, code: 'DESTINATION_CHANGED', message: `${name} was written by someone else while the copy ran; it was left as they wrote it.${kept}` };
+    }
     default: {
       const undone = (yield context.df.callActivity('undoServerCopy', { job, blob, started, mode: 'restore' })) as ActivityResult<{ completed: boolean }>;
       const [code, said] = copy.status === 'aborted' ? ['COPY_ABORTED', 'was aborted by someone else'] : ['COPY_FAILED', `failed: ${copy.description || 'the service gave no reason'}`];
@@ -99,12 +102,8 @@ export function* followServerCopy(context: OrchestrationContext, job: BlobJob, b
 /** Abort, restore, and say why; a copy that finished just before the abort is kept. */
 function* stopServerCopy(context: OrchestrationContext, job: BlobJob, blob: SourceBlob, started: ServerCopyStarted, publish: (phase: CopyProgress['phase']) => void, code: string, message: string): Generator<Task, Ended, unknown> {
   publish('restoring');
-  const undone = (yield context.df.callActivity('undoServerCopy', { job, blob, started, mode: 'abort' })) as ActivityResult<{ completed: boolean }>;
+  const undone = (yield context.df.callActivity('undoServerCopy', { job, blob, started, mode: 'abort' })) as ActivityResult<{ completed: boolean; note?: string }>;
   if (!undone.ok) return { outcome: 'failed', name: started.name, code, message: `${message.replace(/; it was aborted.*$/, '')}; stopping it failed: ${undone.message}` };
-  if (undone.completed) {
-    const finished = (yield context.df.callActivity('finishServerCopy', { job, blob, started })) as ActivityResult<{ note?: string }>;
-    if (finished.ok) return { outcome: 'copied', name: started.name, message: finished.note };
-    return { outcome: 'failed', name: started.name, code: finished.code, message: finished.message };
-  }
+  if (undone.completed) return { outcome: 'copied', name: started.name, message: undone.note };
   return { outcome: 'failed', name: started.name, code, message };
 }

@@ -8,7 +8,7 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import type { BlobOutcome } from '../../contracts/blobFacts';
 import type { CopyProgress } from '../../contracts/progress';
 import type { Inspection } from '../activities/inspectTransfer';
-import { orCancelled } from './cancel';
+import { cancelWatch } from './cancel';
 import type { ActivityResult, MigrateInput, TransferInput, TransferSummary } from '../types';
 
 export function* transferOrchestrator(context: OrchestrationContext): Generator<Task, TransferSummary, unknown> {
@@ -68,9 +68,8 @@ export function* transferOrchestrator(context: OrchestrationContext): Generator<
 
 /** The child's result; a cancel request that arrives meanwhile is passed on to it, and it ends the way cancelling makes it end. */
 function* awaitChild(context: OrchestrationContext, child: Task, childId: string): Generator<Task, unknown, unknown> {
-  if (yield* orCancelled(context, child)) {
-    yield context.df.callActivity('forwardCancel', { instanceIds: [childId], reason: 'the copy was cancelled' });
-    yield child;
-  }
+  if (!(yield* cancelWatch(context).race(child, false))) return child.result;
+  yield context.df.callActivity('forwardCancel', { instanceIds: [childId], reason: 'the copy was cancelled' });
+  yield child;
   return child.result;
 }

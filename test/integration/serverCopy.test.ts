@@ -12,6 +12,7 @@ import { SECOND_ACCOUNT, type TestAzurite } from '../support/azurite';
 import { assertSameBlob } from '../support/blobAssert';
 import type { CopyHost } from '../support/copyHost';
 import { startCopyFixture, type CopyFixture } from '../support/copyFixture';
+import { POLLS_PER_GENERATION } from '../../src/durable/orchestrators/serverCopy';
 import { isCopyBlob, startStorageProxy, type ProxiedRequest, type StorageProxy } from '../support/storageProxy';
 
 process.env.BLOBFERRY_POLL_INTERVAL = '100ms';
@@ -107,6 +108,24 @@ describe('server copy, pending then done', () => {
     assert.ok(progress.size >= 2, `progress seen at least twice while pending: ${[...progress]}`);
     assert.equal(copyId, proxy.copies()[0]?.id ?? proxy.copies().at(-1)?.id);
     assert.equal(proxy.copyStarts().length, 1, 'one copy started');
+    await assertSameBlob(source.getBlobClient(name), target.getBlobClient(name), name);
+  });
+
+  it('follows a long copy over several generations (continue-as-new), holding the source lease throughout', async () => {
+    const name = `long-${n}.bin`;
+    await sourceBlob(name);
+    proxy.rules.push(pending(POLLS_PER_GENERATION * 2 + 30));
+    // Fast polls for this one copy (the limits are read when a request is prepared).
+    const saved = [process.env.BLOBFERRY_POLL_INTERVAL, process.env.BLOBFERRY_POLL_MAX_INTERVAL];
+    process.env.BLOBFERRY_POLL_INTERVAL = process.env.BLOBFERRY_POLL_MAX_INTERVAL = '5ms';
+    const id = copies.start({ source: srcUrl(name, 'rw'), destination: dstUrl(name), options: serverCopy({ leaseSource: true }) });
+    [process.env.BLOBFERRY_POLL_INTERVAL, process.env.BLOBFERRY_POLL_MAX_INTERVAL] = saved;
+    const result = await copies.finish(id);
+    assert.equal(result.blobs.copied, 1, JSON.stringify(result));
+    assert.ok(proxy.copies().at(-1)!.polls > POLLS_PER_GENERATION * 2, 'polled past two generations');
+    const history = copies.host.engine.getStatus(`${id}:blob`, { showHistory: true })?.historyEvents ?? [];
+    assert.ok(history.length < POLLS_PER_GENERATION * 2 + 20, `the last generation's history stays short: ${history.length} events`);
+    assert.equal((await source.getBlobClient(name).getProperties()).leaseState, 'available', 'the lease is released by the last generation');
     await assertSameBlob(source.getBlobClient(name), target.getBlobClient(name), name);
   });
 

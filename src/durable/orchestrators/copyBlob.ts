@@ -26,7 +26,7 @@ import { STAGE_PARALLEL } from '../activities/stageBlocks';
 import type { ActivityResult, BlobJob, CopyBlobInput, StageArgs, StageResult } from '../types';
 import { cancelWatch, pastDeadline, withDeadline } from './cancel';
 import { blobOutcome, type Ended } from '../outcome';
-import { serverCopyBlob } from './serverCopy';
+import { followServerCopy, serverCopyBlob, type FollowState, type Followed } from './serverCopy';
 
 /** Staging activities one blob may take, at most. */
 const MAX_STAGE_ACTIVITIES = 400;
@@ -34,20 +34,25 @@ const MAX_STAGE_ACTIVITIES = 400;
 const COMMIT_ATTEMPTS = 3;
 const EMPTY_MD5 = '1B2M2Y8AsgTpgAmY7PhCfg==';
 
-export function* copyBlobOrchestrator(context: OrchestrationContext): Generator<Task, BlobOutcome, unknown> {
-  return yield* copyOneBlob(context, context.df.getInput() as CopyBlobInput);
-}
-
-export function* copyOneBlob(context: OrchestrationContext, given: CopyBlobInput): Generator<Task, BlobOutcome, unknown> {
-  const input: BlobCopy = { ...given, job: withDeadline(context, given.job) };
+/**
+ * One blob; a server copy still pending after a generation of polls continues as new (same
+ * instance id, so its status stays where readers look) with where it stands in `follow`.
+ */
+export function* copyBlobOrchestrator(context: OrchestrationContext): Generator<Task, BlobOutcome | undefined, unknown> {
+  const given = context.df.getInput() as CopyBlobInput & { follow?: FollowState };
+  const { follow } = given;
+  const input: BlobCopy = { ...given, job: follow ? { ...given.job, deadline: follow.deadline } : withDeadline(context, given.job) };
   const { job, blob } = input;
   const { strategy } = chooseStrategy(job.route, blob);
-  let ended: Ended;
+  const copy = () => (follow ? followServerCopy(context, job, blob, follow.started, follow) : copyUntilDone(context, input, strategy));
+  let ended: Followed;
   if (job.options.leaseSource) {
-    const lease = { job, name: blob.name, leaseId: context.df.newGuid(context.df.instanceId) };
-    const leased = (yield context.df.callActivity('leaseSource', lease)) as ActivityResult<object>;
+    const lease = { job, name: blob.name, leaseId: follow?.leaseId ?? context.df.newGuid(context.df.instanceId) };
+    // A later generation holds the lease already.
+    const leased = follow ? { ok: true as const } : ((yield context.df.callActivity('leaseSource', lease)) as ActivityResult<object>);
     if (leased.ok) {
-      ended = yield* copyUntilDone(context, input, strategy);
+      ended = yield* copy();
+      if ('handOver' in ended) return handOver(context, given, { ...ended.handOver, leaseId: lease.leaseId });
       // Released whatever the outcome; a release that fails leaves an infinite lease, so say so.
       const released = (yield context.df.callActivity('releaseSource', lease)) as ActivityResult<object>;
       if (!released.ok) {
@@ -56,7 +61,8 @@ export function* copyOneBlob(context: OrchestrationContext, given: CopyBlobInput
       }
     } else ended = { outcome: 'failed', name: input.destinationName, code: leased.code, message: leased.message };
   } else {
-    ended = yield* copyUntilDone(context, input, strategy);
+    ended = yield* copy();
+    if ('handOver' in ended) return handOver(context, given, ended.handOver);
   }
   const outcome = blobOutcome(job, blob, ended, strategy);
   context.df.setCustomStatus({
@@ -68,12 +74,17 @@ export function* copyOneBlob(context: OrchestrationContext, given: CopyBlobInput
   return outcome;
 }
 
+function handOver(context: OrchestrationContext, given: CopyBlobInput, follow: FollowState): undefined {
+  context.df.continueAsNew({ job: given.job, blob: given.blob, destinationName: given.destinationName, follow });
+  return undefined;
+}
+
 /** Copies; a destination with someone else's copy pending is waited out when asked (--on-pending-copy wait). */
-function* copyUntilDone(context: OrchestrationContext, input: BlobCopy, strategy: Strategy): Generator<Task, Ended, unknown> {
+function* copyUntilDone(context: OrchestrationContext, input: BlobCopy, strategy: Strategy): Generator<Task, Followed, unknown> {
   const { job, blob } = input;
   for (let waits = 0; ; waits++) {
     const ended = strategy === 'server-copy' ? yield* serverCopyBlob(context, job, blob, input.destinationName) : yield* copyInBlocks(context, input, strategy);
-    if (ended.code !== 'PENDING_COPY' || job.options.onPendingCopy !== 'wait') return ended;
+    if ('handOver' in ended || ended.code !== 'PENDING_COPY' || job.options.onPendingCopy !== 'wait') return ended;
     const now = context.df.currentUtcDateTime.getTime();
     const deadline = Date.parse(job.deadline);
     if (now >= deadline) return { ...ended, code: 'TIMED_OUT', message: `${ended.name} still had someone else's copy pending when the timeout (${formatDuration(job.limits.timeoutSeconds)}) ran out; nothing was written.` };

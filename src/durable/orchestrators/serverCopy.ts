@@ -21,22 +21,48 @@ import { blobOutcome, type Ended } from '../outcome';
 
 /** Status reads that may fail in a row (each already retried by the SDK) before the copy is stopped. */
 const FAILED_POLLS_ALLOWED = 5;
+/**
+ * Polls per orchestration generation: each takes a timer and an activity, so a copy pending for
+ * a day (about 1,500 polls at the default intervals) continues as new instead of growing one
+ * history past ~500 tasks.
+ */
+export const POLLS_PER_GENERATION = 100;
+
+/** Where following a copy stands, handed from one generation to the next. */
+export interface FollowState {
+  started: ServerCopyStarted;
+  deadline: string;
+  polls: number;
+  copy: ServerCopyStatus;
+  /** --lease-source: the lease held on the source meanwhile. */
+  leaseId?: string;
+}
+
+/** How following ended: the copy's end, or a generation full of polls to hand over. */
+export type Followed = Ended | { handOver: FollowState };
 
 export interface ServerCopyInput {
   job: Job;
   blob: SourceBlob;
   started: ServerCopyStarted;
+  follow?: FollowState;
 }
 
-export function* serverCopyOrchestrator(context: OrchestrationContext): Generator<Task, BlobOutcome, unknown> {
-  const { job, blob, started } = context.df.getInput() as ServerCopyInput;
-  // Its timeout counts from here: the copy started moments ago, in a batch of the prefix copy.
-  const ended = yield* followServerCopy(context, withDeadline(context, job), blob, started);
-  return blobOutcome(job, blob, ended, 'server-copy');
+export function* serverCopyOrchestrator(context: OrchestrationContext): Generator<Task, BlobOutcome | undefined, unknown> {
+  const input = context.df.getInput() as ServerCopyInput;
+  const { blob, started, follow } = input;
+  // Its timeout counts from the first generation: the copy started moments before, in a batch of the prefix copy.
+  const job: BlobJob = follow ? { ...input.job, deadline: follow.deadline } : withDeadline(context, input.job);
+  const followed = yield* followServerCopy(context, job, blob, started, follow);
+  if ('handOver' in followed) {
+    context.df.continueAsNew({ ...input, follow: followed.handOver } satisfies ServerCopyInput);
+    return undefined;
+  }
+  return blobOutcome(job, blob, followed, 'server-copy');
 }
 
 /** Start a server copy (decide, snapshot, Copy Blob) and follow it. */
-export function* serverCopyBlob(context: OrchestrationContext, job: BlobJob, blob: SourceBlob, name: string): Generator<Task, Ended, unknown> {
+export function* serverCopyBlob(context: OrchestrationContext, job: BlobJob, blob: SourceBlob, name: string): Generator<Task, Followed, unknown> {
   const begun = (yield context.df.callActivity('startServerCopy', { job, blob, name })) as ActivityResult<{ start: ServerCopyStart }>;
   // Someone wrote the destination between the look and the start: the policy decides, as at a commit.
   if (!begun.ok) return { outcome: keptByPolicy(job.options.overwrite, begun.code) ? 'skipped' : 'failed', name, code: begun.code, message: begun.message };
@@ -44,11 +70,12 @@ export function* serverCopyBlob(context: OrchestrationContext, job: BlobJob, blo
   return yield* followServerCopy(context, job, blob, begun.start.started);
 }
 
-export function* followServerCopy(context: OrchestrationContext, job: BlobJob, blob: SourceBlob, started: ServerCopyStarted): Generator<Task, Ended, unknown> {
+export function* followServerCopy(context: OrchestrationContext, job: BlobJob, blob: SourceBlob, started: ServerCopyStarted, resumed?: FollowState): Generator<Task, Followed, unknown> {
   const { name, copyId } = started;
   const deadline = Date.parse(job.deadline);
-  let copy: ServerCopyStatus = { status: started.status };
-  let polls = 0;
+  let copy: ServerCopyStatus = resumed?.copy ?? { status: started.status };
+  let polls = resumed?.polls ?? 0;
+  const firstPoll = polls;
   let failedPolls = 0;
   const publish = (phase: CopyProgress['phase'] = 'copying') =>
     context.df.setCustomStatus({
@@ -61,6 +88,9 @@ export function* followServerCopy(context: OrchestrationContext, job: BlobJob, b
   publish();
 
   while (copy.status === 'pending') {
+    if (polls - firstPoll >= POLLS_PER_GENERATION && !cancelWatch(context).requested) {
+      return { handOver: { started, deadline: job.deadline, polls, copy } };
+    }
     const now = context.df.currentUtcDateTime.getTime();
     if (now >= deadline) {
       return yield* stopServerCopy(context, job, blob, started, publish, 'TIMED_OUT', `The copy to ${name} did not finish within its timeout (${formatDuration(job.limits.timeoutSeconds)}); it was aborted and the destination restored.`);

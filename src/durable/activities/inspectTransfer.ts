@@ -74,7 +74,8 @@ async function inspect(input: TransferInput): Promise<Inspection> {
     if (sameContainer(source, destination) && destinationPrefix.startsWith(sourcePrefix)) {
       throw new BlobferryError('SAME_SOURCE_DESTINATION', `The destination "${destinationPrefix || '/'}" is inside the source prefix "${sourcePrefix || '/'}" in the same container: the copy would copy its own copies.`);
     }
-    await probeDestination(destinationBlobs, `${destinationPrefix}.blobferry-probe`, readsDestination);
+    // Server copies (the table's choice inside one account) snapshot what they overwrite: they read.
+    await probeDestination(destinationBlobs, `${destinationPrefix}.blobferry-probe`, readsDestination || describeRoute(route).strategy === 'server-copy');
     const sourceBlobs = new AzureBlobs(source, 'source');
     await sourceBlobs.probeList(sourcePrefix);
     const notes: string[] = [];

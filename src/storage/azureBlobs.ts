@@ -41,6 +41,8 @@ export interface CopyState {
   exists: boolean;
   etag?: string;
   copyId?: string;
+  /** The URL the last copy into the blob read from. */
+  copySource?: string;
   status?: 'pending' | 'success' | 'failed' | 'aborted';
   bytesCopied?: number;
   totalBytes?: number;
@@ -248,6 +250,7 @@ export class AzureBlobs {
         exists: true,
         etag: p.etag,
         copyId: p.copyId,
+        copySource: p.copySource,
         status: p.copyStatus,
         bytesCopied: Number.isFinite(copied) ? copied : undefined,
         totalBytes: Number.isFinite(total) ? total : undefined,
@@ -291,6 +294,17 @@ export class AzureBlobs {
     if (state.status !== 'success') {
       throw new BlobferryError('STORAGE_ERROR', `Restoring ${name} from its snapshot ${snapshot} ended "${state.status}"; the snapshot is kept so it can be restored by hand.`);
     }
+  }
+
+  /** The blob's newest snapshot, if it has any. */
+  async newestSnapshot(name: string): Promise<string | undefined> {
+    return this.call(`listing the snapshots of ${name}`, async () => {
+      let newest: string | undefined;
+      for await (const item of this.container().listBlobsFlat({ prefix: name, includeSnapshots: true })) {
+        if (item.name === name && item.snapshot && (!newest || item.snapshot > newest)) newest = item.snapshot;
+      }
+      return newest;
+    });
   }
 
   async snapshotExists(name: string, snapshot: string): Promise<boolean> {

@@ -12,7 +12,10 @@ import { SECOND_ACCOUNT, type TestAzurite } from '../support/azurite';
 import { assertSameBlob } from '../support/blobAssert';
 import type { CopyHost } from '../support/copyHost';
 import { startCopyFixture, type CopyFixture } from '../support/copyFixture';
+import { inspectTransfer } from '../../src/durable/activities/inspectTransfer';
+import { startServerCopy, undoServerCopy } from '../../src/durable/activities/serverCopy';
 import { POLLS_PER_GENERATION } from '../../src/durable/orchestrators/serverCopy';
+import { prepareTransfer } from '../../src/durable/startTransfer';
 import { isCopyBlob, startStorageProxy, type ProxiedRequest, type StorageProxy } from '../support/storageProxy';
 
 process.env.BLOBFERRY_POLL_INTERVAL = '100ms';
@@ -269,6 +272,28 @@ describe('server copy stopped: abort, then restore', () => {
     assert.ok(snapshot, result.failures[0].message);
     assert.equal((await target.getBlobClient(name).downloadToBuffer()).toString(), 'theirs', 'their write stays');
     assert.match((await target.getBlobClient(name).withSnapshot(snapshot).downloadToBuffer()).toString(), /old content/, 'the old version is kept');
+  });
+
+  it('a start that runs again (its first result lost in a crash) follows the copy it began, with its snapshot', async () => {
+    const name = `started-twice-${n}.bin`;
+    await sourceBlob(name);
+    const old = await existingDestination(name);
+    const starts = proxy.copyStarts().length;
+    proxy.rules.push(pending(100_000));
+    const { input } = prepareTransfer({ source: srcUrl(name), destination: dstUrl(name), options: serverCopy({ overwrite: 'always' }) });
+    const inspected = await inspectTransfer(input);
+    assert.ok(inspected.ok && inspected.inspection.kind === 'blob', JSON.stringify(inspected));
+    const { job, blob } = inspected.inspection;
+    const first = await startServerCopy({ job, blob, name });
+    const again = await startServerCopy({ job, blob, name });
+    assert.ok(first.ok && first.start.action === 'started' && again.ok && again.start.action === 'started', JSON.stringify({ first, again }));
+    assert.equal(again.start.started.copyId, first.start.started.copyId, 'the same copy');
+    assert.equal(again.start.started.previous?.snapshot, first.start.started.previous?.snapshot, 'the same snapshot');
+    assert.equal(proxy.copyStarts().length, starts + 1, 'one Copy Blob');
+    const undone = await undoServerCopy({ job, blob, started: again.start.started, mode: 'abort' });
+    assert.ok(undone.ok && !undone.completed, JSON.stringify(undone));
+    assert.deepEqual(await target.getBlobClient(name).downloadToBuffer(), old);
+    assert.deepEqual((await target.getBlobClient(name).getProperties()).metadata, { old: 'yes' });
   });
 
   it('keeps a copy that succeeded just before the abort reached it', async () => {

@@ -38,7 +38,22 @@ export function startServerCopy(args: { job: Job; blob: SourceBlob; name: string
 
 /** Decide under the overwrite policy, keep what would be overwritten, start the copy. */
 export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, destination: AzureBlobs = destinationOf(job)): Promise<ServerCopyStart> {
-  const { decision, state } = await lookAndDecide(destination, job, blob, name, true);
+  const access = await serviceSourceAccess(job, blob);
+  let looked: Awaited<ReturnType<typeof lookAndDecide>> | undefined;
+  let pendingCopy: BlobferryError | undefined;
+  try {
+    looked = await lookAndDecide(destination, job, blob, name, true);
+  } catch (err) {
+    if (!(err instanceof BlobferryError && err.code === 'PENDING_COPY')) throw err;
+    pendingCopy = err;
+  }
+  // A copy pending into the blob (someone's, or ours from an earlier run): ours is followed.
+  if (!looked || (looked.state.exists && looked.state.copyPending)) {
+    const adopted = await adoptOwnCopy(destination, name, access.url);
+    if (adopted) return { action: 'started', started: adopted };
+    if (!looked) throw pendingCopy;
+  }
+  const { decision, state } = looked;
   if (decision.action === 'skip') return { action: 'skip', code: decision.code, reason: decision.reason };
   const target = decision.name;
   const overwrites = target === name && state.exists;
@@ -51,7 +66,7 @@ export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, 
   }
   try {
     const content = commitContent(job.options, blob);
-    const response = await destination.startCopy(target, await serviceSourceAccess(job, blob), { conditions, sourceEtag: blob.etag, tags: content.tags, accessTier: content.accessTier });
+    const response = await destination.startCopy(target, access, { conditions, sourceEtag: blob.etag, tags: content.tags, accessTier: content.accessTier });
     return { action: 'started', started: { name: target, copyId: response.copyId, status: response.status ?? 'pending', ...(previous ? { previous } : {}) } };
   } catch (err) {
     const failure = await sourceOrDestination(err, job, blob);
@@ -67,6 +82,21 @@ export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, 
     throw new BlobferryError(e.code, `${e.message} The previous ${target} is kept in its snapshot ${previous.snapshot}.`, e.details);
   }
 }
+
+/**
+ * A copy pending into the blob from our own source is the one an earlier run of this start
+ * began (the host died before its result was recorded): follow it rather than fail. The
+ * snapshot that run took just before starting is the blob's newest (a blob that did not exist
+ * has none: a snapshot needs its base blob). Tags of the old version are not known any more.
+ */
+async function adoptOwnCopy(destination: AzureBlobs, name: string, sourceUrl: string): Promise<ServerCopyStarted | undefined> {
+  const state = await destination.copyState(name);
+  if (state.status !== 'pending' || !state.copyId || !state.copySource || withoutQuery(state.copySource) !== withoutQuery(sourceUrl)) return undefined;
+  const snapshot = await destination.newestSnapshot(name);
+  return { name, copyId: state.copyId, status: 'pending', ...(snapshot ? { previous: { snapshot } } : {}) };
+}
+
+const withoutQuery = (url: string) => decodeURIComponent(url.split('?')[0]);
 
 /** Copy Blob answers 412 for a failed source condition and a failed destination one alike: which was it? */
 export async function sourceOrDestination(err: unknown, job: Job, blob: SourceBlob): Promise<unknown> {

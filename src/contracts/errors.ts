@@ -14,6 +14,11 @@ export const ErrorCodes = {
   INSTANCE_NOT_FOUND: 404,
   INSTANCE_EXISTS: 409,
   INSTANCE_COMPLETED: 410,
+  /** A copy with this id is running a different request. */
+  COPY_ID_CONFLICT: 409,
+  /** The copy has ended: there is nothing to cancel. */
+  NOT_RUNNING: 409,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_SUPPORTED: 501,
   // Copy requests and their endpoints
   INVALID_URL: 400,

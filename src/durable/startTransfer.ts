@@ -2,6 +2,7 @@
  * A copy request, from any entry point, made ready to start: validated, its URLs parsed, its
  * secrets sealed, and its instance id derived from what it copies, so the same request (even
  * with a fresh SAS) is the same copy: a repeat resumes or collapses instead of starting over.
+ * The same fingerprint travels in the input, so a caller-chosen id can be checked against it.
  */
 import { createHash } from 'node:crypto';
 import { parseCopyRequest, type CopyOptions } from '../contracts/copyRequest';
@@ -26,14 +27,15 @@ export function prepareTransfer(raw: unknown): PreparedTransfer {
   if (source.kind === 'azure-blob' && source.serviceUrl === destination.serviceUrl && source.container === destination.container && source.path === destination.path) {
     throw new BlobferryError('SAME_SOURCE_DESTINATION', 'The source and the destination are the same; nothing to copy.');
   }
+  const fingerprint = requestFingerprint(source, destination, request.options);
   return {
-    instanceId: request.id ?? transferId(source, destination, request.options),
-    input: { source: sealLocation(source), destination: sealLocation(destination), options: request.options, limits: copyLimits(request.options) },
+    instanceId: request.id ?? `copy-${fingerprint.slice(0, 32)}`,
+    input: { source: sealLocation(source), destination: sealLocation(destination), options: request.options, limits: copyLimits(request.options), fingerprint },
   };
 }
 
-/** "copy-" + a hash of the source and destination (without secrets) and the options. */
-export function transferId(source: Location, destination: BlobLocation, options: CopyOptions): string {
+/** A hash of the source and destination (without secrets) and the options: what makes two requests the same copy. */
+function requestFingerprint(source: Location, destination: BlobLocation, options: CopyOptions): string {
   const identity = JSON.stringify({ source: displayUrl(source), destination: displayUrl(destination), options });
-  return `copy-${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
+  return createHash('sha256').update(identity).digest('hex');
 }

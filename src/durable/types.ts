@@ -12,6 +12,8 @@ export interface TransferInput {
   destination: BlobLocation;
   options: CopyOptions;
   limits: CopyLimits;
+  /** What makes two requests the same copy (src/durable/startTransfer.ts). */
+  fingerprint: string;
 }
 
 /** Time limits, from the request and the app's settings (src/durable/settings.ts). */

@@ -1,11 +1,8 @@
 /**
- * The copy engine's functions: the transfer, copyBlob, migrate and serverCopy orchestrations, their
- * activities, and the HTTP API to start a copy and read it (POST /api/copies, GET /api/copies/{id}).
+ * The copy engine's functions: the transfer, copyBlob, migrate and serverCopy orchestrations and
+ * their activities. The HTTP API that starts and reads copies is in copiesApi.ts.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { BlobferryError, isBlobferryError } from '../contracts/errors';
-import { redact } from '../contracts/redact';
 import { commitBlob } from '../durable/activities/commitBlob';
 import { copySmallBlobs } from '../durable/activities/copySmallBlobs';
 import { forwardCancel } from '../durable/activities/forwardCancel';
@@ -17,12 +14,11 @@ import { finishServerCopy, serverCopyStatus, startServerCopy, undoServerCopy } f
 import { leaseSource, releaseSource } from '../durable/activities/sourceLease';
 import { stageBlocks } from '../durable/activities/stageBlocks';
 import { syncCopyBlob } from '../durable/activities/syncCopy';
-import { copyView } from '../durable/copyStatus';
 import { copyBlobOrchestrator } from '../durable/orchestrators/copyBlob';
 import { migrateOrchestrator } from '../durable/orchestrators/migrate';
 import { serverCopyOrchestrator } from '../durable/orchestrators/serverCopy';
 import { transferOrchestrator } from '../durable/orchestrators/transfer';
-import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../durable/startTransfer';
+import { TRANSFER_ORCHESTRATOR } from '../durable/startTransfer';
 
 df.app.orchestration(TRANSFER_ORCHESTRATOR, transferOrchestrator);
 df.app.orchestration('copyBlob', copyBlobOrchestrator);
@@ -45,54 +41,3 @@ df.app.activity('undoServerCopy', { handler: undoServerCopy });
 df.app.activity('leaseSource', { handler: leaseSource });
 df.app.activity('releaseSource', { handler: releaseSource });
 df.app.activity('forwardCancel', { extraInputs: [df.input.durableClient()], handler: forwardCancel });
-
-const ACTIVE = new Set(['Pending', 'Running', 'Suspended']);
-
-/** POST /api/copies: start a copy (or find the same one already running). */
-app.http('startCopy', {
-  route: 'copies',
-  methods: ['POST'],
-  authLevel: 'function',
-  extraInputs: [df.input.durableClient()],
-  handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    try {
-      let body: unknown;
-      try {
-        body = JSON.parse(await request.text());
-      } catch {
-        throw new BlobferryError('INVALID_JSON', 'The request body must be a JSON copy request: {"source": "...", "destination": "...", "options": {...}}.');
-      }
-      const { instanceId, input } = prepareTransfer(body);
-      const client = df.getClient(context);
-      const existing = await client.getStatus(instanceId).catch(() => undefined);
-      if (!existing || !ACTIVE.has(existing.runtimeStatus)) await client.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
-      const response = client.createCheckStatusResponse(request, instanceId);
-      return { status: 202, headers: response.headers, jsonBody: { id: instanceId, ...((await response.json()) as object) } };
-    } catch (err) {
-      return errorResponse(err, context);
-    }
-  },
-});
-
-/** GET /api/copies/{id}: progress, strategy, outcome and failures of a copy. */
-app.http('getCopy', {
-  route: 'copies/{id}',
-  methods: ['GET'],
-  authLevel: 'function',
-  extraInputs: [df.input.durableClient()],
-  handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const client = df.getClient(context);
-    const id = request.params.id;
-    const transfer = await client.getStatus(id).catch(() => undefined);
-    if (!transfer || transfer.name !== TRANSFER_ORCHESTRATOR) return { status: 404, jsonBody: { code: 'NOT_FOUND', message: `No copy with id '${id}'.` } };
-    const child = (transfer.customStatus as { child?: string } | undefined)?.child;
-    const worker = child ? await client.getStatus(child).catch(() => undefined) : undefined;
-    return { status: 200, jsonBody: copyView(transfer, worker) };
-  },
-});
-
-function errorResponse(err: unknown, context: InvocationContext): HttpResponseInit {
-  if (isBlobferryError(err)) return { status: err.httpStatus, jsonBody: err.toJSON() };
-  context.error(redact(`copy request failed: ${(err as Error)?.stack ?? err}`));
-  return { status: 500, jsonBody: { code: 'INTERNAL', message: 'The copy could not be started; see the app log.' } };
-}

@@ -4,3 +4,4 @@
  */
 import './health';
 import './copy';
+import './copiesApi';

@@ -1,6 +1,7 @@
 /**
- * Copies through a running host (`blobferry host`, what `npm start` runs): POST /api/copies and
- * GET /api/copies/{id}, an idempotent repeat, bad bodies, and `blobferry copy --host`.
+ * Copies through a running host (`blobferry host`, what `npm start` runs): POST /api/copies,
+ * GET /api/copies/{id}, the list, cancel, caller-chosen ids (idempotent retry, 409 conflict),
+ * bad bodies and queries, and `blobferry copy --host`.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT } from '../../src/local/azurite';
+import { isCopyBlob, startStorageProxy, type StorageProxy } from '../support/storageProxy';
 import { makeTempDir, removeDir } from '../support/temp';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
@@ -15,6 +17,8 @@ const temp = makeTempDir('blobferry-hostapi-');
 let host: ChildProcess;
 let url: string;
 let blobEndpoint: string;
+let blobs: BlobServiceClient;
+let proxy: StorageProxy;
 
 function env(): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { ...process.env, BLOBFERRY_STATE_DIR: path.join(temp, 'state') };
@@ -44,8 +48,11 @@ before(async () => {
   await service.getContainerClient('api-target').create();
   await service.getContainerClient('api-source').getBlockBlobClient('docs/a.txt').upload('alpha', 5);
   await service.getContainerClient('api-source').getBlockBlobClient('docs/b.txt').upload('beta', 4);
+  blobs = service;
+  proxy = await startStorageProxy(Number(new URL(blobEndpoint).port), { accounts: [DEV_ACCOUNT] });
 });
 after(async () => {
+  await proxy?.close();
   host.kill('SIGTERM');
   await new Promise((resolve) => host.once('exit', resolve));
   removeDir(temp);
@@ -91,6 +98,62 @@ describe('the copy HTTP API', () => {
     assert.equal(errorBody.code, 'BAD_REQUEST');
     assert.ok(errorBody.details.errors.length >= 1);
     assert.equal((await fetch(`${url}/api/copies/copy-unknown`)).status, 404);
+    const form = await fetch(`${url}/api/copies`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'source=a&destination=b' });
+    assert.equal(form.status, 415);
+    assert.equal(((await form.json()) as { code: string }).code, 'UNSUPPORTED_MEDIA_TYPE');
+    const unknownField = await fetch(`${url}/api/copies`, { method: 'POST', headers: json, body: JSON.stringify({ source: `${blobEndpoint}/api-source/docs/a.txt`, destination: `${blobEndpoint}/api-target/x`, extra: 1 }) });
+    assert.equal(unknownField.status, 400);
+    const badList = await fetch(`${url}/api/copies?status=sleeping&from=yesterday&top=0`);
+    assert.equal(badList.status, 400);
+    assert.deepEqual(((await badList.json()) as { details: { errors: Array<{ field: string }> } }).details.errors.map((e) => e.field), ['status', 'from', 'top']);
+    assert.equal((await fetch(`${url}/api/copies/copy-unknown/cancel`, { method: 'POST' })).status, 404);
+  });
+
+  it('takes a caller-chosen id: the same request again is the same copy, another request is a 409; lists and cancels it', async () => {
+    // A server copy the proxy keeps pending: the copy runs until cancelled.
+    proxy.rules.push({ match: isCopyBlob, pendingCopy: { polls: 100_000, then: 'success' }, times: 1 });
+    await blobs.getContainerClient('api-target').getBlockBlobClient('kept.txt').upload('kept', 4);
+    const request = { id: 'nightly-2026-11-23', source: `${blobEndpoint}/api-source/docs/a.txt`, destination: `${proxy.origin}/${DEV_ACCOUNT.name}/api-target/kept.txt`, options: { strategy: 'server-copy', overwrite: 'always' } };
+    const post = (body: unknown) => fetch(`${url}/api/copies`, { method: 'POST', headers: json, body: JSON.stringify(body) });
+    const first = await post(request);
+    assert.equal(first.status, 202, await first.clone().text());
+    assert.equal(((await first.json()) as { id: string }).id, 'nightly-2026-11-23');
+    const retry = await post(request);
+    assert.equal(retry.status, 202, 'an idempotent retry');
+    const conflict = await post({ ...request, options: { ...request.options, overwrite: 'never' } });
+    assert.equal(conflict.status, 409);
+    assert.equal(((await conflict.json()) as { code: string }).code, 'COPY_ID_CONFLICT');
+
+    const running = (await (await fetch(`${url}/api/copies?status=running`)).json()) as { copies: Array<{ id: string; runtimeStatus: string }> };
+    assert.deepEqual(running.copies.map((c) => [c.id, c.runtimeStatus]), [['nightly-2026-11-23', 'Running']]);
+    while (proxy.copies().length === 0 || proxy.copies()[0].polls < 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    const cancel = await fetch(`${url}/api/copies/nightly-2026-11-23/cancel`, { method: 'POST' });
+    assert.equal(cancel.status, 202);
+    assert.match(cancel.headers.get('location') ?? '', /\/api\/copies\/nightly-2026-11-23$/);
+    const view = await until('nightly-2026-11-23');
+    assert.equal(view.phase, 'cancelled', JSON.stringify(view));
+    assert.equal((view.failures as Array<{ code: string }>)[0].code, 'CANCELLED');
+    assert.equal((await blobs.getContainerClient('api-target').getBlobClient('kept.txt').downloadToBuffer()).toString(), 'kept', 'the destination is back');
+    const again = await fetch(`${url}/api/copies/nightly-2026-11-23/cancel`, { method: 'POST' });
+    assert.equal(again.status, 409);
+    assert.equal(((await again.json()) as { code: string }).code, 'NOT_RUNNING');
+  });
+
+  it('lists copies newest first, a page at a time', async () => {
+    const all = (await (await fetch(`${url}/api/copies`)).json()) as { copies: Array<{ id: string; createdTime: string; blobs: unknown }> };
+    assert.ok(all.copies.length >= 2, JSON.stringify(all));
+    assert.deepEqual([...all.copies].sort((a, b) => b.createdTime.localeCompare(a.createdTime)).map((c) => c.id), all.copies.map((c) => c.id));
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = (await (await fetch(`${url}/api/copies?top=1${token ? `&continuationToken=${token}` : ''}`)).json()) as { copies: Array<{ id: string }>; continuationToken?: string };
+      assert.ok(page.copies.length <= 1);
+      seen.push(...page.copies.map((c) => c.id));
+      token = page.continuationToken;
+    } while (token);
+    assert.deepEqual(seen, all.copies.map((c) => c.id), 'pages of one add up to the whole list');
+    const none = (await (await fetch(`${url}/api/copies?to=2000-01-01T00:00:00Z`)).json()) as { copies: unknown[] };
+    assert.deepEqual(none.copies, []);
   });
 
   it('runs `blobferry copy --host` on the host', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { progressLine, formatClock } from '../../src/cli/progressBar';
+import { DEFAULT_PAGE, pageOfCopies, parseCopyListQuery } from '../../src/contracts/copyList';
 import { displayUrl } from '../../src/contracts/locations';
 import { copyView } from '../../src/durable/copyStatus';
 import { prepareTransfer } from '../../src/durable/startTransfer';
@@ -56,6 +57,32 @@ describe('request options', () => {
     assert.throws(() => prepareTransfer(request({ leaseSource: true, recursive: true })), { code: 'CONFLICTING_OPTIONS' });
     assert.throws(() => prepareTransfer(request({ onPendingCopy: 'sometimes' })), { code: 'BAD_REQUEST' });
     assert.throws(() => prepareTransfer(request({ blobType: 'PageBlob' })), { code: 'BAD_REQUEST' });
+  });
+});
+
+describe('listing copies', () => {
+  const copy = (id: string, minute: number) => ({ id, createdTime: `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z` });
+  it('reads the query, listing every bad parameter', () => {
+    const q = parseCopyListQuery(new URLSearchParams('status=Running,failed&from=2026-11-01T00:00:00Z&top=10'));
+    assert.deepEqual(q.statuses, ['Running', 'Failed']);
+    assert.equal(q.top, 10);
+    assert.equal(q.from?.toISOString(), '2026-11-01T00:00:00.000Z');
+    assert.equal(parseCopyListQuery(new URLSearchParams('')).top, DEFAULT_PAGE);
+    assert.throws(
+      () => parseCopyListQuery(new URLSearchParams('status=asleep&to=soon&top=501&continuationToken=xyz')),
+      (err: { code: string; details: { errors: Array<{ field: string }> } }) => err.code === 'BAD_REQUEST' && err.details.errors.map((e) => e.field).join() === 'status,to,top,continuationToken',
+    );
+    assert.throws(() => parseCopyListQuery(new URLSearchParams('from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z')), { code: 'BAD_REQUEST' });
+  });
+  it('pages newest first with a cursor that copies started meanwhile do not shift', () => {
+    const copies = [copy('a', 1), copy('b', 2), copy('c', 3), copy('d', 3)];
+    const first = pageOfCopies(copies, parseCopyListQuery(new URLSearchParams('top=2')));
+    assert.deepEqual(first.copies.map((c) => c.id), ['d', 'c']);
+    // A copy started after the first page does not move the second.
+    const later = [...copies, copy('e', 9)];
+    const second = pageOfCopies(later, parseCopyListQuery(new URLSearchParams(`top=2&continuationToken=${first.continuationToken}`)));
+    assert.deepEqual(second.copies.map((c) => c.id), ['b', 'a']);
+    assert.equal(second.continuationToken, undefined, 'the last page has no token');
   });
 });
 

@@ -1,0 +1,139 @@
+/**
+ * The HTTP API for copies (function keys: authLevel function). docs/api.md has the schemas.
+ *
+ *   POST /api/copies                 start a copy; the same request again answers the same copy
+ *   GET  /api/copies?status=&from=&to=&top=&continuationToken=
+ *                                    a page of copies, newest first
+ *   GET  /api/copies/{id}            status, strategy, progress, failures (no secrets)
+ *   POST /api/copies/{id}/cancel     cancel: a pending server copy is aborted and the destination
+ *                                    restored; block copies stop before their commit
+ */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { pageOfCopies, parseCopyListQuery } from '../contracts/copyList';
+import { BlobferryError, isBlobferryError } from '../contracts/errors';
+import { redact } from '../contracts/redact';
+import { copyView } from '../durable/copyStatus';
+import { CANCEL_EVENT } from '../durable/orchestrators/cancel';
+import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../durable/startTransfer';
+import type { TransferInput } from '../durable/types';
+
+const ACTIVE = new Set(['Pending', 'Running', 'Suspended']);
+
+app.http('startCopy', {
+  route: 'copies',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: (request, context) =>
+    answer(context, async () => {
+      const { instanceId, input } = prepareTransfer(await jsonBody(request));
+      const client = df.getClient(context);
+      const existing = await client.getStatus(instanceId, { showInput: true }).catch(() => undefined);
+      if (existing && ACTIVE.has(existing.runtimeStatus)) {
+        // A caller-chosen id already running: the same request is an idempotent retry, another is a conflict.
+        if ((existing.input as Partial<TransferInput> | undefined)?.fingerprint !== input.fingerprint) {
+          throw new BlobferryError('COPY_ID_CONFLICT', `A copy with id '${instanceId}' is running another request. Choose another id, or wait for it to end.`);
+        }
+      } else {
+        await client.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
+      }
+      // Location: the durable status URL (202 while running, 200 at the end), as the async HTTP pattern has it.
+      const check = client.createCheckStatusResponse(request, instanceId);
+      return { status: 202, headers: check.headers, jsonBody: { id: instanceId, ...((await check.json()) as object) } };
+    }),
+});
+
+app.http('listCopies', {
+  route: 'copies',
+  methods: ['GET'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: (request, context) =>
+    answer(context, async () => {
+      const query = parseCopyListQuery(new URL(request.url).searchParams);
+      const client = df.getClient(context);
+      const found = await client.getStatusBy({ createdTimeFrom: query.from, createdTimeTo: query.to, runtimeStatus: query.statuses.length > 0 ? (query.statuses as unknown as df.OrchestrationRuntimeStatus[]) : undefined });
+      const copies = found
+        .filter((status) => status.name === TRANSFER_ORCHESTRATOR)
+        .map((status) => {
+          const view = copyView(status);
+          return {
+            id: status.instanceId,
+            createdTime: new Date(status.createdTime).toISOString(),
+            lastUpdatedTime: new Date(status.lastUpdatedTime).toISOString(),
+            runtimeStatus: view.runtimeStatus,
+            phase: view.phase,
+            strategy: view.strategy,
+            blobs: view.blobs,
+            bytes: view.bytes,
+            ...(view.error ? { error: view.error } : {}),
+          };
+        });
+      return { status: 200, jsonBody: pageOfCopies(copies, query) };
+    }),
+});
+
+app.http('getCopy', {
+  route: 'copies/{id}',
+  methods: ['GET'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: (request, context) =>
+    answer(context, async () => {
+      const client = df.getClient(context);
+      const transfer = await findCopy(client, request.params.id);
+      const child = (transfer.customStatus as { child?: string } | undefined)?.child;
+      const worker = child ? await client.getStatus(child).catch(() => undefined) : undefined;
+      return { status: 200, jsonBody: copyView(transfer, worker) };
+    }),
+});
+
+app.http('cancelCopy', {
+  route: 'copies/{id}/cancel',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: (request, context) =>
+    answer(context, async () => {
+      const client = df.getClient(context);
+      const id = request.params.id;
+      const transfer = await findCopy(client, id);
+      if (!ACTIVE.has(transfer.runtimeStatus)) throw new BlobferryError('NOT_RUNNING', `The copy '${id}' has ended (${transfer.runtimeStatus}); there is nothing to cancel.`);
+      await client.raiseEvent(id, CANCEL_EVENT, { reason: 'cancelled through the API' });
+      const copyUrl = new URL(request.url);
+      copyUrl.pathname = copyUrl.pathname.replace(/\/cancel$/, '');
+      copyUrl.search = '';
+      return { status: 202, headers: { location: copyUrl.href }, jsonBody: { id, cancelling: true } };
+    }),
+});
+
+async function findCopy(client: df.DurableClient, id: string): Promise<df.DurableOrchestrationStatus> {
+  const transfer = await client.getStatus(id).catch(() => undefined);
+  if (!transfer || transfer.name !== TRANSFER_ORCHESTRATOR) throw new BlobferryError('NOT_FOUND', `No copy with id '${id}'.`);
+  return transfer;
+}
+
+/** JSON bodies only (415 otherwise), parsed (400 when they are not JSON). */
+async function jsonBody(request: HttpRequest): Promise<unknown> {
+  const type = request.headers.get('content-type');
+  if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type.trim())) {
+    throw new BlobferryError('UNSUPPORTED_MEDIA_TYPE', `The body must be JSON (content-type: application/json), not ${type.split(';')[0]}.`);
+  }
+  try {
+    return JSON.parse(await request.text());
+  } catch {
+    throw new BlobferryError('INVALID_JSON', 'The request body must be a JSON copy request: {"source": "...", "destination": "...", "options": {...}}.');
+  }
+}
+
+/** Runs a handler; blobferry errors answer with their status and code, anything else with a bare 500 (the log has it). */
+async function answer(context: InvocationContext, handle: () => Promise<HttpResponseInit>): Promise<HttpResponseInit> {
+  try {
+    return await handle();
+  } catch (err) {
+    if (isBlobferryError(err)) return { status: err.httpStatus, jsonBody: err.toJSON() };
+    context.error(redact(`copy API request failed: ${(err as Error)?.stack ?? err}`));
+    return { status: 500, jsonBody: { code: 'INTERNAL', message: 'The request failed; see the app log.' } };
+  }
+}

@@ -123,3 +123,18 @@ export interface CommitArgs {
   /** Relay: the whole-object MD5 computed while copying (base64). */
   computedMD5?: string;
 }
+
+/** A batch migration from the jobs queue: its transfers, run by the copyJob orchestration. */
+export interface CopyJobInput {
+  jobId: string;
+  /** Where the job's summary blob goes (in the app's storage account). */
+  resultsContainer: string;
+  transfers: Array<{ instanceId: string; input: TransferInput }>;
+}
+
+/** What a job reports, in its output and in its summary blob. */
+export interface CopyJobSummary {
+  jobId: string;
+  transfers: Array<{ id: string; runtimeStatus: 'Completed' | 'Failed'; summary?: TransferSummary; error?: string }>;
+  totals: { transfers: number; completed: number; failed: number; blobsCopied: number; blobsFailed: number; bytesCopied: number };
+}

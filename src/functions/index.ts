@@ -5,3 +5,4 @@
 import './health';
 import './copy';
 import './copiesApi';
+import './copyJobs';

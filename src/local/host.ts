@@ -18,6 +18,7 @@ import { applyLocalSettings, readHostConfig, type HostConfig } from './hostConfi
 import { WebhookUrls } from './http/durableApi';
 import { HttpLayer, listen } from './http/server';
 import { Invoker } from './invoker';
+import { QueuePoller } from './queues';
 import { createLogger, type Logger } from './logger';
 
 export interface LocalHostOptions {
@@ -40,6 +41,8 @@ export interface LocalHostOptions {
   minConcurrency?: { activities?: number; orchestrators?: number };
   /** Serve HTTP (off for the in-process CLI). Default true. */
   http?: boolean;
+  /** Poll the queues of queue-triggered functions. Default: as `http` (a whole host, not the in-process CLI). */
+  queues?: boolean;
   logger?: Logger;
 }
 
@@ -56,6 +59,7 @@ export class LocalHost {
     readonly rpcUrl: string,
     private readonly core: FunctionsCore,
     private readonly servers: Server[],
+    private readonly queues: QueuePoller | undefined,
     private readonly logger: Logger,
     private readonly appDir: string,
   ) {}
@@ -114,7 +118,13 @@ export class LocalHost {
       await core.runAppHook('appStart', appDir);
       core.closeRegistration();
       engine.start();
-      const host = new LocalHost(config, engine, [...core.functions.values()], url, rpcBaseUrl, core, servers, logger, appDir);
+      const functions = [...core.functions.values()];
+      let queues: QueuePoller | undefined;
+      if (options.queues ?? options.http !== false) {
+        queues = new QueuePoller(invoker, config.queues, logger);
+        queues.start(functions);
+      }
+      const host = new LocalHost(config, engine, functions, url, rpcBaseUrl, core, servers, queues, logger, appDir);
       host.announce(layer, functionKey);
       return host;
     } catch (err) {
@@ -128,6 +138,7 @@ export class LocalHost {
   async stop(graceMs = 10_000): Promise<void> {
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     for (const server of this.servers) server.closeAllConnections?.();
+    await this.queues?.stop();
     await this.engine.stop(graceMs);
     await this.core.runAppHook('appTerminate', this.appDir);
   }
@@ -139,7 +150,7 @@ export class LocalHost {
       lines.push(route && this.url ? `  ${fn.metadata.name}: [${route.methods.join(',')}] ${this.url}/${[this.config.routePrefix, route.template.template].filter(Boolean).join('/')}` : `  ${fn.metadata.name}: ${fn.trigger.type}`);
     }
     this.logger.info(lines.join('\n'));
-    const served = new Set(['httpTrigger', 'orchestrationTrigger', 'activityTrigger']);
+    const served = new Set(['httpTrigger', 'orchestrationTrigger', 'activityTrigger', ...(this.queues ? ['queueTrigger'] : [])]);
     for (const fn of this.functions.filter((f) => !served.has(f.trigger.type))) {
       this.logger.warn(`Function ${fn.metadata.name} has a ${fn.trigger.type}, which the local host does not serve; it will not run here.`);
     }

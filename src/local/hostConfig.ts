@@ -14,6 +14,8 @@ export interface QueueSettings {
   maxDequeueCount: number;
   visibilityTimeoutMs: number;
   maxPollingIntervalMs: number;
+  /** How message bodies are encoded on the queue: base64 (the Functions default) or none. */
+  messageEncoding: 'base64' | 'none';
 }
 
 export interface HostConfig {
@@ -50,7 +52,7 @@ export function readHostConfig(appDir: string, env: NodeJS.ProcessEnv = process.
     extensions?: {
       durableTask?: { hubName?: string; maxConcurrentActivityFunctions?: unknown; maxConcurrentOrchestratorFunctions?: unknown };
       http?: { routePrefix?: string };
-      queues?: { batchSize?: unknown; maxDequeueCount?: unknown; visibilityTimeout?: string; maxPollingInterval?: string };
+      queues?: { batchSize?: unknown; maxDequeueCount?: unknown; visibilityTimeout?: string; maxPollingInterval?: string; messageEncoding?: string };
     };
   };
   const durable = json.extensions?.durableTask ?? {};
@@ -69,8 +71,15 @@ export function readHostConfig(appDir: string, env: NodeJS.ProcessEnv = process.
       maxDequeueCount: positiveInt(queues.maxDequeueCount, 5, 'extensions.queues.maxDequeueCount'),
       visibilityTimeoutMs: queues.visibilityTimeout ? parseTimeSpan(queues.visibilityTimeout, 'extensions.queues.visibilityTimeout') : 0,
       maxPollingIntervalMs: queues.maxPollingInterval ? parseTimeSpan(queues.maxPollingInterval, 'extensions.queues.maxPollingInterval') : 60_000,
+      messageEncoding: messageEncoding(queues.messageEncoding),
     },
   };
+}
+
+function messageEncoding(value: string | undefined): 'base64' | 'none' {
+  const encoding = (value ?? 'base64').toLowerCase();
+  if (encoding !== 'base64' && encoding !== 'none') throw new BlobferryError('CONFIG_INVALID', `extensions.queues.messageEncoding must be "base64" or "none", not "${value}".`);
+  return encoding;
 }
 
 /** Replaces `%NAME%` with the setting's value, as the Functions host does in host.json and bindings. */

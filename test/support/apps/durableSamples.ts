@@ -233,3 +233,19 @@ app.http('clientRaise', {
     return { status: 202 };
   },
 });
+
+// ---- queue triggers --------------------------------------------------------------------------
+
+/**
+ * Records each delivery (body and trigger metadata) in the file the message names, then fails
+ * when the message asks it to: the host's retry and poison rules are then visible.
+ */
+app.storageQueue('recordQueue', {
+  queueName: '%SAMPLES_QUEUE%',
+  connection: 'AzureWebJobsStorage',
+  handler: (message: unknown, context: InvocationContext) => {
+    const m = message as { file: string; fail?: boolean };
+    fs.appendFileSync(m.file, `${JSON.stringify({ message, dequeueCount: context.triggerMetadata?.dequeueCount, id: context.triggerMetadata?.id })}\n`);
+    if (m.fail) throw new Error('asked to fail');
+  },
+});

@@ -6,3 +6,4 @@ import './health';
 import './copy';
 import './copiesApi';
 import './copyJobs';
+import './blobCreated';

@@ -150,7 +150,7 @@ export class LocalHost {
       lines.push(route && this.url ? `  ${fn.metadata.name}: [${route.methods.join(',')}] ${this.url}/${[this.config.routePrefix, route.template.template].filter(Boolean).join('/')}` : `  ${fn.metadata.name}: ${fn.trigger.type}`);
     }
     this.logger.info(lines.join('\n'));
-    const served = new Set(['httpTrigger', 'orchestrationTrigger', 'activityTrigger', ...(this.queues ? ['queueTrigger'] : [])]);
+    const served = new Set(['httpTrigger', 'orchestrationTrigger', 'activityTrigger', ...(this.url ? ['eventGridTrigger'] : []), ...(this.queues ? ['queueTrigger'] : [])]);
     for (const fn of this.functions.filter((f) => !served.has(f.trigger.type))) {
       this.logger.warn(`Function ${fn.metadata.name} has a ${fn.trigger.type}, which the local host does not serve; it will not run here.`);
     }

@@ -15,7 +15,9 @@ import {
   type HttpAuthorization,
   type Pipeline,
 } from '@azure/storage-blob';
+import { randomUUID } from 'node:crypto';
 import type { BlobProperties, SourceBlob } from '../contracts/blobFacts';
+import { OWN_WRITE_PREFIX } from '../contracts/blobEvents';
 import { BlobferryError } from '../contracts/errors';
 import type { BlobLocation } from '../contracts/locations';
 import type { CommitConditions, DestinationState } from '../plan/overwrite';
@@ -73,6 +75,11 @@ export class AzureBlobs {
 
   private pipeline(extra?: (headers: { set(name: string, value: string): void }) => void): Pipeline {
     const pipeline = newPipeline(this.auth.credential, { retryOptions: RETRY, keepAliveOptions: { enable: true } });
+    if (this.role === 'destination') {
+      // Writes carry a client request id Event Grid reports (data.clientRequestId): mirror rules
+      // know blobferry's own blobs by it and never copy them again.
+      pipeline.factories.push({ create: (next) => ({ sendRequest: (request) => (request.headers.set('x-ms-client-request-id', `${OWN_WRITE_PREFIX}${randomUUID()}`), next.sendRequest(request)) }) });
+    }
     if (extra) {
       // The SDK does not expose some headers (x-ms-source-if-match on Put Block From URL): add them per request.
       pipeline.factories.push({ create: (next) => ({ sendRequest: (request) => (extra(request.headers), next.sendRequest(request)) }) });

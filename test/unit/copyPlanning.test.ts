@@ -7,6 +7,8 @@ import { decideOverwrite } from '../../src/plan/overwrite';
 import { nameFilter } from '../../src/plan/select';
 import { checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
 import { nextPollWaitMs } from '../../src/plan/polling';
+import { mirrorCopy, parseMirrorRules, ruleFor, underADestination } from '../../src/plan/mirror';
+import { blobCreatedOf, writtenByBlobferry } from '../../src/contracts/blobEvents';
 import { formatDuration, parseDuration } from '../../src/contracts/duration';
 import { parseCopyRequest } from '../../src/contracts/copyRequest';
 import { copyLimits } from '../../src/durable/settings';
@@ -187,5 +189,33 @@ describe('waves and rates', () => {
     assert.deepEqual(planWaves([], 8), []);
     assert.equal(bytesPerSecond({ at: 0, bytes: 0 }, { at: 2000, bytes: 4000 }), 2000);
     assert.equal(bytesPerSecond({ at: 5, bytes: 0 }, { at: 5, bytes: 10 }), 0);
+  });
+});
+
+describe('mirror rules and BlobCreated events', () => {
+  const rules = parseMirrorRules(JSON.stringify([{ source: 'https://src.blob.core.windows.net/uploads/incoming?sv=1&sig=s', destination: 'https://dst.blob.core.windows.net/mirror/?sv=2&sig=d', options: { overwrite: 'always' } }]));
+  it('finds the rule of a blob and the copy it makes, with the rules\' SAS tokens', () => {
+    const match = ruleFor(rules, 'https://src.blob.core.windows.net/uploads/incoming/a%20b/c%23.txt');
+    assert.equal(match?.relative, 'a b/c#.txt');
+    assert.deepEqual(mirrorCopy(match!, 'https://src.blob.core.windows.net/uploads/incoming/a%20b/c%23.txt'), {
+      source: 'https://src.blob.core.windows.net/uploads/incoming/a%20b/c%23.txt?sv=1&sig=s',
+      destination: 'https://dst.blob.core.windows.net/mirror/a%20b/c%23.txt?sv=2&sig=d',
+      options: { overwrite: 'always' },
+    });
+    assert.equal(ruleFor(rules, 'https://src.blob.core.windows.net/uploads/incomingX/a.txt'), undefined, 'a prefix is a folder');
+    assert.equal(ruleFor(rules, 'https://src.blob.core.windows.net/uploads/incoming/'), undefined);
+    assert.ok(underADestination(rules, 'https://dst.blob.core.windows.net/mirror/a.txt'));
+    assert.ok(!underADestination(rules, 'https://dst.blob.core.windows.net/other/a.txt'));
+  });
+  it('refuses rules that are not a list of source/destination', () => {
+    assert.deepEqual(parseMirrorRules(undefined), []);
+    for (const bad of ['nope', '{}', '[{"source": "x"}]', '[{"source": "x", "destination": "y", "options": 3}]']) assert.throws(() => parseMirrorRules(bad), { code: 'CONFIG_INVALID' }, bad);
+  });
+  it('reads BlobCreated events in both schemas and knows blobferry\'s own writes', () => {
+    const data = { url: 'https://a.blob.core.windows.net/c/x.txt?x=1', clientRequestId: 'blobferry-123' };
+    assert.deepEqual(blobCreatedOf({ id: '1', eventType: 'Microsoft.Storage.BlobCreated', data }), { id: '1', url: 'https://a.blob.core.windows.net/c/x.txt', clientRequestId: 'blobferry-123' });
+    assert.equal(blobCreatedOf({ id: '2', type: 'Microsoft.Storage.BlobCreated', data })?.id, '2');
+    assert.equal(blobCreatedOf({ id: '3', eventType: 'Microsoft.Storage.BlobDeleted', data }), undefined);
+    assert.ok(writtenByBlobferry(blobCreatedOf({ id: '1', eventType: 'Microsoft.Storage.BlobCreated', data })!));
   });
 });

@@ -16,6 +16,7 @@ import type { Logger } from '../logger';
 import { hasValidKey, requiresKey } from './auth';
 import { handleDurableApi, type WebhookUrls } from './durableApi';
 import { toRpcHttpRequest, writeRpcHttpResponse } from './httpTrigger';
+import { handleEventGridWebhook } from './eventGrid';
 import { readBody, sendError, sendJson } from './respond';
 import { RouteTemplate } from './routeTemplate';
 
@@ -75,6 +76,10 @@ export class HttpLayer {
     if (segments[0] === 'runtime' && segments[1] === 'webhooks' && segments[2] === 'durabletask') {
       if (!hasValidKey(req, url, this.options.functionKey)) return unauthorized(res);
       return handleDurableApi(this.options.engine, this.options.urls, req, res, url, segments.slice(3));
+    }
+    if (segments[0] === 'runtime' && segments[1] === 'webhooks' && segments[2] === 'eventgrid' && segments.length === 3) {
+      if (!hasValidKey(req, url, this.options.functionKey)) return unauthorized(res);
+      return handleEventGridWebhook(req, res, url, [...this.options.core.functions.values()], this.options.invoker, this.options.logger);
     }
     const prefix = this.options.routePrefix ? this.options.routePrefix.split('/') : [];
     const underPrefix = prefix.every((p, i) => segments[i]?.toLowerCase() === p.toLowerCase());

@@ -32,6 +32,7 @@ export interface CopyCommandOptions {
   leaseSource?: boolean;
   blobType?: string;
   onPendingCopy?: string;
+  verify?: string;
   json?: boolean;
   host?: string;
   functionKey?: string;
@@ -73,6 +74,7 @@ export async function runCopy(source: string, destination: string, options: Copy
       leaseSource: options.leaseSource ?? false,
       ...(options.blobType ? { blobType: options.blobType } : {}),
       ...(options.onPendingCopy ? { onPendingCopy: options.onPendingCopy } : {}),
+      ...(options.verify ? { verify: options.verify } : {}),
     },
   };
   const out = new Output(options.json ?? false);

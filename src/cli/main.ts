@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { BLOB_TYPES, ON_PENDING_COPY, OVERWRITE_POLICIES, STRATEGIES } from '../contracts/copyRequest';
+import { BLOB_TYPES, ON_PENDING_COPY, OVERWRITE_POLICIES, STRATEGIES, VERIFY_MODES } from '../contracts/copyRequest';
 import { isBlobferryError, messageOf } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { startAzurite, type RunningAzurite } from '../local/azurite';
@@ -38,6 +38,7 @@ program
   .option('--timeout <duration>', 'stop the copy if it has not finished by then ("90m", "6h", "2d"; a server copy is aborted and the destination restored; default: BLOBFERRY_COPY_TIMEOUT, else 24h)')
   .option('--lease-source', 'hold a lease on the source blob while it is copied, so nobody changes it (released at the end)')
   .addOption(new Option('--blob-type <type>', 'detect: page and append blobs stay what they are (server copy); block: make every copy a block blob').choices([...BLOB_TYPES]).default('detect'))
+  .addOption(new Option('--verify <check>', 'after each copy: size (compare sizes), or md5 (read the copy back and compare MD5s)').choices([...VERIFY_MODES]).default('size'))
   .addOption(new Option('--on-pending-copy <action>', 'when the destination has someone else\'s copy pending').choices([...ON_PENDING_COPY]).default('fail'))
   .option('--preserve-access-tier', 'give each copy the source blob\'s access tier (Hot, Cool, Cold)')
   .option('--json', 'print one JSON object with the outcome on stdout, and no progress')

@@ -17,6 +17,8 @@ export const BLOB_TYPES = ['detect', 'block'] as const;
 /** What to do when the destination already has a pending copy (Azure allows one at a time). */
 export const ON_PENDING_COPY = ['fail', 'wait'] as const;
 export type BlobType = (typeof BLOB_TYPES)[number];
+/** After a copy: compare sizes (free), or read the copy back and compare MD5s (costs a read). */
+export const VERIFY_MODES = ['size', 'md5'] as const;
 
 /** A deadline, as seconds or a duration text ("90s", "30m", "2h", "7d"); parsed to seconds. */
 const Timeout = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -48,6 +50,7 @@ export const CopyOptionsSchema = z.strictObject({
   leaseSource: z.boolean().default(false),
   blobType: z.enum(BLOB_TYPES).default('detect'),
   onPendingCopy: z.enum(ON_PENDING_COPY).default('fail'),
+  verify: z.enum(VERIFY_MODES).default('size'),
 });
 
 export const CopyRequestSchema = z.strictObject({

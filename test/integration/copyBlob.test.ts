@@ -148,6 +148,26 @@ describe('faithful copies', () => {
     }
   });
 
+  it('verify md5 reads each copy back: a faithful copy passes, bytes that differ from what the source declares fail', async () => {
+    const body = randomBytes(3 * 1024 * 1024 + 17);
+    await upload('verify/plain.bin', body);
+    for (const strategy of ['sync-copy', 'block-copy', 'relay', 'server-copy']) {
+      const result = await copies.copy({ source: srcUrl('verify/plain.bin'), destination: dstUrl(`verify/plain-${strategy}.bin`), options: { strategy, verify: 'md5', blockSizeMiB: 1 } });
+      assert.equal(result.blobs.copied, 1, `${strategy}: ${JSON.stringify(result)}`);
+    }
+    // A source whose declared Content-MD5 is not its bytes' MD5: block-copy carries the claim over; verify catches it.
+    await source.getBlockBlobClient('verify/lying.bin').upload(body, body.length);
+    await source.getBlobClient('verify/lying.bin').setHTTPHeaders({ blobContentMD5: Buffer.alloc(16, 7) });
+    const trusting = await copies.copy({ source: srcUrl('verify/lying.bin'), destination: dstUrl('verify/lying-size.bin'), options: { strategy: 'block-copy' } });
+    assert.equal(trusting.blobs.copied, 1, 'size alone does not see it');
+    const checked = await copies.copy({ source: srcUrl('verify/lying.bin'), destination: dstUrl('verify/lying-md5.bin'), options: { strategy: 'block-copy', verify: 'md5' } });
+    assert.equal(checked.failures[0]?.code, 'MD5_MISMATCH', JSON.stringify(checked));
+    assert.match(checked.failures[0].message, /Do not trust this copy/);
+    const prefix = await copies.copy({ source: azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('/source?', '/source/verify/?'), destination: dstUrl('verify-prefix/'), options: { recursive: true, verify: 'md5', overwrite: 'always' } });
+    assert.deepEqual(prefix.blobs, { total: 2, copied: 1, skipped: 0, failed: 1 }, JSON.stringify(prefix));
+    assert.equal(prefix.failures[0].code, 'MD5_MISMATCH');
+  });
+
   it('picks the strategy by the table and says why', async () => {
     await upload('auto/x.bin', randomBytes(10));
     const crossAccount = await copies.copy({ source: srcUrl('auto/x.bin'), destination: dstUrl('auto/x.bin') });

@@ -21,6 +21,7 @@ import { commitContent } from './content';
 import { decide } from './prepareBlob';
 import { beginServerCopy, finishCopy, type ServerCopyStarted } from './serverCopy';
 import { syncCopyOne } from './syncCopy';
+import { verifyOne } from './verifyCopy';
 import { relayParallel } from './relay';
 import { mapPool, settle } from './settle';
 
@@ -70,12 +71,14 @@ async function copyOne(args: SmallBlobsArgs, destination: AzureBlobs, blob: Sour
           // Still copying: the orchestrator follows it with durable timers (serverCopy).
           if (start.started.status === 'pending') return { blob, started: start.started };
           const note = await finishCopy(destination, blob, start.started);
+          if (job.options.verify === 'md5') await verifyOne(job, blob, start.started.name, destination);
           return outcome('copied', { name: start.started.name, message: note });
         }
         // "never" needs no look: the write's If-None-Match decides, one request fewer per blob.
         const decision = await decide(destination, job, blob, name, policy === 'if-source-newer' || policy === 'rename');
         if (decision.action === 'skip') return outcome('skipped', { code: decision.code, message: decision.reason });
         await writeSmall(job, strategy, destination, blob, decision.name, decision.conditions);
+        if (job.options.verify === 'md5') await verifyOne(job, blob, decision.name, destination);
         return outcome('copied', { name: decision.name });
       } catch (err) {
         if (policy === 'rename' && isBlobferryError(err) && err.code === 'DESTINATION_EXISTS' && attempt < RENAME_ATTEMPTS) continue;

@@ -25,6 +25,7 @@ import { bytesPerSecond, type ProgressPoint } from '../../plan/waves';
 import { STAGE_PARALLEL } from '../activities/stageBlocks';
 import type { ActivityResult, BlobJob, CopyBlobInput, StageArgs, StageResult } from '../types';
 import { cancelWatch, pastDeadline, withDeadline } from './cancel';
+import { verified } from './verify';
 import { blobOutcome, type Ended } from '../outcome';
 import { followServerCopy, serverCopyBlob, type FollowState, type Followed } from './serverCopy';
 
@@ -44,7 +45,10 @@ export function* copyBlobOrchestrator(context: OrchestrationContext): Generator<
   const input: BlobCopy = { ...given, job: follow ? { ...given.job, deadline: follow.deadline } : withDeadline(context, given.job) };
   const { job, blob } = input;
   const { strategy } = chooseStrategy(job.route, blob);
-  const copy = () => (follow ? followServerCopy(context, job, blob, follow.started, follow) : copyUntilDone(context, input, strategy));
+  const copy = function* (): Generator<Task, Followed, unknown> {
+    const ended = follow ? yield* followServerCopy(context, job, blob, follow.started, follow) : yield* copyUntilDone(context, input, strategy);
+    return 'handOver' in ended ? ended : yield* verified(context, job, blob, ended);
+  };
   let ended: Followed;
   if (job.options.leaseSource) {
     const lease = { job, name: blob.name, leaseId: follow?.leaseId ?? context.df.newGuid(context.df.instanceId) };

@@ -17,6 +17,7 @@ import { nextPollWaitMs } from '../../plan/polling';
 import type { ServerCopyStart, ServerCopyStarted, ServerCopyStatus } from '../activities/serverCopy';
 import type { ActivityResult, BlobJob, Job } from '../types';
 import { cancelWatch, withDeadline } from './cancel';
+import { verified } from './verify';
 import { blobOutcome, type Ended } from '../outcome';
 
 /** Status reads that may fail in a row (each already retried by the SDK) before the copy is stopped. */
@@ -58,7 +59,7 @@ export function* serverCopyOrchestrator(context: OrchestrationContext): Generato
     context.df.continueAsNew({ ...input, follow: followed.handOver } satisfies ServerCopyInput);
     return undefined;
   }
-  return blobOutcome(job, blob, followed, 'server-copy');
+  return blobOutcome(job, blob, yield* verified(context, job, blob, followed), 'server-copy');
 }
 
 /** Start a server copy (decide, snapshot, Copy Blob) and follow it. */

@@ -4,40 +4,33 @@
  * validation handshakes, duplicate deliveries, loop protection, events to ignore, bad payloads.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
-import { LocalHost } from '../../src/local/host';
-import { silentLogger } from '../../src/local/logger';
+import type { LocalHost } from '../../src/local/host';
 import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
-import { PRODUCT_ENTRY } from '../support/copyHost';
-import { makeTempDir, removeDir } from '../support/temp';
+import { startCopyHost, type CopyHost } from '../support/copyHost';
 
 let azurite: TestAzurite;
+let copies: CopyHost;
 let host: LocalHost;
-let dir: string;
 let uploads: ContainerClient;
 let mirror: ContainerClient;
 
 before(async () => {
   azurite = await startTestAzurite();
-  dir = makeTempDir('blobferry-eventgrid-');
-  fs.writeFileSync(path.join(dir, 'host.json'), JSON.stringify({ version: '2.0', extensions: { durableTask: { hubName: 'mirror' } } }));
-  process.env.BLOBFERRY_SEAL_KEY ??= randomBytes(32).toString('base64');
   process.env.BLOBFERRY_MIRROR_RULES = JSON.stringify([
     { source: `${azurite.blobEndpoint()}/uploads/incoming/`, destination: azurite.containerSasUrl('mirror', SECOND_ACCOUNT).replace('/mirror?', '/mirror/copies/?'), options: { overwrite: 'always' } },
   ]);
-  host = await LocalHost.start({ appDir: dir, stateDir: path.join(dir, 'state'), port: 0, entryPoints: [PRODUCT_ENTRY], logger: silentLogger });
+  copies = await startCopyHost();
+  host = copies.host;
   uploads = azurite.blobService().getContainerClient('uploads');
   mirror = azurite.blobService(SECOND_ACCOUNT).getContainerClient('mirror');
   await Promise.all([uploads.create(), mirror.create()]);
 });
 after(async () => {
-  await host.stop(2000);
+  await copies.stop();
   await azurite.cleanup();
-  removeDir(dir);
 });
 
 const webhook = () => `${host.url}/runtime/webhooks/eventgrid?functionName=blobCreated`;

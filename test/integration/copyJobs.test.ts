@@ -4,22 +4,17 @@
  * message is poisoned at once with its reasons; a message delivered again starts nothing new.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
-import { LocalHost } from '../../src/local/host';
-import { silentLogger } from '../../src/local/logger';
+import type { LocalHost } from '../../src/local/host';
 import type { InstanceStatus } from '../../src/local/durable/status';
 import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
-import { PRODUCT_ENTRY } from '../support/copyHost';
-import { makeTempDir, removeDir } from '../support/temp';
+import { startCopyHost, type CopyHost } from '../support/copyHost';
 
 let azurite: TestAzurite;
+let copies: CopyHost;
 let host: LocalHost;
-let dir: string;
 let jobs: QueueClient;
 let poisonQueue: QueueClient;
 let source: ContainerClient;
@@ -27,11 +22,9 @@ let target: ContainerClient;
 
 before(async () => {
   azurite = await startTestAzurite();
-  dir = makeTempDir('blobferry-jobs-');
-  fs.writeFileSync(path.join(dir, 'host.json'), JSON.stringify({ version: '2.0', extensions: { durableTask: { hubName: 'jobs' }, queues: { maxDequeueCount: 2, visibilityTimeout: '00:00:00', maxPollingInterval: '00:00:00.200' } } }));
   process.env.AzureWebJobsStorage = azurite.connectionString();
-  process.env.BLOBFERRY_SEAL_KEY ??= randomBytes(32).toString('base64');
-  host = await LocalHost.start({ appDir: dir, stateDir: path.join(dir, 'state'), port: 0, entryPoints: [PRODUCT_ENTRY], logger: silentLogger });
+  copies = await startCopyHost({ queues: { maxDequeueCount: 2, visibilityTimeout: '00:00:00', maxPollingInterval: '00:00:00.200' } });
+  host = copies.host;
   const queues = QueueServiceClient.fromConnectionString(azurite.connectionString());
   jobs = queues.getQueueClient('copy-jobs');
   poisonQueue = queues.getQueueClient('copy-jobs-poison');
@@ -42,9 +35,8 @@ before(async () => {
   for (const name of ['a.txt', 'b.txt', 'c.txt']) await source.getBlockBlobClient(`jobs/${name}`).upload(name, name.length);
 });
 after(async () => {
-  await host.stop(2000);
+  await copies.stop();
   await azurite.cleanup();
-  removeDir(dir);
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -32,9 +32,11 @@ export interface CopyHost {
   stop(): Promise<void>;
 }
 
-export async function startCopyHost(): Promise<CopyHost> {
+/** `queues`: host.json extensions.queues (the host polls queues when AzureWebJobsStorage is set). */
+export async function startCopyHost(options: { queues?: Record<string, unknown> } = {}): Promise<CopyHost> {
   const dir = makeTempDir('blobferry-copyhost-');
-  fs.writeFileSync(path.join(dir, 'host.json'), JSON.stringify({ version: '2.0', extensions: { durableTask: { hubName: 'copytests', maxConcurrentActivityFunctions: 32, maxConcurrentOrchestratorFunctions: 8 } } }));
+  const extensions = { durableTask: { hubName: 'copytests', maxConcurrentActivityFunctions: 32, maxConcurrentOrchestratorFunctions: 8 }, ...(options.queues ? { queues: options.queues } : {}) };
+  fs.writeFileSync(path.join(dir, 'host.json'), JSON.stringify({ version: '2.0', extensions }));
   process.env.BLOBFERRY_SEAL_KEY ??= randomBytes(32).toString('base64');
   const host = await LocalHost.start({ appDir: dir, stateDir: path.join(dir, 'state'), port: 0, entryPoints: [PRODUCT_ENTRY], logger: silentLogger });
   const view = (instanceId: string): CopyView => {

@@ -88,6 +88,34 @@ describe('the copy HTTP API', () => {
     assert.deepEqual(view.strategies, { 'server-copy': 2 });
   });
 
+  it('copies a prefix of 500 blobs posted to /api/copies, followed on its Durable status URL to the end', async () => {
+    const container = blobs.getContainerClient('api-source');
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < 500) {
+        const i = next++;
+        await container.getBlockBlobClient(`many/${String(i % 7)}/blob ${i}.txt`).upload(`blob ${i}`, `blob ${i}`.length);
+      }
+    }));
+    const res = await fetch(`${url}/api/copies`, { method: 'POST', headers: json, body: JSON.stringify({ source: `${blobEndpoint}/api-source/many/`, destination: `${blobEndpoint}/api-target/many-copy/`, options: { recursive: true } }) });
+    assert.equal(res.status, 202);
+    const { id, statusQueryGetUri } = (await res.json()) as { id: string; statusQueryGetUri: string };
+    let status: { runtimeStatus: string; output?: { blobs: unknown } } | undefined;
+    for (let i = 0; i < 600; i++) {
+      const answer = await fetch(statusQueryGetUri);
+      status = (await answer.json()) as typeof status;
+      if (answer.status === 200) break;
+      assert.equal(answer.status, 202, 'running');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(status?.runtimeStatus, 'Completed', JSON.stringify(status));
+    assert.deepEqual(status?.output?.blobs, { total: 500, copied: 500, skipped: 0, failed: 0 });
+    assert.deepEqual(((await (await fetch(`${url}/api/copies/${id}`)).json()) as { blobs: unknown }).blobs, { total: 500, copied: 500, skipped: 0, failed: 0 });
+    let copied = 0;
+    for await (const item of blobs.getContainerClient('api-target').listBlobsFlat({ prefix: 'many-copy/' })) copied += item.name.startsWith('many-copy/') ? 1 : 0;
+    assert.equal(copied, 500);
+  });
+
   it('answers bad bodies with 400 and a code, and unknown ids with 404', async () => {
     const notJson = await fetch(`${url}/api/copies`, { method: 'POST', headers: json, body: '{nope' });
     assert.equal(notJson.status, 400);

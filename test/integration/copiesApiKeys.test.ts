@@ -1,4 +1,4 @@
-/** The copies API is `authLevel: function`: with a function key configured, every route wants it. */
+/** The copies API is `authLevel: function`, and the Event Grid webhook is keyed: with a function key configured, each wants it. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -35,6 +35,10 @@ it('refuses every copies route without the function key, and serves them with it
     const wrong = await fetch(`${host.url}${route}`, { method, headers: { 'x-functions-key': 'wrong' }, body: method === 'POST' ? '{}' : undefined });
     assert.equal(wrong.status, 401, `${method} ${route} with a wrong key`);
   }
+  const eventGrid = `${host.url}/runtime/webhooks/eventgrid?functionName=blobCreated`;
+  assert.equal((await fetch(eventGrid, { method: 'POST', headers: { 'aeg-event-type': 'SubscriptionValidation' }, body: '[]' })).status, 401, 'the Event Grid webhook wants the key too');
+  const validated = await fetch(`${eventGrid}&code=${key}`, { method: 'POST', headers: { 'aeg-event-type': 'SubscriptionValidation' }, body: JSON.stringify([{ id: '1', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', data: { validationCode: 'v' } }]) });
+  assert.deepEqual(await validated.json(), { validationResponse: 'v' });
   const withHeader = await fetch(`${host.url}/api/copies`, { headers: { 'x-functions-key': key } });
   assert.equal(withHeader.status, 200);
   assert.deepEqual(await withHeader.json(), { copies: [] });

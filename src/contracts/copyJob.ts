@@ -13,7 +13,8 @@ export interface CopyJob {
 
 /** A job's id: letters, digits and - _ . : (it becomes part of orchestration instance ids). */
 const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
-const MAX_REQUESTS = 1000;
+/** Requests per job: one orchestration runs them, and stays within ~500 tasks. */
+const MAX_REQUESTS = 100;
 
 /**
  * Reads a message body: JSON (the queue trigger hands over parsed JSON when it can), or text
@@ -54,6 +55,9 @@ function jobId(id: unknown): string | undefined {
 
 function checked(job: CopyJob): CopyJob {
   if (job.requests.length === 0) throw new BlobferryError('BAD_REQUEST', 'The job message holds no copy request.');
-  if (job.requests.length > MAX_REQUESTS) throw new BlobferryError('BAD_REQUEST', `A job message holds at most ${MAX_REQUESTS} copy requests; split it.`);
+  if (job.requests.length > MAX_REQUESTS) throw new BlobferryError('BAD_REQUEST', `A job message holds at most ${MAX_REQUESTS} copy requests; split it into several jobs.`);
+  const ids = job.requests.map((r) => (r as { id?: unknown })?.id).filter((id) => id !== undefined);
+  const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (repeated !== undefined) throw new BlobferryError('BAD_REQUEST', `Two requests of the job have the id ${JSON.stringify(repeated)}; ids name copies and must differ.`);
   return job;
 }

@@ -55,7 +55,7 @@ export const CopyOptionsSchema = z.strictObject({
 
 export const CopyRequestSchema = z.strictObject({
   /** Optional caller-chosen id; default: derived from the request, so a repeated request is the same copy. */
-  id: z.string().min(1).max(200).optional(),
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'must be 1-100 letters, digits or . _ : - (it is the copy\'s instance id, used in URLs)').optional(),
   source: z.string().min(1, 'a source URL is required'),
   destination: z.string().min(1, 'a destination URL is required'),
   options: CopyOptionsSchema.default(CopyOptionsSchema.parse({})),

@@ -27,6 +27,11 @@ export interface HttpLocation {
 
 export type Location = BlobLocation | HttpLocation;
 
+/** A blob name as a URL path: each segment percent-encoded, the slashes kept. */
+export function encodeBlobName(name: string): string {
+  return name.split('/').map(encodeURIComponent).join('/');
+}
+
 /** A location's URL without secrets: safe for logs, status and reports. */
 export function displayUrl(location: Location): string {
   if (location.kind === 'http') return location.url + (location.secret ? '?…' : '');

@@ -135,6 +135,7 @@ export interface CopyJobInput {
 /** What a job reports, in its output and in its summary blob. */
 export interface CopyJobSummary {
   jobId: string;
-  transfers: Array<{ id: string; runtimeStatus: 'Completed' | 'Failed'; summary?: TransferSummary; error?: string }>;
+  /** Each transfer's counts (its failures in detail: GET /api/copies/{id}). */
+  transfers: Array<{ id: string; runtimeStatus: 'Completed' | 'Failed'; blobs?: TransferSummary['blobs']; bytes?: TransferSummary['bytes']; cancelled?: boolean; error?: string }>;
   totals: { transfers: number; completed: number; failed: number; blobsCopied: number; blobsFailed: number; bytesCopied: number };
 }

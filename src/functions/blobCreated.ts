@@ -10,8 +10,10 @@ import { createHash } from 'node:crypto';
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { blobCreatedOf, writtenByBlobferry } from '../contracts/blobEvents';
+import { statusOrNone } from '../durable/instanceStatus';
 import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../durable/startTransfer';
-import { mirrorCopy, parseMirrorRules, ruleFor, underADestination } from '../plan/mirror';
+import { redact } from '../contracts/redact';
+import { mirrorCopy, parseMirrorRules, ruleFor, underADestination, type MirrorRule } from '../plan/mirror';
 
 app.eventGrid('blobCreated', {
   extraInputs: [df.input.durableClient()],
@@ -21,7 +23,14 @@ app.eventGrid('blobCreated', {
       context.log(`Event ${(event as { id?: string }).id ?? '?'} of type ${(event as { eventType?: string; type?: string }).eventType ?? (event as { type?: string }).type} ignored: only ${'Microsoft.Storage.BlobCreated'} starts a copy.`);
       return;
     }
-    const rules = parseMirrorRules(process.env.BLOBFERRY_MIRROR_RULES);
+    let rules: MirrorRule[];
+    try {
+      rules = parseMirrorRules(process.env.BLOBFERRY_MIRROR_RULES);
+    } catch (err) {
+      // Delivering again would not help: say so, and acknowledge.
+      context.error(`Event ${created.id} not mirrored: ${(err as Error).message}`);
+      return;
+    }
     if (writtenByBlobferry(created) || underADestination(rules, created.url)) {
       context.log(`Event ${created.id}: ${created.url} was written by blobferry or lies under a mirror destination; not copied (loop protection).`);
       return;
@@ -32,9 +41,17 @@ app.eventGrid('blobCreated', {
       return;
     }
     const id = `mirror-${createHash('sha256').update(created.id).digest('hex').slice(0, 32)}`;
-    const { instanceId, input } = prepareTransfer({ id, ...mirrorCopy(match, new URL(created.url).href) });
+    let prepared: ReturnType<typeof prepareTransfer>;
+    try {
+      prepared = prepareTransfer({ id, ...mirrorCopy(match, created.url) });
+    } catch (err) {
+      // A rule whose URLs or options are wrong: no delivery would ever succeed.
+      context.error(`Event ${created.id} not mirrored: the mirror rule for ${created.url} is unusable: ${redact((err as Error).message)}`);
+      return;
+    }
+    const { instanceId, input } = prepared;
     const client = df.getClient(context);
-    if (await client.getStatus(instanceId).catch(() => undefined)) {
+    if (await statusOrNone(client, instanceId)) {
       context.log(`Event ${created.id} delivered again: copy ${instanceId} exists.`);
       return;
     }
@@ -42,7 +59,7 @@ app.eventGrid('blobCreated', {
       await client.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
     } catch (err) {
       // Two deliveries of one event at the same moment: the other one started it.
-      if (!(await client.getStatus(instanceId).catch(() => undefined))) throw err;
+      if (!(await statusOrNone(client, instanceId))) throw err;
     }
     context.log(`Event ${created.id}: mirroring ${created.url} as copy ${instanceId}.`);
   },

@@ -14,6 +14,7 @@ import { pageOfCopies, parseCopyListQuery } from '../contracts/copyList';
 import { BlobferryError, isBlobferryError } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { copyView } from '../durable/copyStatus';
+import { statusOrNone } from '../durable/instanceStatus';
 import { CANCEL_EVENT } from '../durable/orchestrators/cancel';
 import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../durable/startTransfer';
 import type { TransferInput } from '../durable/types';
@@ -29,14 +30,24 @@ app.http('startCopy', {
     answer(context, async () => {
       const { instanceId, input } = prepareTransfer(await jsonBody(request));
       const client = df.getClient(context);
-      const existing = await client.getStatus(instanceId, { showInput: true }).catch(() => undefined);
-      if (existing && ACTIVE.has(existing.runtimeStatus)) {
-        // A caller-chosen id already running: the same request is an idempotent retry, another is a conflict.
+      // A caller-chosen id already running: the same request is an idempotent retry, another is a conflict.
+      const sameCopyRunning = async (): Promise<boolean> => {
+        const existing = await statusOrNone(client, instanceId, true);
+        if (!existing) return false;
+        if (existing.name !== TRANSFER_ORCHESTRATOR) throw new BlobferryError('COPY_ID_CONFLICT', `The id '${instanceId}' belongs to another kind of orchestration; choose another id.`);
+        if (!ACTIVE.has(existing.runtimeStatus)) return false;
         if ((existing.input as Partial<TransferInput> | undefined)?.fingerprint !== input.fingerprint) {
           throw new BlobferryError('COPY_ID_CONFLICT', `A copy with id '${instanceId}' is running another request. Choose another id, or wait for it to end.`);
         }
-      } else {
-        await client.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
+        return true;
+      };
+      if (!(await sameCopyRunning())) {
+        try {
+          await client.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
+        } catch (err) {
+          // The same request posted twice at once: the other one started it.
+          if (!(await sameCopyRunning())) throw err;
+        }
       }
       // Location: the durable status URL (202 while running, 200 at the end), as the async HTTP pattern has it.
       const check = client.createCheckStatusResponse(request, instanceId);
@@ -109,7 +120,7 @@ app.http('cancelCopy', {
 });
 
 async function findCopy(client: df.DurableClient, id: string): Promise<df.DurableOrchestrationStatus> {
-  const transfer = await client.getStatus(id).catch(() => undefined);
+  const transfer = await statusOrNone(client, id);
   if (!transfer || transfer.name !== TRANSFER_ORCHESTRATOR) throw new BlobferryError('NOT_FOUND', `No copy with id '${id}'.`);
   return transfer;
 }

@@ -14,6 +14,7 @@ import { BlobferryError, isBlobferryError } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { COPY_JOB_ORCHESTRATOR } from '../durable/orchestrators/copyJob';
 import { prepareTransfer, type PreparedTransfer } from '../durable/startTransfer';
+import { statusOrNone } from '../durable/instanceStatus';
 import type { CopyJobInput } from '../durable/types';
 import { appQueue } from '../storage/appStorage';
 
@@ -57,15 +58,15 @@ app.storageQueue('copyJobs', {
     const jobId = job.id ?? `msg-${messageId}`;
     const instanceId = `job-${jobId}`;
     const client = df.getClient(context);
-    if (await client.getStatus(instanceId).catch(() => undefined)) {
+    if (await statusOrNone(client, instanceId)) {
       context.log(`Copy job ${jobId} was started before (a redelivered message); nothing more to do.`);
       return;
     }
     const input: CopyJobInput = {
       jobId,
       resultsContainer: RESULTS_CONTAINER,
-      // A request's own id wins; otherwise ids scoped to the job, so two jobs never share a transfer.
-      transfers: prepared.map((p, index) => ({ instanceId: hasOwnId(job.requests[index]) ? p.instanceId : `${jobId}-${index + 1}`, input: p.input })),
+      // A request's own id wins; otherwise ids scoped to the job (`job-<id>:<n>`), so two jobs never share a transfer.
+      transfers: prepared.map((p, index) => ({ instanceId: hasOwnId(job.requests[index]) ? p.instanceId : `${instanceId}:${index + 1}`, input: p.input })),
     };
     await client.startNew(COPY_JOB_ORCHESTRATOR, { instanceId, input });
     context.log(`Copy job ${jobId}: ${input.transfers.length} transfer(s), instance ${instanceId}.`);
@@ -85,7 +86,16 @@ function problemOf(err: unknown): Problem {
 async function poison(message: unknown, messageId: string, problems: Problem[]): Promise<void> {
   const queue = appQueue(`${JOBS_QUEUE}-poison`);
   await queue.createIfNotExists();
-  const original = typeof message === 'string' ? redact(message) : JSON.parse(redact(JSON.stringify(message ?? null)));
+  // A client may have encoded the job twice: keep it readable, so its SAS tokens can be redacted too.
+  const text = typeof message === 'string' ? message : JSON.stringify(message ?? null);
+  const decoded = Buffer.from(text, 'base64').toString('utf8');
+  const readable = redact(/^\s*[[{]/.test(decoded) && !/^\s*[[{]/.test(text) ? decoded : text);
+  let original: unknown = readable;
+  try {
+    original = JSON.parse(readable);
+  } catch {
+    // kept as text
+  }
   const body = JSON.stringify({ refused: 'not a valid copy job', messageId, problems, message: original });
   if (Buffer.byteLength(body) > 48 * 1024) throw new BlobferryError('BAD_REQUEST', 'The refused job message is too large to keep in the poison queue with its reasons.');
   await queue.sendMessage(Buffer.from(body).toString('base64'));

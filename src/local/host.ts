@@ -136,9 +136,10 @@ export class LocalHost {
 
   /** Stops listening, lets running work finish (up to `graceMs`) and closes the state folder. */
   async stop(graceMs = 10_000): Promise<void> {
+    // Queue functions in flight still use the durable client (the RPC listener): they finish first.
+    await this.queues?.stop(graceMs);
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     for (const server of this.servers) server.closeAllConnections?.();
-    await this.queues?.stop();
     await this.engine.stop(graceMs);
     await this.core.runAppHook('appTerminate', this.appDir);
   }

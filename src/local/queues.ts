@@ -4,7 +4,7 @@
  * - each queue-triggered function's queue (`%SETTING%` resolved) is polled in its storage
  *   account (the binding's `connection` setting, default AzureWebJobsStorage), up to
  *   `batchSize` messages at a time, backing off to `maxPollingInterval` while it is empty;
- * - a message is hidden while the function runs; on success it is deleted;
+ * - a message is hidden while the function runs (renewed); on success it is deleted;
  * - on failure it becomes visible again after `visibilityTimeout`, and once it has been
  *   dequeued `maxDequeueCount` times it is moved to `<queue>-poison` (Azurite has no poison
  *   queues: the host does it, as the Functions host does);
@@ -58,10 +58,11 @@ export class QueuePoller {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Stops polling and waits (up to `graceMs`) for the messages in flight. */
+  async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
     for (const wake of this.wake) wake();
-    await Promise.all(this.loops);
+    await Promise.race([Promise.all(this.loops), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
   }
 
   private async poll(fn: CapturedFunction, queue: QueueClient, poison: QueueClient): Promise<void> {
@@ -90,6 +91,12 @@ export class QueuePoller {
       this.logger.error(`Queue ${queue.name}: message ${message.messageId} is not valid base64 (host.json extensions.queues.messageEncoding is base64); moved to ${poison.name}.`);
       return this.toPoison(queue, poison, message);
     }
+    // Hidden while the function runs, renewed at half the interval, as the Functions host does.
+    let receipt = message.popReceipt;
+    const renew = setInterval(() => {
+      void queue.updateMessage(message.messageId, receipt, undefined, PROCESSING_VISIBILITY_S).then((r) => (receipt = r.popReceipt ?? receipt), () => undefined);
+    }, (PROCESSING_VISIBILITY_S * 1000) / 2);
+    let failure: unknown;
     try {
       await this.invoker.invoke({
         fn,
@@ -103,13 +110,21 @@ export class QueuePoller {
           PopReceipt: { string: message.popReceipt },
         },
       });
-      await queue.deleteMessage(message.messageId, message.popReceipt);
     } catch (err) {
-      this.logger.error(`Function ${fn.metadata.name} failed on message ${message.messageId} (dequeue count ${message.dequeueCount}): ${(err as Error)?.message ?? err}`);
-      if (message.dequeueCount >= this.settings.maxDequeueCount) return this.toPoison(queue, poison, message);
-      // Visible again after the visibility timeout: the next attempt.
-      await queue.updateMessage(message.messageId, message.popReceipt, undefined, Math.round(this.settings.visibilityTimeoutMs / 1000)).catch(() => undefined);
+      failure = err;
+    } finally {
+      clearInterval(renew);
     }
+    const current = { ...message, popReceipt: receipt };
+    if (failure === undefined) {
+      // Done: a delete that fails only means the message shows up again (at least once, as in Azure).
+      await queue.deleteMessage(message.messageId, receipt).catch((err: Error) => this.logger.warn(`Queue ${queue.name}: could not delete message ${message.messageId}: ${err.message}`));
+      return;
+    }
+    this.logger.error(`Function ${fn.metadata.name} failed on message ${message.messageId} (dequeue count ${message.dequeueCount}): ${(failure as Error)?.message ?? failure}`);
+    if (message.dequeueCount >= this.settings.maxDequeueCount) return this.toPoison(queue, poison, current);
+    // Visible again after the visibility timeout: the next attempt.
+    await queue.updateMessage(message.messageId, receipt, undefined, Math.round(this.settings.visibilityTimeoutMs / 1000)).catch(() => undefined);
   }
 
   /** The body the function gets, or undefined when a base64 queue holds a message that is not base64. */

@@ -9,7 +9,7 @@
  */
 import { isIP } from 'node:net';
 import { BlobferryError } from '../contracts/errors';
-import type { BlobLocation, Location } from '../contracts/locations';
+import { encodeBlobName, type BlobLocation, type Location } from '../contracts/locations';
 import { accountKeyFor } from './credentials';
 
 const AZURE_BLOB_HOST = /^([a-z0-9]{3,24})\.blob\.(core\.windows\.net|core\.chinacloudapi\.cn|core\.usgovcloudapi\.net|storage\.azure\.net)$/i;
@@ -99,10 +99,6 @@ export function blobUrl(location: BlobLocation, name: string): string {
 
 export function containerUrl(location: BlobLocation): string {
   return `${location.serviceUrl}/${location.container}`;
-}
-
-export function encodeBlobName(name: string): string {
-  return name.split('/').map(encodeURIComponent).join('/');
 }
 
 export function withSecret(url: string, secret: string | undefined): string {

@@ -19,8 +19,11 @@ let mirror: ContainerClient;
 
 before(async () => {
   azurite = await startTestAzurite();
+  // The second rule's source holds the first rule's destination: only loop protection keeps a
+  // copy from being copied again.
   process.env.BLOBFERRY_MIRROR_RULES = JSON.stringify([
     { source: `${azurite.blobEndpoint()}/uploads/incoming/`, destination: azurite.containerSasUrl('mirror', SECOND_ACCOUNT).replace('/mirror?', '/mirror/copies/?'), options: { overwrite: 'always' } },
+    { source: azurite.containerSasUrl('mirror', SECOND_ACCOUNT), destination: `${azurite.blobEndpoint()}/uploads/archive/` },
   ]);
   copies = await startCopyHost();
   host = copies.host;
@@ -34,17 +37,19 @@ after(async () => {
 });
 
 const webhook = () => `${host.url}/runtime/webhooks/eventgrid?functionName=blobCreated`;
-const blobUrl = (name: string) => `${azurite.blobEndpoint()}/uploads/${name.split('/').map(encodeURIComponent).join('/')}`;
+/** As storage events may carry it: the name not percent-encoded. */
+const rawBlobUrl = (container: string, name: string, account?: string) => `${azurite.blobEndpoint(account)}/${container}/${name}`;
 
 /** The documented sample BlobCreated event (Event Grid schema), for a blob of ours. */
-function gridEvent(name: string, extra: { id?: string; clientRequestId?: string; eventType?: string } = {}) {
+function gridEvent(name: string, extra: { id?: string; clientRequestId?: string; eventType?: string; container?: string; account?: string } = {}) {
+  const container = extra.container ?? 'uploads';
   return {
-    topic: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${'devstoreaccount1'}`,
-    subject: `/blobServices/default/containers/uploads/blobs/${name}`,
+    topic: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${extra.account ?? 'devstoreaccount1'}`,
+    subject: `/blobServices/default/containers/${container}/blobs/${name}`,
     eventType: extra.eventType ?? 'Microsoft.Storage.BlobCreated',
     eventTime: new Date().toISOString(),
     id: extra.id ?? randomUUID(),
-    data: { api: 'PutBlockList', clientRequestId: extra.clientRequestId ?? randomUUID(), requestId: randomUUID(), eTag: '0x8D4BCC2E4835CD0', contentType: 'text/plain', contentLength: 5, blobType: 'BlockBlob', url: blobUrl(name), sequencer: '00000000000004420000000000028963', storageDiagnostics: { batchId: 'b68529f3-68cd-4744-baa4-3c0498ec19f0' } },
+    data: { api: 'PutBlockList', clientRequestId: extra.clientRequestId ?? randomUUID(), requestId: randomUUID(), eTag: '0x8D4BCC2E4835CD0', contentType: 'text/plain', contentLength: 5, blobType: 'BlockBlob', url: rawBlobUrl(container, name, extra.account), sequencer: '00000000000004420000000000028963', storageDiagnostics: { batchId: 'b68529f3-68cd-4744-baa4-3c0498ec19f0' } },
     dataVersion: '',
     metadataVersion: '1',
   };
@@ -91,7 +96,8 @@ it('starts nothing for its own writes, for blobs under a destination or under no
   const before = mirrorCopies().length;
   await uploads.getBlockBlobClient('incoming/own.txt').upload('own', 3);
   await uploads.getBlockBlobClient('elsewhere/x.txt').upload('x', 1);
-  const copyOfACopy = { ...gridEvent('x'), data: { ...gridEvent('x').data, url: `${azurite.blobEndpoint(SECOND_ACCOUNT)}/mirror/copies/deep/report%201.txt` } };
+  await mirror.getBlockBlobClient('copies/again.txt').upload('again', 5);
+  const copyOfACopy = gridEvent('copies/again.txt', { container: 'mirror', account: SECOND_ACCOUNT });
   const deliveries = [
     [gridEvent('incoming/own.txt', { clientRequestId: `blobferry-${randomUUID()}` })],
     [copyOfACopy],
@@ -101,6 +107,7 @@ it('starts nothing for its own writes, for blobs under a destination or under no
   for (const body of deliveries) assert.equal((await deliver(body)).status, 202);
   assert.equal(mirrorCopies().length, before);
   assert.equal(await mirror.getBlobClient('copies/own.txt').exists(), false);
+  assert.equal(await uploads.getBlobClient('archive/copies/again.txt').exists(), false, 'a copy is never copied again, even under another rule');
 });
 
 it('refuses payloads that are not events', async () => {

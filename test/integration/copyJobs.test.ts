@@ -82,7 +82,7 @@ it('runs a batch of jobs: the valid ones copy and leave a summary blob, the inva
   assert.match(output.summaryBlob, /\/copy-results\/migration-7\.json$/);
   assert.equal((batch.customStatus as { summaryBlob?: string }).summaryBlob, output.summaryBlob, 'the status names the summary blob');
   const summary = JSON.parse((await azurite.blobService().getContainerClient('copy-results').getBlobClient('migration-7.json').downloadToBuffer()).toString());
-  assert.deepEqual(summary.transfers.map((t: { id: string; runtimeStatus: string }) => [t.id, t.runtimeStatus]), [['migration-7-1', 'Completed'], ['migration-7-2', 'Completed']]);
+  assert.deepEqual(summary.transfers.map((t: { id: string; runtimeStatus: string }) => [t.id, t.runtimeStatus]), [['job-migration-7:1', 'Completed'], ['job-migration-7:2', 'Completed']]);
 
   const single = await until('the single job', () => copyJobs().find((i) => i.instanceId.startsWith('job-msg-')));
   assert.equal((await done(single.instanceId)).runtimeStatus, 'Completed');

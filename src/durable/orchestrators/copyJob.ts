@@ -35,7 +35,8 @@ export function* copyJobOrchestrator(context: OrchestrationContext): Generator<T
     }
     wave.forEach((t, i) => {
       const task = tasks[i] as Task & { isFaulted?: boolean; result?: unknown };
-      results.push(task.isFaulted ? { id: t.instanceId, runtimeStatus: 'Failed', error: failureOf(task.result) } : { id: t.instanceId, runtimeStatus: 'Completed', summary: task.result as TransferSummary });
+      const done = task.result as TransferSummary;
+      results.push(task.isFaulted ? { id: t.instanceId, runtimeStatus: 'Failed', error: failureOf(task.result) } : { id: t.instanceId, runtimeStatus: 'Completed', blobs: done.blobs, bytes: done.bytes, ...(done.cancelled ? { cancelled: true } : {}) });
     });
     publish('copying');
   }
@@ -52,13 +53,13 @@ function failureOf(result: unknown): string {
 }
 
 function totalsOf(results: CopyJobSummary['transfers']): CopyJobSummary['totals'] {
-  const done = results.filter((r) => r.summary);
+  const done = results.filter((r) => r.runtimeStatus === 'Completed');
   return {
     transfers: results.length,
     completed: done.length,
     failed: results.length - done.length,
-    blobsCopied: done.reduce((sum, r) => sum + (r.summary?.blobs.copied ?? 0), 0),
-    blobsFailed: done.reduce((sum, r) => sum + (r.summary?.blobs.failed ?? 0), 0),
-    bytesCopied: done.reduce((sum, r) => sum + (r.summary?.bytes.copied ?? 0), 0),
+    blobsCopied: done.reduce((sum, r) => sum + (r.blobs?.copied ?? 0), 0),
+    blobsFailed: done.reduce((sum, r) => sum + (r.blobs?.failed ?? 0), 0),
+    bytesCopied: done.reduce((sum, r) => sum + (r.bytes?.copied ?? 0), 0),
   };
 }

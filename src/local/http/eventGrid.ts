@@ -2,11 +2,11 @@
  * The Event Grid webhook of the Functions host, on the local host:
  * `POST /runtime/webhooks/eventgrid?functionName=<name>` (function key when keys are on).
  *
- * - `aeg-event-type: SubscriptionValidation`: the handshake; answers `{"validationResponse": code}`.
- * - `aeg-event-type: Notification` (or no header): a JSON array of events in the Event Grid
- *   schema, or CloudEvents (`application/cloudevents+json`, one event, or
- *   `application/cloudevents-batch+json`, an array); the function runs once per event. If it
- *   fails the answer is 500, so Event Grid delivers again.
+ * - `aeg-event-type` (required, any case) `SubscriptionValidation`: the handshake; answers
+ *   `{"validationResponse": code}`. `Unsubscribe`: acknowledged.
+ * - `Notification`: a JSON array of events in the Event Grid schema or CloudEvents, or one event
+ *   object; the function runs once per event, all at once. If any fails the answer is 500, so
+ *   Event Grid delivers the batch again.
  * - `OPTIONS` with `WebHook-Request-Origin`: the CloudEvents handshake (`WebHook-Allowed-Origin`).
  * Anything else is a 400 with the reason.
  */
@@ -31,33 +31,29 @@ export async function handleEventGridWebhook(req: IncomingMessage, res: ServerRe
   const name = url.searchParams.get('functionName');
   const fn = functions.find((f) => f.trigger.type === 'eventGridTrigger' && f.metadata.name.toLowerCase() === (name ?? '').toLowerCase());
   if (!fn) throw new BlobferryError('NOT_FOUND', `No Event Grid function named "${name ?? ''}" (?functionName=...).`);
-  const events = parseEvents(await readBody(req), String(req.headers['content-type'] ?? ''));
-  const kind = String(req.headers['aeg-event-type'] ?? 'Notification');
-  if (kind === 'SubscriptionValidation') {
+  const kindHeader = req.headers['aeg-event-type'];
+  if (typeof kindHeader !== 'string') throw new BlobferryError('BAD_REQUEST', 'An Event Grid delivery carries an aeg-event-type header (Notification, SubscriptionValidation or Unsubscribe).');
+  const kind = kindHeader.toLowerCase();
+  if (kind === 'unsubscribe') {
+    res.writeHead(202).end();
+    return;
+  }
+  const events = parseEvents(await readBody(req));
+  if (kind === 'subscriptionvalidation') {
     const code = (events[0] as { data?: { validationCode?: unknown } }).data?.validationCode;
     if (typeof code !== 'string') throw new BlobferryError('BAD_REQUEST', 'A subscription validation event needs data.validationCode.');
     logger.info(`Event Grid subscription validated for ${fn.metadata.name}.`);
     return sendJson(res, 200, { validationResponse: code });
   }
-  if (kind === 'SubscriptionDeletion') {
-    res.writeHead(202).end();
-    return;
-  }
-  if (kind !== 'Notification') throw new BlobferryError('BAD_REQUEST', `Unknown aeg-event-type "${kind}".`);
-  for (const event of events) {
-    try {
-      await invoker.invoke({ fn, triggerData: { json: JSON.stringify(event) } });
-    } catch (err) {
-      logger.error(`Function ${fn.metadata.name} failed on event ${(event as { id?: string }).id ?? '?'}: ${(err as Error)?.message ?? err}`);
-      res.writeHead(500).end();
-      return;
-    }
-  }
-  res.writeHead(202).end();
+  if (kind !== 'notification') throw new BlobferryError('BAD_REQUEST', `Unknown aeg-event-type "${kindHeader}".`);
+  const outcomes = await Promise.allSettled(events.map((event) => invoker.invoke({ fn, triggerData: { json: JSON.stringify(event) } })));
+  const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ id: (events[i] as { id?: string }).id ?? '?', reason: o.reason as Error }] : []));
+  for (const f of failed) logger.error(`Function ${fn.metadata.name} failed on event ${f.id}: ${f.reason?.message ?? f.reason}`);
+  res.writeHead(failed.length > 0 ? 500 : 202).end();
 }
 
-/** The events of a delivery: an array (either schema), or one CloudEvent. */
-function parseEvents(body: Buffer, contentType: string): object[] {
+/** The events of a delivery: an array (either schema), or one event. */
+function parseEvents(body: Buffer): object[] {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
@@ -65,8 +61,8 @@ function parseEvents(body: Buffer, contentType: string): object[] {
     throw new BlobferryError('INVALID_JSON', 'An Event Grid delivery must be JSON.');
   }
   if (!Array.isArray(value)) {
-    if (/cloudevents\+json/i.test(contentType) && value && typeof value === 'object') value = [value];
-    else throw new BlobferryError('BAD_REQUEST', 'An Event Grid delivery is a JSON array of events (or one CloudEvent with content-type application/cloudevents+json).');
+    if (value && typeof value === 'object') value = [value];
+    else throw new BlobferryError('BAD_REQUEST', 'An Event Grid delivery is a JSON array of events, or one event object.');
   }
   const events = value as unknown[];
   if (events.length === 0) throw new BlobferryError('BAD_REQUEST', 'The delivery holds no event.');

@@ -83,7 +83,7 @@ export function runJsonWorker<T>(script: string, args: unknown): Promise<T> {
 }
 
 /** Source data: one 1 GiB blob, and a prefix of `count` small blobs. */
-export async function seed(bench: Bench, what: { bigBytes?: number; smallCount?: number; smallBytes?: number }): Promise<void> {
+export async function seed(bench: Bench, what: { bigBytes?: number; smallCount?: number; smallBytes?: number; mediumCount?: number }): Promise<void> {
   const src = service(bench, DEV_ACCOUNT).getContainerClient('bench-source');
   await src.createIfNotExists();
   await service(bench, bench.second).getContainerClient('bench-target').createIfNotExists();
@@ -99,6 +99,15 @@ export async function seed(bench: Bench, what: { bigBytes?: number; smallCount?:
     }
     await client.commitBlockList(ids);
   }
+  if (what.mediumCount) {
+    let next = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (next < what.mediumCount!) {
+        const i = next++;
+        await src.getBlockBlobClient(`medium/file-${String(i).padStart(4, '0')}.bin`).uploadData(randomFill(8 * MiB));
+      }
+    }));
+  }
   if (what.smallCount) {
     let next = 0;
     await Promise.all(Array.from({ length: 64 }, async () => {
@@ -113,13 +122,13 @@ export async function seed(bench: Bench, what: { bigBytes?: number; smallCount?:
 
 const randomFill = (size: number): Buffer => randomBytes(size);
 
-export function copyArgs(bench: Bench, tool: 'blobferry' | 'sdk', kind: 'big' | 'small', run: string, concurrency: number): CopyArgs {
+export function copyArgs(bench: Bench, tool: CopyArgs['tool'], kind: 'big' | 'small' | 'medium', run: string, concurrency: number): CopyArgs {
   const src = bench.azurite.blobEndpoint(DEV_ACCOUNT.name);
   const dst = bench.azurite.blobEndpoint(bench.second.name);
   const destinationSas = sas(bench.second, 'bench-target', undefined, 'racwdl');
   return kind === 'big'
     ? { tool, concurrency, source: `${src}/bench-source/big/one.bin?${sas(DEV_ACCOUNT, 'bench-source', 'big/one.bin', 'r')}`, destination: `${dst}/bench-target/${run}/one.bin?${destinationSas}`, destinationKey: { account: bench.second.name, key: bench.second.key } }
-    : { tool, concurrency, recursive: true, source: `${src}/bench-source/small/?${sas(DEV_ACCOUNT, 'bench-source')}`, destination: `${dst}/bench-target/${run}/?${destinationSas}`, destinationKey: { account: bench.second.name, key: bench.second.key } };
+    : { tool, concurrency, recursive: true, source: `${src}/bench-source/${kind}/?${sas(DEV_ACCOUNT, 'bench-source')}`, destination: `${dst}/bench-target/${run}/?${destinationSas}`, destinationKey: { account: bench.second.name, key: bench.second.key } };
 }
 
 /** A file on disk served with ranges, ETag and Last-Modified: the relay source. */

@@ -4,6 +4,7 @@
  *
  *   tool blobferry  the transfer orchestration on an in-process local host (as `blobferry copy`)
  *   tool sdk        the same storage operations straight from @azure/storage-blob, `concurrency` at a time
+ *   tool stream     download through this process and upload again (how most hand-written scripts copy)
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -16,7 +17,7 @@ import { silentLogger } from '../src/local/logger';
 import type { TransferSummary } from '../src/durable/types';
 
 export interface CopyArgs {
-  tool: 'blobferry' | 'sdk';
+  tool: 'blobferry' | 'sdk' | 'stream';
   source: string;
   destination: string;
   /** For the SDK: account keys to sign with. */
@@ -87,13 +88,46 @@ async function sdk(args: CopyArgs): Promise<{ bytes: number; blobs: number }> {
   return { bytes, blobs: items.length };
 }
 
+/** Download and upload again through this process: the source's bytes flow through the client. */
+async function stream(args: CopyArgs): Promise<{ bytes: number; blobs: number }> {
+  const dest = new URL(args.destination);
+  const pipeline = newPipeline(new StorageSharedKeyCredential(args.destinationKey!.account, args.destinationKey!.key), { keepAliveOptions: { enable: true } });
+  const destBase = `${dest.origin}${dest.pathname.replace(/\/$/, '')}`;
+  const copyOne = async (source: string, target: string, size: number) => {
+    const body = (await new BlockBlobClient(source).download()).readableStreamBody!;
+    await new BlockBlobClient(target, pipeline).uploadStream(body as NodeJS.ReadableStream as never, 8 * MiB, Math.max(1, Math.min(args.concurrency, 16)));
+    return size;
+  };
+  if (!args.recursive) {
+    const size = (await new BlockBlobClient(args.source).getProperties()).contentLength ?? 0;
+    return { bytes: await copyOne(args.source, destBase, size), blobs: 1 };
+  }
+  const sourceUrl = new URL(args.source);
+  const [, account, containerName] = sourceUrl.pathname.split('/');
+  const container = new ContainerClient(`${sourceUrl.origin}/${account}/${containerName}${sourceUrl.search}`);
+  const prefix = sourceUrl.pathname.split('/').slice(3).join('/');
+  const items: Array<{ name: string; size: number }> = [];
+  for await (const blob of container.listBlobsFlat({ prefix })) items.push({ name: blob.name, size: blob.properties.contentLength ?? 0 });
+  let bytes = 0;
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(args.concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      const src = `${sourceUrl.origin}/${account}/${containerName}/${item.name.split('/').map(encodeURIComponent).join('/')}${sourceUrl.search}`;
+      const copied = await copyOne(src, `${destBase}/${item.name.slice(prefix.length).split('/').map(encodeURIComponent).join('/')}`, item.size);
+      bytes += copied;
+    }
+  }));
+  return { bytes, blobs: items.length };
+}
+
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2]) as CopyArgs;
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const done = args.tool === 'blobferry' ? await blobferry(args) : await sdk(args);
+  const done = args.tool === 'blobferry' ? await blobferry(args) : args.tool === 'stream' ? await stream(args) : await sdk(args);
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);

@@ -10,6 +10,8 @@
  *   relay       a 2 GiB object from a local HTTP server, relayed: peak memory
  *   server-copy one 1 GiB blob within one account: server-copy vs block-copy
  *   polling     a server copy pending for 20 status polls: the orchestration's own cost
+ *   peers       blobferry, AzCopy, the bare SDK and a stream-through script, alternating: (a) 1 GiB
+ *               across accounts, (b) 200 × 8 MiB across accounts, (d) 1 GiB within one account
  *
  * BENCH_RUNS (default 3), BENCH_BIG_MIB (1024), BENCH_SMALL_COUNT (10000), BENCH_RELAY_MIB (2048).
  */
@@ -20,6 +22,7 @@ import path from 'node:path';
 import { RELAY_BUFFER_BUDGET, relayParallel } from '../src/durable/activities/relay';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT } from '../src/local/azurite';
+import { azcopyBinary, runAzcopy } from './azcopy';
 import { copyArgs, MiB, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -185,6 +188,86 @@ async function serverCopy() {
   return { samples, table };
 }
 
+interface PeerScenario {
+  marker: string;
+  title: string;
+  kind: 'big' | 'medium';
+  sameAccount?: boolean;
+  tools: Array<'blobferry' | 'azcopy' | 'sdk' | 'stream'>;
+}
+
+/** The bare SDK's concurrency per kind: the best of the sweeps in copy-big (64) and of 16/64 on 8 MiB blobs. */
+const SDK_CONCURRENCY = { big: 64, medium: 16 };
+const AZCOPY_MEDIUM_BLOCK_MIB = 4;
+
+/** blobferry against AzCopy, the bare SDK and a stream-through script on the same Azurite, tool after tool, RUNS rounds. */
+async function peers() {
+  const b = await azurite();
+  const exe = azcopyBinary();
+  await seed(b, { bigBytes: Number(process.env.BENCH_BIG_MIB ?? 1024) * MiB, mediumCount: Number(process.env.BENCH_MEDIUM_COUNT ?? 200) });
+  const scenarios: PeerScenario[] = [
+    { marker: 'peers-a', title: '1 GiB across accounts', kind: 'big', tools: ['blobferry', 'azcopy', 'sdk', 'stream'] },
+    { marker: 'peers-b', title: '200 × 8 MiB across accounts', kind: 'medium', tools: ['blobferry', 'azcopy', 'sdk', 'stream'] },
+    { marker: 'peers-d', title: '1 GiB within one account', kind: 'big', sameAccount: true, tools: ['blobferry', 'azcopy'] },
+  ];
+  const samples: Sample[] = [];
+  const tables: Record<string, string> = {};
+  let run = 0;
+  for (const scenario of scenarios) {
+    console.log(`== peers: ${scenario.title}`);
+    const byTool: Record<string, Sample[]> = {};
+    for (let i = 0; i < RUNS; i++) {
+      for (const tool of scenario.tools) {
+        const id = `peer-${scenario.marker}-${tool}-${run++}`;
+        const base = copyArgs(b, tool === 'azcopy' ? 'sdk' : tool, scenario.kind, id, tool === 'sdk' ? SDK_CONCURRENCY[scenario.kind] : BLOBFERRY_CONCURRENCY);
+        const devEndpoint = b.azurite.blobEndpoint(DEV_ACCOUNT.name);
+        const destination = scenario.sameAccount ? `${devEndpoint}/bench-source/${id}/one.bin${tool === 'azcopy' ? `?${sas(DEV_ACCOUNT, 'bench-source', undefined, 'racwdl')}` : ''}` : base.destination;
+        let sample: Sample;
+        if (tool === 'azcopy') {
+          if ('missing' in exe) {
+            console.log(`  azcopy skipped: ${exe.missing}`);
+            continue;
+          }
+          // 8 MiB blobs fit AzCopy's default block: it would send them with Put Blob From URL (501 on Azurite).
+          sample = await runAzcopy(exe.path, { source: base.source, destination, recursive: base.recursive, blockSizeMiB: scenario.kind === 'medium' ? AZCOPY_MEDIUM_BLOCK_MIB : undefined, dir: path.join(b.dir, 'azcopy') });
+        } else {
+          sample = { ...(await runWorker({ ...base, destination, tool })), tool };
+        }
+        (byTool[tool] ??= []).push(sample);
+        samples.push(sample);
+        console.log(`  run ${i + 1} ${tool}: ${sample.wallMs.toFixed(0)} ms, ${(sample.bytes / MiB / (sample.wallMs / 1000)).toFixed(1)} MiB/s, peak RSS ${sample.peakRssMiB.toFixed(0)} MiB`);
+      }
+    }
+    tables[scenario.marker] = peerTable(scenario, byTool, 'missing' in exe ? exe.missing : undefined);
+  }
+  return { samples, table: '', sections: tables };
+}
+
+function peerTable(scenario: PeerScenario, byTool: Record<string, Sample[]>, azcopyMissing?: string): string {
+  const rate = (s: Sample) => s.bytes / MiB / (s.wallMs / 1000);
+  const names: Record<string, string> = { blobferry: `blobferry (concurrency ${BLOBFERRY_CONCURRENCY})`, azcopy: `AzCopy 10.32.2${scenario.kind === 'medium' ? ` (--block-size-mb ${AZCOPY_MEDIUM_BLOCK_MIB})` : ''}`, sdk: `bare SDK (concurrency ${SDK_CONCURRENCY[scenario.kind]})`, stream: 'stream-through script (download, upload)' };
+  const rows = scenario.tools.map((tool) => {
+    const runs = byTool[tool];
+    if (!runs?.length) return `| ${names[tool]} | ${tool === 'azcopy' && azcopyMissing ? `not run: ${azcopyMissing}` : 'no runs'} | | | | |`;
+    const st = stats(runs, rate);
+    return `| ${names[tool]} | ${st.median.toFixed(0)} | ${st.min.toFixed(0)} – ${st.max.toFixed(0)} | ${st.rate.toFixed(1)} MiB/s | ${st.cpu.toFixed(0)} | ${st.rss.toFixed(0)} |`;
+  });
+  const ours = byTool.blobferry ?? [];
+  const pairs = (peer: string, f: (o: Sample, p: Sample) => number) => (byTool[peer] ?? []).map((p, i) => (ours[i] ? f(ours[i], p) : NaN)).filter(Number.isFinite);
+  const lines: string[] = [];
+  const vsAzcopy = pairs('azcopy', (o, p) => o.wallMs / p.wallMs);
+  if (vsAzcopy.length) lines.push(`blobferry / AzCopy wall time, per pair: ${vsAzcopy.map((r) => r.toFixed(3)).join(', ')}; median **${median(vsAzcopy).toFixed(3)}** (AzCopy is ${(1 / median(vsAzcopy)).toFixed(1)}× blobferry's time).`);
+  const vsSdk = pairs('sdk', (o, p) => rate(o) / rate(p));
+  if (vsSdk.length) lines.push(`blobferry / bare SDK throughput, per pair: ${vsSdk.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; median **${(median(vsSdk) * 100).toFixed(0)}%**.`);
+  return [
+    `| tool | wall ms (median) | wall ms (min – max) | throughput (median) | CPU ms | peak RSS MiB |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    ...lines,
+  ].join('\n');
+}
+
 interface PollSample {
   polls: number;
   wallMs: number;
@@ -235,7 +318,7 @@ function writeSection(file: string, marker: string, content: string): void {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const scenarios: Record<string, () => { samples: unknown[]; table: string } | Promise<{ samples: unknown[]; table: string }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling };
+  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers };
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
@@ -245,9 +328,9 @@ async function main(): Promise<void> {
   for (const [name, run] of Object.entries(scenarios)) {
     if (wanted.length > 0 && !wanted.includes(name)) continue;
     console.log(`== ${name}`);
-    const { samples, table } = await run();
+    const { samples, table, sections } = await run();
     results[name] = samples;
-    writeSection(path.join(ROOT, 'docs', 'benchmarks.md'), name, `${table}\n\n_${machine}._`);
+    for (const [marker, content] of Object.entries(sections ?? { [name]: table })) writeSection(path.join(ROOT, 'docs', 'benchmarks.md'), marker, `${content}\n\n_${machine}._`);
   }
   const out = path.join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}.json`);
   // Scenarios run separately on the same day add to one file.

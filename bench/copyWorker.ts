@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { BlockBlobClient, ContainerClient, StorageSharedKeyCredential, newPipeline } from '@azure/storage-blob';
@@ -24,6 +25,8 @@ export interface CopyArgs {
   sourceKey?: { account: string; key: string };
   destinationKey?: { account: string; key: string };
   recursive?: boolean;
+  /** The source is a plain HTTP object (stream: read it with a GET). */
+  httpSource?: boolean;
   concurrency: number;
   strategy?: string;
 }
@@ -94,12 +97,12 @@ async function stream(args: CopyArgs): Promise<{ bytes: number; blobs: number }>
   const pipeline = newPipeline(new StorageSharedKeyCredential(args.destinationKey!.account, args.destinationKey!.key), { keepAliveOptions: { enable: true } });
   const destBase = `${dest.origin}${dest.pathname.replace(/\/$/, '')}`;
   const copyOne = async (source: string, target: string, size: number) => {
-    const body = (await new BlockBlobClient(source).download()).readableStreamBody!;
+    const body = args.httpSource ? await httpGet(source) : (await new BlockBlobClient(source).download()).readableStreamBody!;
     await new BlockBlobClient(target, pipeline).uploadStream(body as NodeJS.ReadableStream as never, 8 * MiB, Math.max(1, Math.min(args.concurrency, 16)));
     return size;
   };
   if (!args.recursive) {
-    const size = (await new BlockBlobClient(args.source).getProperties()).contentLength ?? 0;
+    const size = args.httpSource ? Number((await fetch(args.source, { method: 'HEAD' })).headers.get('content-length')) : ((await new BlockBlobClient(args.source).getProperties()).contentLength ?? 0);
     return { bytes: await copyOne(args.source, destBase, size), blobs: 1 };
   }
   const sourceUrl = new URL(args.source);
@@ -119,6 +122,10 @@ async function stream(args: CopyArgs): Promise<{ bytes: number; blobs: number }>
     }
   }));
   return { bytes, blobs: items.length };
+}
+
+function httpGet(url: string): Promise<NodeJS.ReadableStream> {
+  return new Promise((resolve, reject) => http.get(url, (res) => (res.statusCode === 200 ? resolve(res) : reject(new Error(`GET ${url}: ${res.statusCode}`)))).on('error', reject));
 }
 
 async function main(): Promise<void> {

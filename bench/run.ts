@@ -7,14 +7,14 @@
  *   fanout      the local host's orchestration overhead: fan-out of N no-op activities
  *   copy-big    one 1 GiB blob across accounts: blobferry vs the bare SDK ceiling
  *   copy-small  10,000 blobs of 4 KiB under one prefix: blobferry vs the bare SDK ceiling
- *   relay       a 2 GiB object from a local HTTP server, relayed: peak memory
+ *   relay       a 1 GiB object from a local HTTP server, relayed, beside a stream-through script: peak memory
  *   server-copy one 1 GiB blob within one account: server-copy vs block-copy
  *   polling     a server copy pending for 20 status polls: the orchestration's own cost
  *   peers       blobferry, AzCopy, the bare SDK and a stream-through script, alternating: (a) 1 GiB
  *               across accounts, (b) 200 × 8 MiB across accounts, (d) 1 GiB within one account
  *   azcopy-small  (c) AzCopy on 4 KiB blobs: whether it can run on Azurite at all (it cannot)
  *
- * BENCH_RUNS (default 3), BENCH_BIG_MIB (1024), BENCH_SMALL_COUNT (10000), BENCH_RELAY_MIB (2048).
+ * BENCH_RUNS (default 3), BENCH_BIG_MIB (1024), BENCH_SMALL_COUNT (10000), BENCH_MEDIUM_COUNT (200), BENCH_RELAY_MIB (1024).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -129,27 +129,35 @@ async function copySmall() {
 
 async function relay() {
   const b = await azurite();
-  const mib = Number(process.env.BENCH_RELAY_MIB ?? 2048);
+  const mib = Number(process.env.BENCH_RELAY_MIB ?? 1024);
   await seed(b, {});
   const file = path.join(b.dir, 'relay-source.bin');
   writeRandomFile(file, mib * MiB);
   const server = await serveFile(file);
-  const samples: Sample[] = [];
+  const ours: Sample[] = [];
+  const theirs: Sample[] = [];
   try {
     for (let i = 0; i < RUNS; i++) {
       const base = copyArgs(b, 'blobferry', 'big', `relay-${i}`, BLOBFERRY_CONCURRENCY);
-      samples.push(await runWorker({ ...base, source: server.url, strategy: 'relay' }));
-      console.log(`  run ${i + 1}: ${samples[i].wallMs.toFixed(0)} ms, peak RSS ${samples[i].peakRssMiB.toFixed(0)} MiB`);
+      ours.push(await runWorker({ ...base, source: server.url, strategy: 'relay' }));
+      theirs.push({ ...(await runWorker({ ...base, tool: 'stream', httpSource: true, source: server.url, destination: base.destination.replace(`relay-${i}`, `relay-stream-${i}`) })), tool: 'stream' });
+      console.log(`  run ${i + 1}: blobferry ${ours[i].wallMs.toFixed(0)} ms, peak RSS ${ours[i].peakRssMiB.toFixed(0)} MiB; stream-through ${theirs[i].wallMs.toFixed(0)} ms, ${theirs[i].peakRssMiB.toFixed(0)} MiB`);
     }
   } finally {
     await server.close();
     fs.rmSync(file, { force: true });
   }
-  const st = stats(samples, (s) => s.bytes / MiB / (s.wallMs / 1000));
+  const rate = (s: Sample) => s.bytes / MiB / (s.wallMs / 1000);
+  const row = (tool: string, runs: Sample[]) => {
+    const st = stats(runs, rate);
+    return `| ${tool} | ${mib} MiB | ${st.median.toFixed(0)} | ${st.min.toFixed(0)} – ${st.max.toFixed(0)} | ${st.rate.toFixed(1)} MiB/s | ${st.cpu.toFixed(0)} | ${st.rss.toFixed(0)}, ${Math.max(...runs.map((s) => s.peakRssMiB)).toFixed(0)} |`;
+  };
+  const samples = [...ours, ...theirs];
   const table = [
-    '| object | runs | wall ms (median) | wall ms (min – max) | throughput | CPU ms | peak RSS MiB (median, max) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| ${mib} MiB | ${RUNS} | ${st.median.toFixed(0)} | ${st.min.toFixed(0)} – ${st.max.toFixed(0)} | ${st.rate.toFixed(1)} MiB/s | ${st.cpu.toFixed(0)} | ${st.rss.toFixed(0)}, ${Math.max(...samples.map((s) => s.peakRssMiB)).toFixed(0)} |`,
+    '| tool | object | wall ms (median) | wall ms (min – max) | throughput | CPU ms | peak RSS MiB (median, max) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    row(`blobferry relay (concurrency ${BLOBFERRY_CONCURRENCY})`, ours),
+    row('stream-through script (GET, uploadStream 8 MiB × 16)', theirs),
     '',
     `blobferry relay at concurrency ${BLOBFERRY_CONCURRENCY}, 8 MiB blocks: ${relayParallel(BLOBFERRY_CONCURRENCY, 8 * MiB)} blocks in flight (the relay's ${RELAY_BUFFER_BUDGET / MiB} MiB budget).`,
   ].join('\n');

@@ -205,8 +205,6 @@ interface PeerScenario {
   tools: Array<'blobferry' | 'azcopy' | 'sdk' | 'stream'>;
 }
 
-/** The bare SDK's concurrency per kind: the best of the sweeps in copy-big (64) and of 16/64 on 8 MiB blobs. */
-const SDK_CONCURRENCY = { big: 64, medium: 16 };
 const AZCOPY_MEDIUM_BLOCK_MIB = 4;
 
 /** blobferry against AzCopy, the bare SDK and a stream-through script on the same Azurite, tool after tool, RUNS rounds. */
@@ -225,10 +223,20 @@ async function peers() {
   for (const scenario of scenarios) {
     console.log(`== peers: ${scenario.title}`);
     const byTool: Record<string, Sample[]> = {};
+    // The bare SDK at its best concurrency for this scenario: a sweep first.
+    let sdkConcurrency = 0;
+    let sweep = '';
+    if (scenario.tools.includes('sdk')) {
+      const swept: Sample[] = [];
+      for (const c of SDK_SWEEP) swept.push(await runWorker(copyArgs(b, 'sdk', scenario.kind, `peer-sweep-${run++}`, c)));
+      sdkConcurrency = swept.reduce((best, s) => (s.wallMs < best.wallMs ? s : best)).concurrency;
+      sweep = `SDK sweep (wall ms): ${swept.map((s) => `${s.concurrency} → ${s.wallMs.toFixed(0)}`).join(', ')}.`;
+      console.log(`  ${sweep}`);
+    }
     for (let i = 0; i < RUNS; i++) {
       for (const tool of scenario.tools) {
         const id = `peer-${scenario.marker}-${tool}-${run++}`;
-        const base = copyArgs(b, tool === 'azcopy' ? 'sdk' : tool, scenario.kind, id, tool === 'sdk' ? SDK_CONCURRENCY[scenario.kind] : BLOBFERRY_CONCURRENCY);
+        const base = copyArgs(b, tool === 'azcopy' ? 'sdk' : tool, scenario.kind, id, tool === 'sdk' ? sdkConcurrency : BLOBFERRY_CONCURRENCY);
         const devEndpoint = b.azurite.blobEndpoint(DEV_ACCOUNT.name);
         const destination = scenario.sameAccount ? `${devEndpoint}/bench-source/${id}/one.bin${tool === 'azcopy' ? `?${sas(DEV_ACCOUNT, 'bench-source', undefined, 'racwdl')}` : ''}` : base.destination;
         let sample: Sample;
@@ -247,14 +255,14 @@ async function peers() {
         console.log(`  run ${i + 1} ${tool}: ${sample.wallMs.toFixed(0)} ms, ${(sample.bytes / MiB / (sample.wallMs / 1000)).toFixed(1)} MiB/s, peak RSS ${sample.peakRssMiB.toFixed(0)} MiB`);
       }
     }
-    tables[scenario.marker] = peerTable(scenario, byTool, 'missing' in exe ? exe.missing : undefined);
+    tables[scenario.marker] = [peerTable(scenario, byTool, sdkConcurrency, 'missing' in exe ? exe.missing : undefined), sweep].filter(Boolean).join('\n');
   }
   return { samples, table: '', sections: tables };
 }
 
-function peerTable(scenario: PeerScenario, byTool: Record<string, Sample[]>, azcopyMissing?: string): string {
+function peerTable(scenario: PeerScenario, byTool: Record<string, Sample[]>, sdkConcurrency: number, azcopyMissing?: string): string {
   const rate = (s: Sample) => s.bytes / MiB / (s.wallMs / 1000);
-  const names: Record<string, string> = { blobferry: `blobferry (concurrency ${BLOBFERRY_CONCURRENCY})`, azcopy: `AzCopy 10.32.2${scenario.kind === 'medium' ? ` (--block-size-mb ${AZCOPY_MEDIUM_BLOCK_MIB})` : ''}`, sdk: `bare SDK (concurrency ${SDK_CONCURRENCY[scenario.kind]})`, stream: 'stream-through script (download, upload)' };
+  const names: Record<string, string> = { blobferry: `blobferry (concurrency ${BLOBFERRY_CONCURRENCY})`, azcopy: `AzCopy 10.32.2${scenario.kind === 'medium' ? ` (--block-size-mb ${AZCOPY_MEDIUM_BLOCK_MIB})` : ''}`, sdk: `bare SDK (best concurrency ${sdkConcurrency})`, stream: 'stream-through script (download, upload)' };
   const rows = scenario.tools.map((tool) => {
     const runs = byTool[tool];
     if (!runs?.length) return `| ${names[tool]} | ${tool === 'azcopy' && azcopyMissing ? `not run: ${azcopyMissing}` : 'no runs'} | | | | |`;

@@ -96,12 +96,22 @@ it('runs a batch of jobs: the valid ones copy and leave a summary blob, the inva
   assert.equal(copyJobs().length, 2, 'the invalid message started nothing');
 });
 
+it('reports a transfer that fails inside a job, and the others go on', async () => {
+  await send({ id: 'half-bad', requests: [request('a.txt', { options: { overwrite: 'always' } }), { ...request('a.txt'), source: azurite.blobSasUrl('source', 'jobs/missing.txt') }] });
+  const job = await done('job-half-bad');
+  const output = job.output as { transfers: Array<{ id: string; runtimeStatus: string; error?: string }>; totals: Record<string, number> };
+  assert.deepEqual(output.transfers.map((t) => [t.id, t.runtimeStatus]), [['job-half-bad:1', 'Completed'], ['job-half-bad:2', 'Failed']]);
+  assert.match(output.transfers[1].error ?? '', /^SOURCE_NOT_FOUND: /, 'the transfer\'s code and message, without the wrapper');
+  assert.equal(output.totals.failed, 1);
+});
+
 it('starts nothing new for a job delivered again', async () => {
   const before = host.engine.getStatus('job-migration-7') as InstanceStatus;
+  const jobsBefore = copyJobs().length;
   await send({ id: 'migration-7', requests: [request('b.txt'), request('c.txt', { options: { overwrite: 'always' } })] });
   await until('the queue to drain', async () => ((await jobs.getProperties()).approximateMessagesCount === 0 ? true : undefined));
   await sleep(500);
-  assert.equal(copyJobs().length, 2);
+  assert.equal(copyJobs().length, jobsBefore);
   assert.equal(host.engine.getStatus('job-migration-7')?.createdTime, before.createdTime, 'the same instance, not restarted');
 });
 

@@ -46,10 +46,10 @@ export function* copyJobOrchestrator(context: OrchestrationContext): Generator<T
   return { ...summary, ...(written.ok ? { summaryBlob: written.url } : { summaryError: written.message }) };
 }
 
+/** What the failed transfer threw ("CODE: message"): durable-functions' TaskFailedError carries it in its failure details. */
 function failureOf(result: unknown): string {
-  const message = (result as { message?: string } | undefined)?.message ?? String(result ?? 'the transfer failed');
-  // durable-functions wraps the orchestrator's error; the code and message are what the transfer threw.
-  return message.replace(/^[^:]*orchestrator(Returned|Failed)[^:]*: ?/i, '');
+  const error = result as { failureDetails?: { errorMessage?: string }; message?: string } | undefined;
+  return error?.failureDetails?.errorMessage ?? error?.message ?? 'the transfer failed';
 }
 
 function totalsOf(results: CopyJobSummary['transfers']): CopyJobSummary['totals'] {

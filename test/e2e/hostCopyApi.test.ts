@@ -9,10 +9,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT } from '../../src/local/azurite';
+import { CLI, exited, spawnProductHost } from '../support/productHost';
 import { isCopyBlob, startStorageProxy, type StorageProxy } from '../support/storageProxy';
 import { makeTempDir, removeDir } from '../support/temp';
 
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const temp = makeTempDir('blobferry-hostapi-');
 let host: ChildProcess;
 let url: string;
@@ -29,20 +29,10 @@ function env(): NodeJS.ProcessEnv {
 }
 
 before(async () => {
-  host = spawn(process.execPath, [CLI, 'host', '--port', '0', '--azurite-dir', path.join(temp, 'azurite')], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  host.stderr!.on('data', (c: Buffer) => (log += c.toString()));
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(log)), 60_000);
-    host.stdout!.on('data', (c: Buffer) => {
-      const m = /host ready: (\S+)/.exec(c.toString());
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
-  blobEndpoint = /Embedded Azurite: blob (\S+),/.exec(log)![1];
+  const started = await spawnProductHost(['--azurite-dir', path.join(temp, 'azurite')], env());
+  host = started.child;
+  url = started.url;
+  blobEndpoint = /Embedded Azurite: blob (\S+),/.exec(started.log())![1];
   const service = new BlobServiceClient(blobEndpoint, new StorageSharedKeyCredential(DEV_ACCOUNT.name, DEV_ACCOUNT.key));
   await service.getContainerClient('api-source').create();
   await service.getContainerClient('api-target').create();
@@ -54,7 +44,7 @@ before(async () => {
 after(async () => {
   await proxy?.close();
   host.kill('SIGTERM');
-  await new Promise((resolve) => host.once('exit', resolve));
+  await exited(host);
   removeDir(temp);
 });
 

@@ -111,6 +111,9 @@ describe('server copy, pending then done', () => {
     assert.ok(progress.size >= 2, `progress seen at least twice while pending: ${[...progress]}`);
     assert.equal(copyId, proxy.copies()[0]?.id ?? proxy.copies().at(-1)?.id);
     assert.equal(proxy.copyStarts().length, 1, 'one copy started');
+    // Every request blobferry sends the destination names it: mirror rules know its writes by it.
+    const ours = proxy.requests.filter((r) => decodeURIComponent(r.path).endsWith(name));
+    assert.ok(ours.length > 0 && ours.every((r) => String(r.headers['x-ms-client-request-id']).startsWith('blobferry-')), JSON.stringify(ours.map((r) => r.headers['x-ms-client-request-id'])));
     await assertSameBlob(source.getBlobClient(name), target.getBlobClient(name), name);
   });
 

@@ -85,14 +85,21 @@ function stats(samples: Sample[], unit: (s: Sample) => number) {
   };
 }
 
+/** The bare SDK at each concurrency of SDK_SWEEP, and the fastest (the same bytes each time, so wall time decides). */
+async function sweepSdk(b: Bench, kind: 'big' | 'small' | 'medium'): Promise<{ samples: Sample[]; best: number }> {
+  const samples: Sample[] = [];
+  for (const c of SDK_SWEEP) samples.push(await runWorker(copyArgs(b, 'sdk', kind, `sweep-${kind}-${c}-${samples.length}-${Date.now()}`, c)));
+  console.log(`  ${sweepText(samples)}`);
+  return { samples, best: samples.reduce((a, s) => (s.wallMs < a.wallMs ? s : a)).concurrency };
+}
+
+const sweepText = (samples: Sample[]) => `SDK sweep (wall ms): ${samples.map((s) => `${s.concurrency} → ${s.wallMs.toFixed(0)}`).join(', ')}.`;
+
 /** Sweep the SDK's concurrency, then alternate blobferry and the SDK at its best, RUNS times each. */
 async function versusCeiling(kind: 'big' | 'small', unitName: string, unit: (s: Sample) => number): Promise<{ samples: Sample[]; table: string }> {
   const b = await azurite();
   let run = 0;
-  const sweep: Sample[] = [];
-  for (const c of SDK_SWEEP) sweep.push(await runWorker(copyArgs(b, 'sdk', kind, `sweep-${kind}-${run++}`, c)));
-  sweep.forEach((s) => console.log(`  sdk concurrency ${s.concurrency}: ${s.wallMs.toFixed(0)} ms`));
-  const best = sweep.reduce((a, c) => (unit(c) > unit(a) ? c : a)).concurrency;
+  const { samples: sweep, best } = await sweepSdk(b, kind);
   const ours: Sample[] = [];
   const theirs: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -110,7 +117,7 @@ async function versusCeiling(kind: 'big' | 'small', unitName: string, unit: (s: 
     row(`blobferry (concurrency ${BLOBFERRY_CONCURRENCY})`, a),
     row(`bare SDK (best concurrency ${best})`, c),
     '',
-    `blobferry / ceiling throughput, per pair: ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; median **${(median(ratios) * 100).toFixed(0)}%**. SDK sweep (wall ms): ${sweep.map((s) => `${s.concurrency} → ${s.wallMs.toFixed(0)}`).join(', ')}.`,
+    `blobferry / ceiling throughput, per pair: ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; median **${(median(ratios) * 100).toFixed(0)}%**. ${sweepText(sweep)}`,
   ].join('\n');
   return { samples: [...sweep, ...ours, ...theirs], table };
 }
@@ -227,11 +234,9 @@ async function peers() {
     let sdkConcurrency = 0;
     let sweep = '';
     if (scenario.tools.includes('sdk')) {
-      const swept: Sample[] = [];
-      for (const c of SDK_SWEEP) swept.push(await runWorker(copyArgs(b, 'sdk', scenario.kind, `peer-sweep-${run++}`, c)));
-      sdkConcurrency = swept.reduce((best, s) => (s.wallMs < best.wallMs ? s : best)).concurrency;
-      sweep = `SDK sweep (wall ms): ${swept.map((s) => `${s.concurrency} → ${s.wallMs.toFixed(0)}`).join(', ')}.`;
-      console.log(`  ${sweep}`);
+      const swept = await sweepSdk(b, scenario.kind);
+      sdkConcurrency = swept.best;
+      sweep = sweepText(swept.samples);
     }
     for (let i = 0; i < RUNS; i++) {
       for (const tool of scenario.tools) {

@@ -5,14 +5,15 @@
  */
 import { BlobferryError } from './errors';
 
-export const COPY_STATUSES = ['Pending', 'Running', 'Completed', 'Failed', 'Terminated', 'Suspended'] as const;
-export type CopyRuntimeStatus = (typeof COPY_STATUSES)[number];
+/** The Durable runtime statuses (the local host's Durable API filters by them too). */
+export const RUNTIME_STATUSES = ['Pending', 'Running', 'Completed', 'Failed', 'Terminated', 'Suspended'] as const;
+export type RuntimeStatus = (typeof RUNTIME_STATUSES)[number];
 
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 500;
 
 export interface CopyListQuery {
-  statuses: CopyRuntimeStatus[];
+  statuses: RuntimeStatus[];
   from?: Date;
   to?: Date;
   top: number;
@@ -27,8 +28,8 @@ export function parseCopyListQuery(params: URLSearchParams): CopyListQuery {
     .map((s) => s.trim())
     .filter(Boolean)
     .flatMap((s) => {
-      const match = COPY_STATUSES.find((status) => status.toLowerCase() === s.toLowerCase());
-      if (!match) errors.push({ field: 'status', message: `"${s}" is not one of ${COPY_STATUSES.join(', ').toLowerCase()}` });
+      const match = RUNTIME_STATUSES.find((status) => status.toLowerCase() === s.toLowerCase());
+      if (!match) errors.push({ field: 'status', message: `"${s}" is not one of ${RUNTIME_STATUSES.join(', ').toLowerCase()}` });
       return match ? [match] : [];
     });
   const date = (field: 'from' | 'to'): Date | undefined => {

@@ -1,7 +1,7 @@
 /** How long to wait before the next status poll of a server copy (pure). */
 
 /** Each wait is this much longer than the one before, up to the longest. */
-export const POLL_GROWTH = 1.5;
+const POLL_GROWTH = 1.5;
 
 /** Milliseconds to wait after `polls` polls, never past the deadline. */
 export function nextPollWaitMs(polls: number, limits: { pollFirstSeconds: number; pollMaxSeconds: number }, msToDeadline: number): number {

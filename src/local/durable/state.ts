@@ -7,11 +7,13 @@
  * between two records leaves a state the host can resume from: work whose record was not
  * written is simply done again (orchestrators replay, activities are idempotent).
  */
+import type { RuntimeStatus } from '../../contracts/copyList';
 import type { Failure, HistoryEvent } from './history';
 import { EventType, history as events } from './history';
 import type { RetryOptionsData } from './orchestratorState';
 
-export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated' | 'Suspended';
+/** The Durable runtime statuses, as contracts/copyList lists them. */
+export type { RuntimeStatus };
 
 export const TERMINAL_STATUSES: ReadonlySet<RuntimeStatus> = new Set(['Completed', 'Failed', 'Terminated']);
 

@@ -8,11 +8,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BlobferryError } from '../../contracts/errors';
 import type { DurableEngine, ListFilter } from '../durable/engine';
+import { RUNTIME_STATUSES } from '../../contracts/copyList';
 import type { RuntimeStatus } from '../durable/state';
 import type { InstanceStatus } from '../durable/status';
 import { parseJsonBody, readBody, sendError, sendJson } from './respond';
 
-const RUNTIME_STATUSES: RuntimeStatus[] = ['Pending', 'Running', 'Completed', 'Failed', 'Terminated', 'Suspended'];
 
 export interface ManagementUrls {
   id: string;

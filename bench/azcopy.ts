@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Sample } from './copyScenarios';
+import { processCpuMs, type Sample } from './copyScenarios';
 
 /** The AzCopy binary, made executable (npm does not keep the mode), or why it cannot run here. */
 export function azcopyBinary(): { path: string } | { missing: string } {
@@ -47,13 +47,12 @@ export function runAzcopy(exe: string, run: AzcopyRun): Promise<Sample> {
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     let peakRssKiB = 0;
-    let cpuTicks = 0;
+    let cpuMs = 0;
     const sample = () => {
       try {
         const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
         peakRssKiB = Math.max(peakRssKiB, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-        const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        cpuTicks = Number(stat[11]) + Number(stat[12]);
+        cpuMs = processCpuMs(child.pid!);
       } catch {
         // it has exited
       }
@@ -67,7 +66,7 @@ export function runAzcopy(exe: string, run: AzcopyRun): Promise<Sample> {
       if (code !== 0 || summary.JobStatus !== 'Completed') {
         return reject(new Error(`AzCopy ${summary.JobStatus ?? `exited ${code}`}: ${summary.TransfersFailed ?? '?'} of ${summary.TotalTransfers ?? '?'} transfers failed. ${stderr.slice(0, 300)}`));
       }
-      resolve({ tool: 'azcopy', concurrency: 0, wallMs, cpuMs: (cpuTicks * 1000) / 100, peakRssMiB: peakRssKiB / 1024, bytes: Number(summary.TotalBytesTransferred ?? 0), blobs: Number(summary.TransfersCompleted ?? 0) });
+      resolve({ tool: 'azcopy', concurrency: 0, wallMs, processMs: wallMs, cpuMs, peakRssMiB: peakRssKiB / 1024, bytes: Number(summary.TotalBytesTransferred ?? 0), blobs: Number(summary.TransfersCompleted ?? 0) });
     });
   });
 }

@@ -20,7 +20,12 @@ const GiB = 1024 * MiB;
 export interface Sample {
   tool: string;
   concurrency: number;
+  /** From the start of the copy to its end, inside the process (modules already loaded). */
   wallMs: number;
+  /** The whole process, from spawn to exit, as `time` would show it (what AzCopy is measured by). */
+  processMs?: number;
+  /** CPU time Azurite spent while this process ran. */
+  azuriteCpuMs?: number;
   cpuMs: number;
   peakRssMiB: number;
   bytes: number;
@@ -37,7 +42,7 @@ export interface Bench {
 export async function startBenchAzurite(): Promise<Bench> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blobferry-bench-azurite-'));
   const second = { name: 'benchsecond', key: randomBytes(64).toString('base64') };
-  const azurite = await startAzurite({ location: path.join(dir, 'data'), extraAccounts: [second] });
+  const azurite = await startAzurite({ location: path.join(dir, 'data'), extraAccounts: [second], execArgv: profileArgs('azurite') });
   return {
     azurite,
     second,
@@ -62,15 +67,43 @@ export function sas(account: StorageAccount, container: string, blob?: string, p
   ).toString();
 }
 
-/** Runs one measurement in a fresh process (asynchronously: the relay's file server lives in this one). */
+/**
+ * BENCH_PROFILE=<dir>: every process of the run (Azurite, each worker) writes a V8 CPU profile
+ * there, named after it, to open in Chrome DevTools or summarise with `npm run bench:profile`.
+ */
+export function profileArgs(name: string): string[] {
+  const dir = process.env.BENCH_PROFILE;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+}
+
+/** CPU time (user + system) a process has used so far, from /proc (Linux). */
+export function processCpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/** USER_HZ: /proc counts CPU time in ticks of 1/100 s on Linux. */
+const CLOCK_TICKS = 100;
+
+/** Runs one measurement in a fresh process (asynchronously: the relay's file server lives in this one), with the process's whole wall time. */
 export async function runWorker(args: CopyArgs): Promise<Sample> {
-  return { tool: args.tool, concurrency: args.concurrency, ...(await runJsonWorker<Omit<Sample, 'tool' | 'concurrency'>>('copyWorker.js', args)) };
+  const t0 = process.hrtime.bigint();
+  const sample = await runJsonWorker<Omit<Sample, 'tool' | 'concurrency'>>('copyWorker.js', args);
+  return { tool: args.tool, concurrency: args.concurrency, ...sample, processMs: Number(process.hrtime.bigint() - t0) / 1e6 };
+}
+
+/** One measurement, with the CPU time Azurite spent while it ran (all of it serves that tool: runs never overlap). */
+export async function withAzuriteCpu(bench: Bench, measure: () => Promise<Sample>): Promise<Sample> {
+  const before = processCpuMs(bench.azurite.pid);
+  const sample = await measure();
+  return { ...sample, azuriteCpuMs: processCpuMs(bench.azurite.pid) - before };
 }
 
 /** `node bench/<script> '<json args>'`; resolves with the JSON of its last line of output. */
 export function runJsonWorker<T>(script: string, args: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, script), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const name = `${path.basename(script, '.js')}-${(args as { tool?: string }).tool ?? 'run'}`;
+    const child = spawn(process.execPath, [...profileArgs(name), path.join(__dirname, script), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -27,9 +27,13 @@ export interface AzuriteOptions {
   extraAccounts?: StorageAccount[];
   inMemory?: boolean;
   startTimeoutMs?: number;
+  /** Node options for Azurite's process (the benchmarks profile it with --cpu-prof). */
+  execArgv?: string[];
 }
 
 export interface RunningAzurite {
+  /** The Azurite process (benchmarks read its CPU time from /proc). */
+  pid: number;
   blobPort: number;
   queuePort: number;
   tablePort: number;
@@ -57,6 +61,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     ...(options.inMemory ? ['--inMemoryPersistence'] : []),
   ];
   const child = fork(path.join(__dirname, 'azuriteChild.js'), args, {
+    execArgv: options.execArgv,
     env: { ...process.env, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -66,6 +71,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
   const queueEndpoint = endpoint(ports.Queue);
   const tableEndpoint = endpoint(ports.Table);
   return {
+    pid: child.pid!,
     blobPort: ports.Blob,
     queuePort: ports.Queue,
     tablePort: ports.Table,

@@ -4,10 +4,10 @@
  * and on the local host; identity-based connections (AzureWebJobsStorage__accountName) use
  * DefaultAzureCredential.
  */
-import { DefaultAzureCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { BlobferryError } from '../contracts/errors';
+import { defaultAzureCredential } from './credentials';
 
 function setting(env: NodeJS.ProcessEnv): { connectionString?: string; account?: string } {
   const connectionString = env.AzureWebJobsStorage;
@@ -19,12 +19,12 @@ function setting(env: NodeJS.ProcessEnv): { connectionString?: string; account?:
 
 export function appQueue(name: string, env: NodeJS.ProcessEnv = process.env): QueueClient {
   const s = setting(env);
-  const service = s.connectionString ? QueueServiceClient.fromConnectionString(s.connectionString) : new QueueServiceClient(`https://${s.account}.queue.core.windows.net`, new DefaultAzureCredential());
+  const service = s.connectionString ? QueueServiceClient.fromConnectionString(s.connectionString) : new QueueServiceClient(`https://${s.account}.queue.core.windows.net`, defaultAzureCredential());
   return service.getQueueClient(name);
 }
 
 export function appContainer(name: string, env: NodeJS.ProcessEnv = process.env): ContainerClient {
   const s = setting(env);
-  const service = s.connectionString ? BlobServiceClient.fromConnectionString(s.connectionString) : new BlobServiceClient(`https://${s.account}.blob.core.windows.net`, new DefaultAzureCredential());
+  const service = s.connectionString ? BlobServiceClient.fromConnectionString(s.connectionString) : new BlobServiceClient(`https://${s.account}.blob.core.windows.net`, defaultAzureCredential());
   return service.getContainerClient(name);
 }

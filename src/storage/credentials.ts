@@ -7,7 +7,7 @@
  *   3. Microsoft Entra ID through DefaultAzureCredential (managed identity in Azure, `az login`
  *      on a laptop), for real Azure accounts.
  */
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { AnonymousCredential, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { BlobLocation } from '../contracts/locations';
 
@@ -44,11 +44,22 @@ export type BlobAuth =
 
 let entra: TokenCredential | undefined;
 
+/**
+ * One DefaultAzureCredential for the process. @azure/identity is loaded on first use: it takes
+ * ~30 ms to load, which every `blobferry copy` would pay even when keys or SAS sign everything.
+ */
+export function defaultAzureCredential(): TokenCredential {
+  if (!entra) {
+    const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
+    entra = new DefaultAzureCredential();
+  }
+  return entra;
+}
+
 export function authFor(location: BlobLocation): BlobAuth {
   if (location.secret) return { kind: 'sas', credential: new AnonymousCredential(), sas: location.secret };
   const key = accountKeyFor(location.account, location.emulator);
   if (key) return { kind: 'key', credential: new StorageSharedKeyCredential(location.account, key) };
   if (location.emulator) return { kind: 'none', credential: new AnonymousCredential() };
-  entra ??= new DefaultAzureCredential();
-  return { kind: 'entra', credential: entra };
+  return { kind: 'entra', credential: defaultAzureCredential() };
 }

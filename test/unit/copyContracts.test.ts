@@ -10,6 +10,8 @@ import { prepareTransfer } from '../../src/durable/startTransfer';
 import { parseLocation, blobUrl } from '../../src/storage/endpoints';
 import { seal, unseal } from '../../src/storage/seal';
 import { checkSas } from '../../src/storage/storageErrors';
+import { authFor } from '../../src/storage/credentials';
+import type { BlobLocation } from '../../src/contracts/locations';
 
 process.env.BLOBFERRY_SEAL_KEY ??= randomBytes(32).toString('base64');
 
@@ -106,6 +108,18 @@ describe('SAS checks without calling the service', () => {
     assert.throws(() => checkSas('sp=r&se=2999-01-01T00:00:00Z&sig=x', 'destination', [{ permission: 'w', why: 'writing' }]), { code: 'PERMISSION_DENIED', message: /needs "w"/ });
     checkSas('si=policy&sig=x', 'destination', [{ permission: 'w', why: 'writing' }]);
     checkSas(undefined, 'source', [{ permission: 'r', why: 'reading' }]);
+  });
+});
+
+describe('credentials', () => {
+  it('signs a real account without a SAS or key with one Entra credential, and keys emulator accounts', () => {
+    const location = parseLocation('https://nokeyaccount.blob.core.windows.net/data/b.bin', 'source') as BlobLocation;
+    const first = authFor(location);
+    assert.equal(first.kind, 'entra');
+    assert.equal(typeof (first.credential as { getToken?: unknown }).getToken, 'function');
+    assert.equal(authFor(location).credential, first.credential);
+    assert.equal(authFor(parseLocation('http://127.0.0.1:10000/devstoreaccount1/data/b.bin', 'source') as BlobLocation).kind, 'key');
+    assert.equal(authFor(parseLocation('https://nokeyaccount.blob.core.windows.net/data/b.bin?sv=2024-01-01&sig=x', 'source') as BlobLocation).kind, 'sas');
   });
 });
 

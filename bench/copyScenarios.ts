@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
 import { DEV_ACCOUNT, startAzurite, type RunningAzurite, type StorageAccount } from '../src/local/azurite';
-import type { CopyArgs } from './copyWorker';
+import type { BlobferryPhases, CopyArgs } from './copyWorker';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -26,6 +26,8 @@ export interface Sample {
   processMs?: number;
   /** CPU time Azurite spent while this process ran. */
   azuriteCpuMs?: number;
+  /** blobferry only: where its wall time went. */
+  phases?: BlobferryPhases;
   cpuMs: number;
   peakRssMiB: number;
   bytes: number;

@@ -33,18 +33,37 @@ export interface CopyArgs {
 
 const MiB = 1024 * 1024;
 
-async function blobferry(args: CopyArgs): Promise<{ bytes: number; blobs: number }> {
+/** Where blobferry's wall time went, in ms: starting the host, inspecting, the first listing (a prefix), the copy itself. */
+export interface BlobferryPhases {
+  hostStart: number;
+  inspect: number;
+  list?: number;
+  copy: number;
+}
+
+async function blobferry(args: CopyArgs): Promise<{ bytes: number; blobs: number; phases: BlobferryPhases }> {
+  const t0 = Date.now();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blobferry-bench-'));
   fs.writeFileSync(path.join(dir, 'host.json'), JSON.stringify({ version: '2.0', extensions: { durableTask: { hubName: 'bench', maxConcurrentActivityFunctions: 32, maxConcurrentOrchestratorFunctions: 8 } } }));
   process.env.BLOBFERRY_SEAL_KEY = randomBytes(32).toString('base64');
   const host = await LocalHost.start({ appDir: dir, stateDir: path.join(dir, 'state'), http: false, entryPoints: [path.join(__dirname, '..', 'src', 'functions', 'index.js')], logger: silentLogger, minConcurrency: { activities: args.concurrency + 4 } });
   try {
+    const started = Date.now();
     const { instanceId, input } = prepareTransfer({ source: args.source, destination: args.destination, options: { recursive: args.recursive ?? false, concurrency: args.concurrency, overwrite: 'always', ...(args.strategy ? { strategy: args.strategy } : {}) } });
     host.engine.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
     const status = await host.engine.waitForCompletion(instanceId);
+    const done = Date.now();
     const summary = status.output as TransferSummary;
     if (status.runtimeStatus !== 'Completed' || summary.blobs.copied === 0 || summary.blobs.copied !== summary.blobs.total) throw new Error(`copy incomplete: ${JSON.stringify(status).slice(0, 800)}`);
-    return { bytes: summary.bytes.copied, blobs: summary.blobs.copied };
+    // The journal's history says when the inspection and the first listing completed.
+    const completed = (fn: string) => {
+      const times = host.engine.list().instances.flatMap((i) => host.engine.getStatus(i.instanceId, { showHistory: true })?.historyEvents ?? []).filter((e) => e.EventType === 'TaskCompleted' && e.FunctionName === fn).map((e) => Date.parse(String(e.Timestamp)));
+      return times.length ? Math.min(...times) : undefined;
+    };
+    const inspected = completed('inspectTransfer') ?? started;
+    const listed = completed('listPage');
+    const phases = { hostStart: started - t0, inspect: inspected - started, ...(listed ? { list: listed - inspected } : {}), copy: done - (listed ?? inspected) };
+    return { bytes: summary.bytes.copied, blobs: summary.blobs.copied, phases };
   } finally {
     await host.stop(1000);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -123,6 +123,7 @@ async function versusCeiling(kind: 'big' | 'small', unitName: string, unit: (s: 
     row(`bare SDK (best concurrency ${best})`, c),
     '',
     `blobferry / ceiling throughput, per pair: ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; median **${(median(ratios) * 100).toFixed(0)}%**. ${sweepText(sweep)}`,
+    phaseText(ours) ?? '',
   ].join('\n');
   return { samples: [...sweep, ...ours, ...theirs], table };
 }
@@ -285,6 +286,8 @@ function peerTable(scenario: PeerScenario, byTool: Record<string, Sample[]>, sdk
   // Against AzCopy, whole processes: AzCopy can only be timed from outside, so blobferry is too (its start-up included).
   const vsAzcopy = pairs('azcopy', (o, p) => (o.processMs ?? o.wallMs) / (p.processMs ?? p.wallMs));
   if (vsAzcopy.length) lines.push(`blobferry / AzCopy whole-process wall time, per pair: ${vsAzcopy.map((r) => r.toFixed(3)).join(', ')}; median **${median(vsAzcopy).toFixed(3)}** (AzCopy is ${(1 / median(vsAzcopy)).toFixed(1)}× blobferry's time).`);
+  const phases = phaseText(ours);
+  if (phases) lines.push(phases);
   const vsSdk = pairs('sdk', (o, p) => rate(o) / rate(p));
   if (vsSdk.length) lines.push(`blobferry / bare SDK throughput, per pair: ${vsSdk.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; median **${(median(vsSdk) * 100).toFixed(0)}%**.`);
   return [
@@ -294,6 +297,15 @@ function peerTable(scenario: PeerScenario, byTool: Record<string, Sample[]>, sdk
     '',
     ...lines,
   ].join('\n');
+}
+
+/** blobferry's wall time by phase (medians), from its samples. */
+function phaseText(samples: Sample[]): string | undefined {
+  const runs = samples.filter((s) => s.phases);
+  if (runs.length === 0) return undefined;
+  const of = (name: keyof NonNullable<Sample['phases']>) => median(runs.map((s) => s.phases![name] ?? NaN));
+  const parts = [`starting the in-process host ${of('hostStart').toFixed(0)}`, `inspecting ${of('inspect').toFixed(0)}`, ...(Number.isFinite(of('list')) ? [`the first listing ${of('list').toFixed(0)}`] : []), `copying ${of('copy').toFixed(0)}`];
+  return `blobferry's wall time by phase (ms, medians): ${parts.join(', ')}; the rest of the whole-process time is Node starting, loading modules, and stopping the host.`;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface CopyArgs {
   httpSource?: boolean;
   concurrency: number;
   strategy?: string;
+  /** For the SDK on one large blob: each 8 MiB range's MD5 (base64), sent as x-ms-source-content-md5. */
+  sourceRangeMd5s?: string[];
 }
 
 const MiB = 1024 * 1024;
@@ -90,7 +92,8 @@ async function sdk(args: CopyArgs): Promise<{ bytes: number; blobs: number }> {
     const target = new BlockBlobClient(`${destBase}`, pipeline);
     const blocks = Array.from({ length: Math.ceil(size / (8 * MiB)) }, (_, i) => i);
     const id = (i: number) => Buffer.from(`block-${String(i).padStart(6, '0')}`).toString('base64');
-    await pool(blocks, async (i) => void (await target.stageBlockFromURL(id(i), args.source, i * 8 * MiB, Math.min(8 * MiB, size - i * 8 * MiB))));
+    const sourceContentMD5 = (i: number) => (args.sourceRangeMd5s ? Buffer.from(args.sourceRangeMd5s[i], 'base64') : undefined);
+    await pool(blocks, async (i) => void (await target.stageBlockFromURL(id(i), args.source, i * 8 * MiB, Math.min(8 * MiB, size - i * 8 * MiB), { sourceContentMD5: sourceContentMD5(i) })));
     await target.commitBlockList(blocks.map(id));
     return { bytes: size, blobs: 1 };
   }

@@ -41,10 +41,12 @@ export interface Bench {
   close(): Promise<void>;
 }
 
-export async function startBenchAzurite(): Promise<Bench> {
+/** `noCrc64`: the Azurite variant of azuriteNoCrc64.ts (what Azurite's CRC-64 loop costs the peers). */
+export async function startBenchAzurite(options: { noCrc64?: boolean } = {}): Promise<Bench> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blobferry-bench-azurite-'));
   const second = { name: 'benchsecond', key: randomBytes(64).toString('base64') };
-  const azurite = await startAzurite({ location: path.join(dir, 'data'), extraAccounts: [second], execArgv: profileArgs('azurite') });
+  const variant = options.noCrc64 ? ['--require', path.join(__dirname, 'azuriteNoCrc64.js')] : [];
+  const azurite = await startAzurite({ location: path.join(dir, 'data'), extraAccounts: [second], execArgv: [...profileArgs('azurite'), ...variant] });
   return {
     azurite,
     second,

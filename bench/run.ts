@@ -14,6 +14,7 @@
  *               across accounts, (b) 200 × 8 MiB across accounts, (d) 1 GiB within one account
  *   azcopy-small  (c) AzCopy on 4 KiB blobs: whether it can run on Azurite at all (it cannot)
  *   azurite-crc   Put Block From URL with and without a source MD5: what Azurite's CRC-64 costs
+ *   peers-no-crc64  (a) on an Azurite variant without that CRC-64 loop (bench/azuriteNoCrc64.ts)
  *
  * BENCH_RUNS (default 3), BENCH_BIG_MIB (1024), BENCH_SMALL_COUNT (10000), BENCH_MEDIUM_COUNT (200), BENCH_RELAY_MIB (1024).
  */
@@ -70,8 +71,8 @@ const SDK_SWEEP = [8, 16, 32, 64];
 const BLOBFERRY_CONCURRENCY = Number(process.env.BENCH_BLOBFERRY_CONCURRENCY ?? 16);
 
 let bench: Bench | undefined;
-async function azurite(): Promise<Bench> {
-  bench ??= await startBenchAzurite();
+async function azurite(options: { noCrc64?: boolean } = {}): Promise<Bench> {
+  bench ??= await startBenchAzurite(options);
   return bench;
 }
 
@@ -222,16 +223,22 @@ interface PeerScenario {
 
 const AZCOPY_MEDIUM_BLOCK_MIB = 4;
 
+const PEER_SCENARIOS: PeerScenario[] = [
+  { marker: 'peers-a', title: '1 GiB across accounts', kind: 'big', tools: ['blobferry', 'azcopy', 'sdk', 'stream'] },
+  { marker: 'peers-b', title: '200 × 8 MiB across accounts', kind: 'medium', tools: ['blobferry', 'azcopy', 'sdk', 'stream'] },
+  { marker: 'peers-d', title: '1 GiB within one account', kind: 'big', sameAccount: true, tools: ['blobferry', 'azcopy'] },
+];
+
 /** blobferry against AzCopy, the bare SDK and a stream-through script on the same Azurite, tool after tool, RUNS rounds. */
-async function peers() {
-  const b = await azurite();
+const peers = () => runPeers(PEER_SCENARIOS, {});
+
+/** (a) again, on the Azurite variant without its CRC-64 loop (bench/azuriteNoCrc64.ts): what would move the goal against AzCopy. */
+const peersNoCrc64 = () => runPeers([{ ...PEER_SCENARIOS[0], marker: 'peers-a-no-crc64' }], { noCrc64: true });
+
+async function runPeers(scenarios: PeerScenario[], variant: { noCrc64?: boolean }) {
+  const b = await azurite(variant);
   const exe = azcopyBinary();
-  await seed(b, { bigBytes: Number(process.env.BENCH_BIG_MIB ?? 1024) * MiB, mediumCount: Number(process.env.BENCH_MEDIUM_COUNT ?? 200) });
-  const scenarios: PeerScenario[] = [
-    { marker: 'peers-a', title: '1 GiB across accounts', kind: 'big', tools: ['blobferry', 'azcopy', 'sdk', 'stream'] },
-    { marker: 'peers-b', title: '200 × 8 MiB across accounts', kind: 'medium', tools: ['blobferry', 'azcopy', 'sdk', 'stream'] },
-    { marker: 'peers-d', title: '1 GiB within one account', kind: 'big', sameAccount: true, tools: ['blobferry', 'azcopy'] },
-  ];
+  await seed(b, { bigBytes: Number(process.env.BENCH_BIG_MIB ?? 1024) * MiB, mediumCount: scenarios.some((s) => s.kind === 'medium') ? Number(process.env.BENCH_MEDIUM_COUNT ?? 200) : 0 });
   const samples: Sample[] = [];
   const tables: Record<string, string> = {};
   let run = 0;
@@ -427,7 +434,7 @@ function writeSection(file: string, marker: string, content: string): void {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc };
+  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc };
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },

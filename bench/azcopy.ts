@@ -46,13 +46,13 @@ export function runAzcopy(exe: string, run: AzcopyRun): Promise<Sample> {
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    // Its CPU time is exact once it has been waited for (runs never overlap); its peak RSS is sampled.
+    const childrenCpu0 = processCpuMs('self', 'waited-for children');
     let peakRssKiB = 0;
-    let cpuMs = 0;
     const sample = () => {
       try {
         const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
         peakRssKiB = Math.max(peakRssKiB, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-        cpuMs = processCpuMs(child.pid!);
       } catch {
         // it has exited
       }
@@ -61,6 +61,7 @@ export function runAzcopy(exe: string, run: AzcopyRun): Promise<Sample> {
     child.once('close', (code) => {
       clearInterval(sampler);
       const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      const cpuMs = processCpuMs('self', 'waited-for children') - childrenCpu0;
       const end = stdout.split('\n').map((line) => (line ? (JSON.parse(line) as { MessageType?: string; MessageContent?: string }) : {})).find((m) => m.MessageType === 'EndOfJob');
       const summary = end?.MessageContent ? (JSON.parse(end.MessageContent) as Record<string, string>) : {};
       if (code !== 0 || summary.JobStatus !== 'Completed') {

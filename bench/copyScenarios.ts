@@ -20,7 +20,10 @@ const GiB = 1024 * MiB;
 export interface Sample {
   tool: string;
   concurrency: number;
-  /** From the start of the copy to its end, inside the process (modules already loaded). */
+  /**
+   * The copy, timed inside the process (modules already loaded; blobferry's from starting its host
+   * to stopping it); AzCopy's is its whole process.
+   */
   wallMs: number;
   /** The whole process, from spawn to exit, as `time` would show it (what AzCopy is measured by). */
   processMs?: number;
@@ -80,10 +83,13 @@ export function profileArgs(name: string): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
 }
 
-/** CPU time (user + system) a process has used so far, from /proc (Linux). */
-export function processCpuMs(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+/** From /proc (Linux): a process's CPU time (user + system) so far, or that of its children it has waited for. */
+export function processCpuMs(pid: number | 'self', which: 'own' | 'waited-for children' = 'own'): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces and parentheses): utime is the 12th, cutime the 14th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const at = which === 'own' ? 11 : 13;
+  return ((Number(fields[at]) + Number(fields[at + 1])) * 1000) / CLOCK_TICKS;
 }
 
 /** USER_HZ: /proc counts CPU time in ticks of 1/100 s on Linux. */
@@ -96,11 +102,32 @@ export async function runWorker(args: CopyArgs): Promise<Sample> {
   return { tool: args.tool, concurrency: args.concurrency, ...sample, processMs: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
-/** One measurement, with the CPU time Azurite spent while it ran (all of it serves that tool: runs never overlap). */
-export async function withAzuriteCpu(bench: Bench, measure: () => Promise<Sample>): Promise<Sample> {
+/**
+ * One measurement, with the CPU time Azurite spent while it ran (all of it serves that tool: runs
+ * never overlap); then its copies in the second account are deleted, outside the measurement, so
+ * that Azurite's index (it slows down as it grows) is the same for every run.
+ */
+export async function measureRun(bench: Bench, destination: string, measure: () => Promise<Sample>): Promise<Sample> {
   const before = processCpuMs(bench.azurite.pid);
   const sample = await measure();
-  return { ...sample, azuriteCpuMs: processCpuMs(bench.azurite.pid) - before };
+  const azuriteCpuMs = processCpuMs(bench.azurite.pid) - before;
+  await dropCopies(bench, destination);
+  return { ...sample, azuriteCpuMs };
+}
+
+/** Deletes the blobs a run wrote under its destination, when that is in the second account's bench-target container. */
+async function dropCopies(bench: Bench, destination: string): Promise<void> {
+  const url = new URL(destination);
+  const [, account, container, ...rest] = url.pathname.split('/');
+  if (account !== bench.second.name || container !== 'bench-target') return;
+  const target = service(bench, bench.second).getContainerClient(container);
+  const prefix = decodeURIComponent(rest.join('/'));
+  const names: string[] = [];
+  for await (const blob of target.listBlobsFlat({ prefix })) names.push(blob.name);
+  let next = 0;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (next < names.length) await target.deleteBlob(names[next++]);
+  }));
 }
 
 /** `node bench/<script> '<json args>'`; resolves with the JSON of its last line of output. */

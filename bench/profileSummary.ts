@@ -9,7 +9,6 @@ import path from 'node:path';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
 }
 
 interface CpuProfile {
@@ -37,7 +36,11 @@ export interface ProfileSummary {
 export function summarise(profile: CpuProfile, top = 15): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  // timeDeltas[i] is the time before sample i, so sample i lasted until the next one (as DevTools counts it).
+  profile.samples.forEach((id, i) => {
+    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    if (ms > 0) self.set(id, (self.get(id) ?? 0) + ms);
+  });
   const areas = new Map<string, number>();
   const functions = new Map<string, number>();
   let totalMs = 0;

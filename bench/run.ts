@@ -16,7 +16,10 @@
  *   azurite-crc   Put Block From URL with and without a source MD5: what Azurite's CRC-64 costs
  *   peers-no-crc64  (a) on an Azurite variant without that CRC-64 loop (bench/azuriteNoCrc64.ts)
  *
- * BENCH_RUNS (default 3), BENCH_BIG_MIB (1024), BENCH_SMALL_COUNT (10000), BENCH_MEDIUM_COUNT (200), BENCH_RELAY_MIB (1024).
+ * BENCH_RUNS (default 3), BENCH_BIG_MIB (1024), BENCH_SMALL_COUNT (10000), BENCH_MEDIUM_COUNT (200),
+ * BENCH_RELAY_MIB (1024), BENCH_BLOBFERRY_CONCURRENCY (16). BENCH_PROFILE=<dir>: CPU profiles of
+ * Azurite and each copy worker go there (summarise them with `npm run bench:profile`), and nothing
+ * is recorded (profiling slows the runs down).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -27,7 +30,8 @@ import { RELAY_BUFFER_BUDGET, relayParallel } from '../src/durable/activities/re
 import { BlobServiceClient, BlockBlobClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT } from '../src/local/azurite';
 import { azcopyBinary, runAzcopy } from './azcopy';
-import { copyArgs, MiB, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, withAzuriteCpu, writeRandomFile, type Bench, type Sample } from './copyScenarios';
+import { copyArgs, measureRun, MiB, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
+import type { CopyArgs } from './copyWorker';
 
 const ROOT = path.join(__dirname, '..', '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -93,17 +97,22 @@ function stats(samples: Sample[], unit: (s: Sample) => number) {
 /** Azurite's CPU time, or a dash where it was not measured. */
 const azuriteCell = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(0) : '–');
 
+/** One copy worker run, measured with Azurite's CPU, its copies deleted afterwards. */
+const measure = (b: Bench, args: CopyArgs): Promise<Sample> => measureRun(b, args.destination, () => runWorker(args));
+
+const mibPerSecond = (s: Sample) => s.bytes / MiB / (s.wallMs / 1000);
+
 /** The bare SDK at each concurrency of SDK_SWEEP, and the fastest (the same bytes each time, so wall time decides). */
 async function sweepSdk(b: Bench, kind: 'big' | 'small' | 'medium'): Promise<{ samples: Sample[]; best: number }> {
   const samples: Sample[] = [];
-  for (const c of SDK_SWEEP) samples.push(await runWorker(copyArgs(b, 'sdk', kind, `sweep-${kind}-${c}-${samples.length}-${Date.now()}`, c)));
+  for (const c of SDK_SWEEP) samples.push(await measure(b, copyArgs(b, 'sdk', kind, `sweep-${kind}-${c}-${samples.length}-${Date.now()}`, c)));
   console.log(`  ${sweepText(samples)}`);
   return { samples, best: samples.reduce((a, s) => (s.wallMs < a.wallMs ? s : a)).concurrency };
 }
 
 const sweepText = (samples: Sample[]) => `SDK sweep (wall ms): ${samples.map((s) => `${s.concurrency} → ${s.wallMs.toFixed(0)}`).join(', ')}.`;
 
-/** Sweep the SDK's concurrency, then alternate blobferry and the SDK at its best, RUNS times each. */
+/** Sweep the SDK's concurrency, then alternate blobferry and the SDK at its best (A B, B A, …), RUNS times each. */
 async function versusCeiling(kind: 'big' | 'small', unitName: string, unit: (s: Sample) => number): Promise<{ samples: Sample[]; table: string }> {
   const b = await azurite();
   let run = 0;
@@ -111,8 +120,10 @@ async function versusCeiling(kind: 'big' | 'small', unitName: string, unit: (s: 
   const ours: Sample[] = [];
   const theirs: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
-    ours.push(await withAzuriteCpu(b, () => runWorker(copyArgs(b, 'blobferry', kind, `bf-${kind}-${run++}`, BLOBFERRY_CONCURRENCY))));
-    theirs.push(await withAzuriteCpu(b, () => runWorker(copyArgs(b, 'sdk', kind, `sdk-${kind}-${run++}`, best))));
+    const runOurs = async () => ours.push(await measure(b, copyArgs(b, 'blobferry', kind, `bf-${kind}-${run++}`, BLOBFERRY_CONCURRENCY)));
+    const runTheirs = async () => theirs.push(await measure(b, copyArgs(b, 'sdk', kind, `sdk-${kind}-${run++}`, best)));
+    if (i % 2 === 0) await runOurs().then(runTheirs);
+    else await runTheirs().then(runOurs);
     console.log(`  run ${i + 1}: blobferry ${ours[i].wallMs.toFixed(0)} ms, sdk ${theirs[i].wallMs.toFixed(0)} ms`);
   }
   const a = stats(ours, unit);
@@ -134,7 +145,7 @@ async function versusCeiling(kind: 'big' | 'small', unitName: string, unit: (s: 
 async function copyBig() {
   const mib = Number(process.env.BENCH_BIG_MIB ?? 1024);
   await seed(await azurite(), { bigBytes: mib * MiB });
-  return versusCeiling('big', 'MiB/s', (s) => s.bytes / MiB / (s.wallMs / 1000));
+  return versusCeiling('big', 'MiB/s', mibPerSecond);
 }
 
 async function copySmall() {
@@ -155,17 +166,16 @@ async function relay() {
   try {
     for (let i = 0; i < RUNS; i++) {
       const base = copyArgs(b, 'blobferry', 'big', `relay-${i}`, BLOBFERRY_CONCURRENCY);
-      ours.push(await withAzuriteCpu(b, () => runWorker({ ...base, source: server.url, strategy: 'relay' })));
-      theirs.push({ ...(await withAzuriteCpu(b, () => runWorker({ ...base, tool: 'stream', httpSource: true, source: server.url, destination: base.destination.replace(`relay-${i}`, `relay-stream-${i}`) }))), tool: 'stream' });
+      ours.push(await measure(b, { ...base, source: server.url, strategy: 'relay' }));
+      theirs.push({ ...(await measure(b, { ...base, tool: 'stream', httpSource: true, source: server.url, destination: base.destination.replace(`relay-${i}`, `relay-stream-${i}`) })), tool: 'stream' });
       console.log(`  run ${i + 1}: blobferry ${ours[i].wallMs.toFixed(0)} ms, peak RSS ${ours[i].peakRssMiB.toFixed(0)} MiB; stream-through ${theirs[i].wallMs.toFixed(0)} ms, ${theirs[i].peakRssMiB.toFixed(0)} MiB`);
     }
   } finally {
     await server.close();
     fs.rmSync(file, { force: true });
   }
-  const rate = (s: Sample) => s.bytes / MiB / (s.wallMs / 1000);
   const row = (tool: string, runs: Sample[]) => {
-    const st = stats(runs, rate);
+    const st = stats(runs, mibPerSecond);
     return `| ${tool} | ${mib} MiB | ${st.median.toFixed(0)} | ${st.min.toFixed(0)} – ${st.max.toFixed(0)} | ${st.rate.toFixed(1)} MiB/s | ${st.cpu.toFixed(0)} | ${azuriteCell(st.azuriteCpu)} | ${st.rss.toFixed(0)}, ${Math.max(...runs.map((s) => s.peakRssMiB)).toFixed(0)} |`;
   };
   const samples = [...ours, ...theirs];
@@ -196,9 +206,8 @@ async function serverCopy() {
     }
     console.log(`  run ${i + 1}: server-copy ${byStrategy['server-copy'][i].wallMs.toFixed(0)} ms, block-copy ${byStrategy['block-copy'][i].wallMs.toFixed(0)} ms`);
   }
-  const rate = (s: Sample) => s.bytes / MiB / (s.wallMs / 1000);
   const row = (name: string) => {
-    const st = stats(byStrategy[name], rate);
+    const st = stats(byStrategy[name], mibPerSecond);
     return `| ${name} | ${st.median.toFixed(0)} | ${st.min.toFixed(0)} – ${st.max.toFixed(0)} | ${st.rate.toFixed(0)} MiB/s | ${st.cpu.toFixed(0)} | ${st.rss.toFixed(0)} |`;
   };
   const speedups = byStrategy['block-copy'].map((s, i) => s.wallMs / byStrategy['server-copy'][i].wallMs);
@@ -250,11 +259,13 @@ async function runPeers(scenarios: PeerScenario[], variant: { noCrc64?: boolean 
     let sweep = '';
     if (scenario.tools.includes('sdk')) {
       const swept = await sweepSdk(b, scenario.kind);
+      samples.push(...swept.samples);
       sdkConcurrency = swept.best;
       sweep = sweepText(swept.samples);
     }
     for (let i = 0; i < RUNS; i++) {
-      for (const tool of scenario.tools) {
+      // A B C D, then B C D A, …: no tool always runs first on a fresh Azurite.
+      for (const tool of scenario.tools.map((_, k, all) => all[(k + i) % all.length])) {
         const id = `peer-${scenario.marker}-${tool}-${run++}`;
         const base = copyArgs(b, tool === 'azcopy' ? 'sdk' : tool, scenario.kind, id, tool === 'sdk' ? sdkConcurrency : BLOBFERRY_CONCURRENCY);
         const devEndpoint = b.azurite.blobEndpoint(DEV_ACCOUNT.name);
@@ -266,13 +277,13 @@ async function runPeers(scenarios: PeerScenario[], variant: { noCrc64?: boolean 
             continue;
           }
           // 8 MiB blobs fit AzCopy's default block: it would send them with Put Blob From URL, which Azurite fails.
-          sample = await withAzuriteCpu(b, () => runAzcopy(exe.path, { source: base.source, destination, recursive: base.recursive, blockSizeMiB: scenario.kind === 'medium' ? AZCOPY_MEDIUM_BLOCK_MIB : undefined, dir: path.join(b.dir, 'azcopy') }));
+          sample = await measureRun(b, destination, () => runAzcopy(exe.path, { source: base.source, destination, recursive: base.recursive, blockSizeMiB: scenario.kind === 'medium' ? AZCOPY_MEDIUM_BLOCK_MIB : undefined, dir: path.join(b.dir, 'azcopy') }));
         } else {
-          sample = { ...(await withAzuriteCpu(b, () => runWorker({ ...base, destination, tool }))), tool };
+          sample = { ...(await measure(b, { ...base, destination, tool })), tool };
         }
         (byTool[tool] ??= []).push(sample);
         samples.push(sample);
-        console.log(`  run ${i + 1} ${tool}: ${sample.wallMs.toFixed(0)} ms (process ${(sample.processMs ?? sample.wallMs).toFixed(0)} ms), ${(sample.bytes / MiB / (sample.wallMs / 1000)).toFixed(1)} MiB/s, Azurite CPU ${sample.azuriteCpuMs?.toFixed(0)} ms, peak RSS ${sample.peakRssMiB.toFixed(0)} MiB`);
+        console.log(`  run ${i + 1} ${tool}: ${sample.wallMs.toFixed(0)} ms (process ${(sample.processMs ?? sample.wallMs).toFixed(0)} ms), ${mibPerSecond(sample).toFixed(1)} MiB/s, Azurite CPU ${sample.azuriteCpuMs?.toFixed(0)} ms, peak RSS ${sample.peakRssMiB.toFixed(0)} MiB`);
       }
     }
     tables[scenario.marker] = [peerTable(scenario, byTool, sdkConcurrency, 'missing' in exe ? exe.missing : undefined), sweep].filter(Boolean).join('\n');
@@ -281,12 +292,11 @@ async function runPeers(scenarios: PeerScenario[], variant: { noCrc64?: boolean 
 }
 
 function peerTable(scenario: PeerScenario, byTool: Record<string, Sample[]>, sdkConcurrency: number, azcopyMissing?: string): string {
-  const rate = (s: Sample) => s.bytes / MiB / (s.wallMs / 1000);
   const names: Record<string, string> = { blobferry: `blobferry (concurrency ${BLOBFERRY_CONCURRENCY})`, azcopy: `AzCopy 10.32.2${scenario.kind === 'medium' ? ` (--block-size-mb ${AZCOPY_MEDIUM_BLOCK_MIB})` : ''}`, sdk: `bare SDK (best concurrency ${sdkConcurrency})`, stream: 'stream-through script (download, upload)' };
   const rows = scenario.tools.map((tool) => {
     const runs = byTool[tool];
     if (!runs?.length) return `| ${names[tool]} | ${tool === 'azcopy' && azcopyMissing ? `not run: ${azcopyMissing}` : 'no runs'} | | | | | | |`;
-    const st = stats(runs, rate);
+    const st = stats(runs, mibPerSecond);
     return `| ${names[tool]} | ${st.median.toFixed(0)} | ${st.min.toFixed(0)} – ${st.max.toFixed(0)} | ${st.process.toFixed(0)} | ${st.rate.toFixed(1)} MiB/s | ${st.cpu.toFixed(0)} | ${azuriteCell(st.azuriteCpu)} | ${st.rss.toFixed(0)} |`;
   });
   const ours = byTool.blobferry ?? [];
@@ -297,7 +307,7 @@ function peerTable(scenario: PeerScenario, byTool: Record<string, Sample[]>, sdk
   if (vsAzcopy.length) lines.push(`blobferry / AzCopy whole-process wall time, per pair: ${vsAzcopy.map((r) => r.toFixed(3)).join(', ')}; median **${median(vsAzcopy).toFixed(3)}** (AzCopy is ${(1 / median(vsAzcopy)).toFixed(1)}× blobferry's time).`);
   const phases = phaseText(ours);
   if (phases) lines.push(phases);
-  const vsSdk = pairs('sdk', (o, p) => rate(o) / rate(p));
+  const vsSdk = pairs('sdk', (o, p) => mibPerSecond(o) / mibPerSecond(p));
   if (vsSdk.length) lines.push(`blobferry / bare SDK throughput, per pair: ${vsSdk.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; median **${(median(vsSdk) * 100).toFixed(0)}%**.`);
   return [
     `| tool | wall ms (median) | wall ms (min – max) | whole process ms (median) | throughput (median) | CPU ms | Azurite CPU ms | peak RSS MiB |`,
@@ -314,7 +324,7 @@ function phaseText(samples: Sample[]): string | undefined {
   if (runs.length === 0) return undefined;
   const of = (name: keyof NonNullable<Sample['phases']>) => median(runs.map((s) => s.phases![name] ?? NaN));
   const parts = [`starting the in-process host ${of('hostStart').toFixed(0)}`, `inspecting ${of('inspect').toFixed(0)}`, ...(Number.isFinite(of('list')) ? [`the first listing ${of('list').toFixed(0)}`] : []), `copying ${of('copy').toFixed(0)}`];
-  return `blobferry's wall time by phase (ms, medians): ${parts.join(', ')}; the rest of the whole-process time is Node starting, loading modules, and stopping the host.`;
+  return `blobferry's wall time by phase (ms, medians): ${parts.join(', ')}; the wall time also includes stopping the host, and the whole process Node's start and loading modules.`;
 }
 
 /**
@@ -365,17 +375,17 @@ async function azuriteCrc() {
   const source = new BlockBlobClient(base.source);
   const md5s: string[] = [];
   for (let offset = 0; offset < mib * MiB; offset += 8 * MiB) md5s.push(createHash('md5').update(await source.downloadToBuffer(offset, Math.min(8 * MiB, mib * MiB - offset))).digest('base64'));
-  const byMode: Record<string, Sample[]> = { 'without source MD5 (as every copy tool)': [], 'with each range\'s source MD5': [] };
+  const modes = [
+    { name: 'without source MD5 (as every copy tool)', md5s: undefined },
+    { name: 'with each range\'s source MD5', md5s },
+  ];
+  const byMode: Record<string, Sample[]> = Object.fromEntries(modes.map((m) => [m.name, []]));
   for (let i = 0; i < RUNS; i++) {
-    for (const mode of Object.keys(byMode)) {
-      const args = { ...copyArgs(b, 'sdk', 'big', `crc-${byMode[mode].length}-${mode.startsWith('with ') ? 'md5' : 'plain'}`, 8), ...(mode.startsWith('with ') ? { sourceRangeMd5s: md5s } : {}) };
-      byMode[mode].push(await withAzuriteCpu(b, () => runWorker(args)));
-    }
+    for (const [at, mode] of modes.entries()) byMode[mode.name].push(await measure(b, { ...copyArgs(b, 'sdk', 'big', `crc-${i}-${at}`, 8), sourceRangeMd5s: mode.md5s }));
     console.log(`  run ${i + 1}: ${Object.entries(byMode).map(([mode, runs]) => `${mode}: ${runs[i].wallMs.toFixed(0)} ms, Azurite CPU ${runs[i].azuriteCpuMs?.toFixed(0)} ms`).join('; ')}`);
   }
-  const rate = (s: Sample) => s.bytes / MiB / (s.wallMs / 1000);
   const rows = Object.entries(byMode).map(([mode, runs]) => {
-    const st = stats(runs, rate);
+    const st = stats(runs, mibPerSecond);
     return `| Put Block From URL, ${mode} | ${st.median.toFixed(0)} | ${st.min.toFixed(0)} – ${st.max.toFixed(0)} | ${st.rate.toFixed(1)} MiB/s | ${azuriteCell(st.azuriteCpu)} |`;
   });
   return {
@@ -422,14 +432,21 @@ async function polling() {
   return { samples: [...byPolls[0], ...byPolls[20]], table };
 }
 
-function writeSection(file: string, marker: string, content: string): void {
+function sectionBounds(file: string, marker: string): { text: string; contentStart: number; contentEnd: number } {
   const text = fs.readFileSync(file, 'utf8');
   const begin = `<!-- bench:${marker}:begin -->`;
-  const end = `<!-- bench:${marker}:end -->`;
   const a = text.indexOf(begin);
-  const b = text.indexOf(end);
-  if (a < 0 || b < 0) throw new Error(`${file} lacks the ${marker} markers`);
-  fs.writeFileSync(file, `${text.slice(0, a + begin.length)}\n${content}\n${text.slice(b)}`);
+  const b = text.indexOf(`<!-- bench:${marker}:end -->`);
+  if (a < 0 || b < a) throw new Error(`${file} lacks the ${marker} markers`);
+  return { text, contentStart: a + begin.length, contentEnd: b };
+}
+
+/** Fails before anything runs when a scenario's section is missing from the docs. */
+const checkSection = (file: string, marker: string): void => void sectionBounds(file, marker);
+
+function writeSection(file: string, marker: string, content: string): void {
+  const { text, contentStart, contentEnd } = sectionBounds(file, marker);
+  fs.writeFileSync(file, `${text.slice(0, contentStart)}\n${content}\n${text.slice(contentEnd)}`);
 }
 
 async function main(): Promise<void> {
@@ -441,23 +458,33 @@ async function main(): Promise<void> {
     runs: RUNS,
   };
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${RUNS} runs each`;
-  for (const [name, run] of Object.entries(scenarios)) {
-    if (wanted.length > 0 && !wanted.includes(name)) continue;
+  const unknown = wanted.filter((name) => !(name in scenarios));
+  if (unknown.length > 0) throw new Error(`No scenario ${unknown.join(', ')}; there are: ${Object.keys(scenarios).join(', ')}.`);
+  const chosen = Object.entries(scenarios).filter(([name]) => wanted.length === 0 || wanted.includes(name));
+  const docs = path.join(ROOT, 'docs', 'benchmarks.md');
+  const out = path.join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}.json`);
+  // A profiled run is slower: its figures go to the console only.
+  const record = !process.env.BENCH_PROFILE;
+  if (record) for (const [name] of chosen) for (const marker of MARKERS[name] ?? [name]) checkSection(docs, marker);
+  for (const [name, run] of chosen) {
     console.log(`== ${name}`);
     const { samples, table, sections } = await run();
     // Each scenario on a fresh Azurite: it slows down as its index grows, which would make a
     // scenario's figures depend on which ran before it.
     await bench?.close();
     bench = undefined;
-    results[name] = samples;
-    for (const [marker, content] of Object.entries(sections ?? { [name]: table })) writeSection(path.join(ROOT, 'docs', 'benchmarks.md'), marker, `${content}\n\n_${machine}._`);
+    if (!record) continue;
+    // The raw samples first, then the tables made from them: the docs never run ahead of the data.
+    // Scenarios run separately on the same day add to one file.
+    const previous = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
+    fs.writeFileSync(out, JSON.stringify({ ...previous, ...results, [name]: samples }, null, 2) + '\n');
+    for (const [marker, content] of Object.entries(sections ?? { [name]: table })) writeSection(docs, marker, `${content}\n\n_${machine}._`);
   }
-  const out = path.join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}.json`);
-  // Scenarios run separately on the same day add to one file.
-  const previous = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
-  fs.writeFileSync(out, JSON.stringify({ ...previous, ...results }, null, 2) + '\n');
-  console.log(`results: ${path.relative(ROOT, out)}; tables: docs/benchmarks.md`);
+  console.log(record ? `results: ${path.relative(ROOT, out)}; tables: docs/benchmarks.md` : `BENCH_PROFILE: profiles in ${process.env.BENCH_PROFILE}; nothing recorded`);
 }
+
+/** The docs markers a scenario writes, where they are not its name. */
+const MARKERS: Record<string, string[]> = { peers: PEER_SCENARIOS.map((s) => s.marker), 'peers-no-crc64': ['peers-a-no-crc64'] };
 
 main()
   .catch((err) => {

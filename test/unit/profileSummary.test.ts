@@ -17,13 +17,14 @@ describe('CPU profile summary', () => {
     const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 9 });
     const profile = {
       nodes: [
-        { id: 1, callFrame: frame('(root)', ''), children: [2, 3] },
-        { id: 2, callFrame: frame('crc', '/a/node_modules/azurite/u.js'), children: [4] },
+        { id: 1, callFrame: frame('(root)', '') },
+        { id: 2, callFrame: frame('crc', '/a/node_modules/azurite/u.js') },
         { id: 3, callFrame: frame('(idle)', '') },
         { id: 4, callFrame: frame('update', 'node:internal/crypto/hash') },
       ],
-      samples: [2, 2, 2, 4, 3],
-      timeDeltas: [1000, 1000, 1000, 500, 1500],
+      // Each delta is the time before its sample: a sample lasts until the next one.
+      samples: [2, 2, 2, 4, 3, 1],
+      timeDeltas: [7000, 1000, 1000, 1000, 500, 1500],
     };
     const s = summarise(profile);
     assert.equal(s.totalMs, 5);

@@ -122,8 +122,7 @@ async function versusCeiling(kind: 'big' | 'small', unitName: string, unit: (s: 
   for (let i = 0; i < RUNS; i++) {
     const runOurs = async () => ours.push(await measure(b, copyArgs(b, 'blobferry', kind, `bf-${kind}-${run++}`, BLOBFERRY_CONCURRENCY)));
     const runTheirs = async () => theirs.push(await measure(b, copyArgs(b, 'sdk', kind, `sdk-${kind}-${run++}`, best)));
-    if (i % 2 === 0) await runOurs().then(runTheirs);
-    else await runTheirs().then(runOurs);
+    for (const step of i % 2 === 0 ? [runOurs, runTheirs] : [runTheirs, runOurs]) await step();
     console.log(`  run ${i + 1}: blobferry ${ours[i].wallMs.toFixed(0)} ms, sdk ${theirs[i].wallMs.toFixed(0)} ms`);
   }
   const a = stats(ours, unit);

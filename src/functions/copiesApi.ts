@@ -21,102 +21,81 @@ import type { TransferInput } from '../durable/types';
 
 const ACTIVE = new Set(['Pending', 'Running', 'Suspended']);
 
-app.http('startCopy', {
-  route: 'copies',
-  methods: ['POST'],
-  authLevel: 'function',
-  extraInputs: [df.input.durableClient()],
-  handler: (request, context) =>
-    answer(context, async () => {
-      const { instanceId, input } = prepareTransfer(await jsonBody(request));
-      const client = df.getClient(context);
-      // A caller-chosen id already running: the same request is an idempotent retry, another is a conflict.
-      const sameCopyRunning = async (): Promise<boolean> => {
-        const existing = await statusOrNone(client, instanceId, true);
-        if (!existing) return false;
-        if (existing.name !== TRANSFER_ORCHESTRATOR) throw new BlobferryError('COPY_ID_CONFLICT', `The id '${instanceId}' belongs to another kind of orchestration; choose another id.`);
-        if (!ACTIVE.has(existing.runtimeStatus)) return false;
-        if ((existing.input as Partial<TransferInput> | undefined)?.fingerprint !== input.fingerprint) {
-          throw new BlobferryError('COPY_ID_CONFLICT', `A copy with id '${instanceId}' is running another request. Choose another id, or wait for it to end.`);
-        }
-        return true;
+/** One route of the API: function keys, a durable client, and errors answered by `answer`. */
+function copiesRoute(name: string, method: 'GET' | 'POST', route: string, handle: (request: HttpRequest, client: df.DurableClient) => Promise<HttpResponseInit>): void {
+  app.http(name, {
+    route,
+    methods: [method],
+    authLevel: 'function',
+    extraInputs: [df.input.durableClient()],
+    handler: (request, context) => answer(context, () => handle(request, df.getClient(context))),
+  });
+}
+
+copiesRoute('startCopy', 'POST', 'copies', async (request, client) => {
+  const { instanceId, input } = prepareTransfer(await jsonBody(request));
+  // A caller-chosen id already running: the same request is an idempotent retry, another is a conflict.
+  const sameCopyRunning = async (): Promise<boolean> => {
+    const existing = await statusOrNone(client, instanceId, true);
+    if (!existing) return false;
+    if (existing.name !== TRANSFER_ORCHESTRATOR) throw new BlobferryError('COPY_ID_CONFLICT', `The id '${instanceId}' belongs to another kind of orchestration; choose another id.`);
+    if (!ACTIVE.has(existing.runtimeStatus)) return false;
+    if ((existing.input as Partial<TransferInput> | undefined)?.fingerprint !== input.fingerprint) {
+      throw new BlobferryError('COPY_ID_CONFLICT', `A copy with id '${instanceId}' is running another request. Choose another id, or wait for it to end.`);
+    }
+    return true;
+  };
+  if (!(await sameCopyRunning())) {
+    try {
+      await client.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
+    } catch (err) {
+      // The same request posted twice at once: the other one started it.
+      if (!(await sameCopyRunning())) throw err;
+    }
+  }
+  // Location: the durable status URL (202 while running, 200 at the end), as the async HTTP pattern has it.
+  const check = client.createCheckStatusResponse(request, instanceId);
+  return { status: 202, headers: check.headers, jsonBody: { id: instanceId, ...((await check.json()) as object) } };
+});
+
+copiesRoute('listCopies', 'GET', 'copies', async (request, client) => {
+  const query = parseCopyListQuery(new URL(request.url).searchParams);
+  const found = await client.getStatusBy({ createdTimeFrom: query.from, createdTimeTo: query.to, runtimeStatus: query.statuses.length > 0 ? (query.statuses as unknown as df.OrchestrationRuntimeStatus[]) : undefined });
+  const copies = found
+    .filter((status) => status.name === TRANSFER_ORCHESTRATOR)
+    .map((status) => {
+      const view = copyView(status);
+      return {
+        id: status.instanceId,
+        createdTime: new Date(status.createdTime).toISOString(),
+        lastUpdatedTime: new Date(status.lastUpdatedTime).toISOString(),
+        runtimeStatus: view.runtimeStatus,
+        phase: view.phase,
+        strategy: view.strategy,
+        blobs: view.blobs,
+        bytes: view.bytes,
+        ...(view.error ? { error: view.error } : {}),
       };
-      if (!(await sameCopyRunning())) {
-        try {
-          await client.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
-        } catch (err) {
-          // The same request posted twice at once: the other one started it.
-          if (!(await sameCopyRunning())) throw err;
-        }
-      }
-      // Location: the durable status URL (202 while running, 200 at the end), as the async HTTP pattern has it.
-      const check = client.createCheckStatusResponse(request, instanceId);
-      return { status: 202, headers: check.headers, jsonBody: { id: instanceId, ...((await check.json()) as object) } };
-    }),
+    });
+  return { status: 200, jsonBody: pageOfCopies(copies, query) };
 });
 
-app.http('listCopies', {
-  route: 'copies',
-  methods: ['GET'],
-  authLevel: 'function',
-  extraInputs: [df.input.durableClient()],
-  handler: (request, context) =>
-    answer(context, async () => {
-      const query = parseCopyListQuery(new URL(request.url).searchParams);
-      const client = df.getClient(context);
-      const found = await client.getStatusBy({ createdTimeFrom: query.from, createdTimeTo: query.to, runtimeStatus: query.statuses.length > 0 ? (query.statuses as unknown as df.OrchestrationRuntimeStatus[]) : undefined });
-      const copies = found
-        .filter((status) => status.name === TRANSFER_ORCHESTRATOR)
-        .map((status) => {
-          const view = copyView(status);
-          return {
-            id: status.instanceId,
-            createdTime: new Date(status.createdTime).toISOString(),
-            lastUpdatedTime: new Date(status.lastUpdatedTime).toISOString(),
-            runtimeStatus: view.runtimeStatus,
-            phase: view.phase,
-            strategy: view.strategy,
-            blobs: view.blobs,
-            bytes: view.bytes,
-            ...(view.error ? { error: view.error } : {}),
-          };
-        });
-      return { status: 200, jsonBody: pageOfCopies(copies, query) };
-    }),
+copiesRoute('getCopy', 'GET', 'copies/{id}', async (request, client) => {
+  const transfer = await findCopy(client, request.params.id);
+  const child = (transfer.customStatus as { child?: string } | undefined)?.child;
+  const worker = child ? await client.getStatus(child).catch(() => undefined) : undefined;
+  return { status: 200, jsonBody: copyView(transfer, worker) };
 });
 
-app.http('getCopy', {
-  route: 'copies/{id}',
-  methods: ['GET'],
-  authLevel: 'function',
-  extraInputs: [df.input.durableClient()],
-  handler: (request, context) =>
-    answer(context, async () => {
-      const client = df.getClient(context);
-      const transfer = await findCopy(client, request.params.id);
-      const child = (transfer.customStatus as { child?: string } | undefined)?.child;
-      const worker = child ? await client.getStatus(child).catch(() => undefined) : undefined;
-      return { status: 200, jsonBody: copyView(transfer, worker) };
-    }),
-});
-
-app.http('cancelCopy', {
-  route: 'copies/{id}/cancel',
-  methods: ['POST'],
-  authLevel: 'function',
-  extraInputs: [df.input.durableClient()],
-  handler: (request, context) =>
-    answer(context, async () => {
-      const client = df.getClient(context);
-      const id = request.params.id;
-      const transfer = await findCopy(client, id);
-      if (!ACTIVE.has(transfer.runtimeStatus)) throw new BlobferryError('NOT_RUNNING', `The copy '${id}' has ended (${transfer.runtimeStatus}); there is nothing to cancel.`);
-      await client.raiseEvent(id, CANCEL_EVENT, { reason: 'cancelled through the API' });
-      const copyUrl = new URL(request.url);
-      copyUrl.pathname = copyUrl.pathname.replace(/\/cancel$/, '');
-      copyUrl.search = '';
-      return { status: 202, headers: { location: copyUrl.href }, jsonBody: { id, cancelling: true } };
-    }),
+copiesRoute('cancelCopy', 'POST', 'copies/{id}/cancel', async (request, client) => {
+  const id = request.params.id;
+  const transfer = await findCopy(client, id);
+  if (!ACTIVE.has(transfer.runtimeStatus)) throw new BlobferryError('NOT_RUNNING', `The copy '${id}' has ended (${transfer.runtimeStatus}); there is nothing to cancel.`);
+  await client.raiseEvent(id, CANCEL_EVENT, { reason: 'cancelled through the API' });
+  const copyUrl = new URL(request.url);
+  copyUrl.pathname = copyUrl.pathname.replace(/\/cancel$/, '');
+  copyUrl.search = '';
+  return { status: 202, headers: { location: copyUrl.href }, jsonBody: { id, cancelling: true } };
 });
 
 async function findCopy(client: df.DurableClient, id: string): Promise<df.DurableOrchestrationStatus> {

@@ -2,6 +2,7 @@
  * A host killed (SIGKILL) while it polls a pending server copy: after a restart it replays to
  * the same copy id and keeps polling it; a second copy is never started.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -29,7 +30,6 @@ after(async () => {
   removeDir(temp);
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function startHost(): Promise<ProductHost> {
   const env: NodeJS.ProcessEnv = {

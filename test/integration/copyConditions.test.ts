@@ -3,6 +3,7 @@
  * staged; a source that changes between two staging steps. A proxy in front of the destination
  * lets a test act at a precise point of a copy.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -10,11 +11,11 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { SECOND_ACCOUNT, type TestAzurite } from '../support/azurite';
 import { md5 } from '../support/blobAssert';
 import type { CopyHost } from '../support/copyHost';
-import { startCopyFixture, type CopyFixture } from '../support/copyFixture';
-import { startStorageProxy, type ProxiedRequest, type StorageProxy } from '../support/storageProxy';
+import { startProxiedCopyFixture, type ProxiedCopyFixture } from '../support/copyFixture';
+import type { ProxiedRequest, StorageProxy } from '../support/storageProxy';
 
 const MiB = 1024 * 1024;
-let fixture: CopyFixture;
+let fixture: ProxiedCopyFixture;
 let azurite: TestAzurite;
 let copies: CopyHost;
 let proxy: StorageProxy;
@@ -23,20 +24,15 @@ let target: ContainerClient;
 let n = 0;
 
 before(async () => {
-  fixture = await startCopyFixture();
-  ({ azurite, copies, source, target } = fixture);
-  proxy = await startStorageProxy(azurite.blobPort);
+  fixture = await startProxiedCopyFixture();
+  ({ azurite, copies, source, target, proxy } = fixture);
 });
 beforeEach(() => {
   proxy.rules.length = 0;
   n++;
 });
-after(async () => {
-  await proxy.close();
-  await fixture.stop();
-});
+after(() => fixture.stop());
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const srcUrl = (name: string) => azurite.blobSasUrl('source', name, 'devstoreaccount1', 'r');
 /** The destination through the proxy. */
 const dstUrl = (name: string) => `${proxy.origin}/${SECOND_ACCOUNT}/target/${name}?${new URL(azurite.containerSasUrl('target', SECOND_ACCOUNT)).searchParams}`;

@@ -3,6 +3,7 @@
  * the product app on the local host: jobs start, copy and leave a summary blob; an invalid
  * message is poisoned at once with its reasons; a message delivered again starts nothing new.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
@@ -39,7 +40,6 @@ after(async () => {
   await azurite.cleanup();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const send = (body: unknown) => jobs.sendMessage(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)).toString('base64'));
 const request = (name: string, extra: Record<string, unknown> = {}) => ({
   source: azurite.blobSasUrl('source', `jobs/${name}`),

@@ -3,6 +3,7 @@
  * bodies, trigger metadata, a failing message retried with its dequeue count and moved to
  * `<queue>-poison` after maxDequeueCount, a body that is not base64 poisoned at once.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,7 +36,6 @@ after(async () => {
   await azurite.cleanup();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const send = (body: unknown) => queues.getQueueClient('samples-work').sendMessage(Buffer.from(JSON.stringify(body)).toString('base64'));
 const deliveries = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { message: unknown; dequeueCount: number; id: string }) : []);
 

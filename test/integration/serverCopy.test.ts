@@ -4,6 +4,7 @@
  * Abort, so the proxy plays Azure's pending, failed and aborted copies, and its errors.
  * Polling is fast here (BLOBFERRY_POLL_INTERVAL 100ms, growing to 300ms).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -11,17 +12,17 @@ import { BlockBlobClient, StorageSharedKeyCredential, type ContainerClient } fro
 import { SECOND_ACCOUNT, type TestAzurite } from '../support/azurite';
 import { assertSameBlob } from '../support/blobAssert';
 import type { CopyHost } from '../support/copyHost';
-import { startCopyFixture, type CopyFixture } from '../support/copyFixture';
+import { startProxiedCopyFixture, type ProxiedCopyFixture } from '../support/copyFixture';
 import { inspectTransfer } from '../../src/durable/activities/inspectTransfer';
 import { startServerCopy, undoServerCopy } from '../../src/durable/activities/serverCopy';
 import { POLLS_PER_GENERATION } from '../../src/durable/orchestrators/serverCopy';
 import { prepareTransfer } from '../../src/durable/startTransfer';
-import { isCopyBlob, startStorageProxy, type ProxiedRequest, type StorageProxy } from '../support/storageProxy';
+import { isCopyBlob, type ProxiedRequest, type StorageProxy } from '../support/storageProxy';
 
 process.env.BLOBFERRY_POLL_INTERVAL = '100ms';
 process.env.BLOBFERRY_POLL_MAX_INTERVAL = '300ms';
 
-let fixture: CopyFixture;
+let fixture: ProxiedCopyFixture;
 let azurite: TestAzurite;
 let copies: CopyHost;
 let proxy: StorageProxy;
@@ -30,9 +31,8 @@ let target: ContainerClient;
 let n = 0;
 
 before(async () => {
-  fixture = await startCopyFixture();
-  ({ azurite, copies, source, target } = fixture);
-  proxy = await startStorageProxy(azurite.blobPort, { accounts: azurite.accounts });
+  fixture = await startProxiedCopyFixture();
+  ({ azurite, copies, source, target, proxy } = fixture);
   // The destination is signed with its account key: Azurite 3.37 refuses to delete a snapshot
   // with a container SAS (403), which Azure allows.
   process.env[`BLOBFERRY_ACCOUNT_KEY_${SECOND_ACCOUNT.toUpperCase()}`] = azurite.accounts.find((a) => a.name === SECOND_ACCOUNT)!.key;
@@ -41,12 +41,8 @@ beforeEach(() => {
   proxy.rules.length = 0;
   n++;
 });
-after(async () => {
-  await proxy.close();
-  await fixture.stop();
-});
+after(() => fixture.stop());
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const srcUrl = (name: string, permissions = 'r') => azurite.blobSasUrl('source', name, 'devstoreaccount1', permissions);
 const secondKey = () => {
   const account = azurite.accounts.find((a) => a.name === SECOND_ACCOUNT)!;

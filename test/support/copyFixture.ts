@@ -2,6 +2,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from './azurite';
 import { startCopyHost, type CopyHost } from './copyHost';
+import { startStorageProxy, type StorageProxy } from './storageProxy';
 
 export interface CopyFixture {
   azurite: TestAzurite;
@@ -26,6 +27,22 @@ export async function startCopyFixture(): Promise<CopyFixture> {
     async stop() {
       await copies.stop();
       await azurite.cleanup();
+    },
+  };
+}
+
+/** The same, with the fault-injecting storage proxy in front of Azurite (it can write destinations with the accounts' keys). */
+export type ProxiedCopyFixture = CopyFixture & { proxy: StorageProxy };
+
+export async function startProxiedCopyFixture(): Promise<ProxiedCopyFixture> {
+  const fixture = await startCopyFixture();
+  const proxy = await startStorageProxy(fixture.azurite.blobPort, { accounts: fixture.azurite.accounts });
+  return {
+    ...fixture,
+    proxy,
+    async stop() {
+      await proxy.close();
+      await fixture.stop();
     },
   };
 }

@@ -14,7 +14,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { BlockBlobClient, ContainerClient, StorageSharedKeyCredential, newPipeline } from '@azure/storage-blob';
-import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../src/durable/startTransfer';
+import { prepareTransfer } from '../src/durable/startTransfer';
+import { transfer } from '../src/durable/orchestrators/transfer';
 import { LocalHost } from '../src/local/host';
 import { silentLogger } from '../src/local/logger';
 import type { TransferSummary } from '../src/durable/types';
@@ -66,7 +67,7 @@ async function blobferry(args: CopyArgs): Promise<Measured> {
   try {
     const started = Date.now();
     const { instanceId, input } = prepareTransfer({ source: args.source, destination: args.destination, options: { recursive: args.recursive ?? false, concurrency: args.concurrency, overwrite: 'always', ...(args.strategy ? { strategy: args.strategy } : {}) } });
-    host.engine.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
+    host.engine.startNew(transfer.name, { instanceId, input });
     const status = await host.engine.waitForCompletion(instanceId);
     const done = Date.now();
     const summary = status.output as TransferSummary;

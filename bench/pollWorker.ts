@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../src/durable/startTransfer';
+import { prepareTransfer } from '../src/durable/startTransfer';
+import { transfer } from '../src/durable/orchestrators/transfer';
 import { LocalHost } from '../src/local/host';
 import { silentLogger } from '../src/local/logger';
 import { isCopyBlob, startStorageProxy } from '../test/support/storageProxy';
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
     const t0 = process.hrtime.bigint();
     const destination = `${proxy.origin}/${args.destinationAccount}/${args.destination}`;
     const { instanceId, input } = prepareTransfer({ source: args.source, destination, options: { strategy: 'server-copy', overwrite: 'always' } });
-    host.engine.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
+    host.engine.startNew(transfer.name, { instanceId, input });
     const status = await host.engine.waitForCompletion(instanceId);
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const cpu = process.cpuUsage(cpu0);

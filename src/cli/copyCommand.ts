@@ -11,7 +11,8 @@ import path from 'node:path';
 import { BlobferryError, INPUT_ERROR_CODES, isBlobferryError, isErrorCode, messageOf } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { copyView, type CopyView, type DurableStatusLike } from '../durable/copyStatus';
-import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../durable/startTransfer';
+import { prepareTransfer } from '../durable/startTransfer';
+import { transfer } from '../durable/orchestrators/transfer';
 import { LocalHost } from '../local/host';
 import { createLogger, type LogLevel } from '../local/logger';
 import { ensureLocalSealKey } from '../storage/seal';
@@ -33,6 +34,9 @@ export interface CopyCommandOptions {
   blobType?: string;
   onPendingCopy?: string;
   verify?: string;
+  deleteSource?: boolean;
+  invalidMetadata?: string;
+  invalidNames?: string;
   json?: boolean;
   host?: string;
   functionKey?: string;
@@ -52,6 +56,8 @@ export interface CopyReport {
   failuresNotListed?: number;
   /** Prefix copies: blobs copied by each strategy. */
   strategies?: Record<string, number>;
+  /** Blobs copied, by how each was checked against its source. */
+  verification?: Record<string, number>;
   cancelled?: boolean;
   notes?: string[];
   error?: { code: string; message: string };
@@ -75,6 +81,9 @@ export async function runCopy(source: string, destination: string, options: Copy
       ...(options.blobType ? { blobType: options.blobType } : {}),
       ...(options.onPendingCopy ? { onPendingCopy: options.onPendingCopy } : {}),
       ...(options.verify ? { verify: options.verify } : {}),
+      deleteSource: options.deleteSource ?? false,
+      ...(options.invalidMetadata ? { invalidMetadata: options.invalidMetadata } : {}),
+      ...(options.invalidNames ? { invalidNames: options.invalidNames } : {}),
     },
   };
   const out = new Output(options.json ?? false);
@@ -110,7 +119,7 @@ async function copyHere(request: unknown, options: CopyCommandOptions, out: Outp
       out.note(`Resuming copy ${instanceId}.`);
       if (existing.runtimeStatus === 'Suspended') engine.resume(instanceId, 'resumed by blobferry copy');
     } else {
-      engine.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
+      engine.startNew(transfer.name, { instanceId, input });
     }
     const read = (): CopyView => {
       const transfer = engine.getStatus(instanceId)!;
@@ -187,11 +196,14 @@ class Output {
       failures: view.failures,
       ...(view.failuresNotListed ? { failuresNotListed: view.failuresNotListed } : {}),
       ...(view.strategies ? { strategies: view.strategies } : {}),
+      ...(view.verification ? { verification: view.verification } : {}),
       ...(view.cancelled ? { cancelled: true } : {}),
       ...(view.notes ? { notes: view.notes } : {}),
       ...(view.error ? { error: view.error } : {}),
     };
-    const code = view.error && isErrorCode(view.error.code) && INPUT_ERROR_CODES.has(view.error.code) ? EXIT.USAGE : view.runtimeStatus !== 'Completed' || view.blobs.failed > 0 ? EXIT.FAILED : EXIT.OK;
+    // A failure listed without a failed blob is a source --delete-source could not delete: the move is not whole.
+    const failed = view.runtimeStatus !== 'Completed' || view.blobs.failed > 0 || view.failures.length > 0 || (view.failuresNotListed ?? 0) > 0;
+    const code = view.error && isErrorCode(view.error.code) && INPUT_ERROR_CODES.has(view.error.code) ? EXIT.USAGE : failed ? EXIT.FAILED : EXIT.OK;
     if (this.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);
       return code;
@@ -199,7 +211,9 @@ class Output {
     const { blobs, bytes } = view;
     if (view.error) process.stderr.write(`blobferry: ${view.error.code}: ${redact(view.error.message)}\n`);
     else {
-      process.stderr.write(`${blobs.copied} copied, ${blobs.skipped} skipped, ${blobs.failed} failed of ${blobs.total} blob(s); ${bytes.copied} of ${bytes.total} bytes copied (${view.strategy}: ${view.strategyReason}).\n`);
+      const deleted = blobs.deleted !== undefined ? `, ${blobs.deleted} source(s) deleted` : '';
+      const checks = view.verification ? `; verified by ${Object.entries(view.verification).map(([how, n]) => `${how}: ${n}`).join(', ')}` : '';
+      process.stderr.write(`${blobs.copied} copied, ${blobs.skipped} skipped, ${blobs.failed} failed of ${blobs.total} blob(s)${deleted}; ${bytes.copied} of ${bytes.total} bytes copied${checks} (${view.strategy}: ${view.strategyReason}).\n`);
       for (const f of view.failures) process.stderr.write(`  failed ${f.source} -> ${f.destination}: ${f.code}: ${f.message}\n`);
       for (const n of view.notes ?? []) process.stderr.write(`  note: ${n}\n`);
     }

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { BLOB_TYPES, ON_PENDING_COPY, OVERWRITE_POLICIES, STRATEGIES, VERIFY_MODES } from '../contracts/copyRequest';
+import { BLOB_TYPES, INVALID_METADATA_POLICIES, INVALID_NAME_POLICIES, ON_PENDING_COPY, OVERWRITE_POLICIES, STRATEGIES, VERIFY_MODES } from '../contracts/copyRequest';
 import { isBlobferryError, messageOf } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { startAzurite, type RunningAzurite } from '../local/azurite';
@@ -26,7 +26,7 @@ const program = new Command()
 program
   .command('copy')
   .description('Copy a blob, or with --recursive everything under a container or prefix, into Azure Blob Storage.')
-  .argument('<source>', 'an Azure Blob URL (with a SAS, or credentials from settings) or any http(s) URL')
+  .argument('<source>', 'an Azure Blob URL (with a SAS, or credentials from settings), s3://<bucket>/<key or prefix> (an S3 https URL too), or any http(s) URL')
   .argument('<destination>', 'an Azure Blob URL: a blob, or a container / prefix ending with "/"')
   .option('-r, --recursive', 'copy every blob under the source container or prefix')
   .option('--include <glob>', 'with --recursive: copy only names matching (repeatable; "*.csv", "2024/**")', collect, [])
@@ -41,6 +41,9 @@ program
   .addOption(new Option('--verify <check>', 'after each copy: size (compare sizes), or md5 (read the copy back and compare MD5s)').choices([...VERIFY_MODES]).default('size'))
   .addOption(new Option('--on-pending-copy <action>', 'when the destination has someone else\'s copy pending').choices([...ON_PENDING_COPY]).default('fail'))
   .option('--preserve-access-tier', 'give each copy the source blob\'s access tier (Hot, Cool, Cold)')
+  .option('--delete-source', 'move: delete each source object once its copy is committed and verified (S3 and Azure Blob sources)')
+  .addOption(new Option('--invalid-metadata <action>', 'metadata names and tag characters Azure refuses (from S3): rename them, or fail that object').choices([...INVALID_METADATA_POLICIES]).default('rename'))
+  .addOption(new Option('--invalid-names <action>', 'source names that are not valid blob names (ending in "." or "/", "."/".." segments, too long): fail that object, or rename it').choices([...INVALID_NAME_POLICIES]).default('fail'))
   .option('--json', 'print one JSON object with the outcome on stdout, and no progress')
   .option('--host <url>', 'run the copy on a running blobferry host (its function key from BLOBFERRY_FUNCTION_KEY)')
   .option('--state-dir <dir>', 'durable state of in-process copies (default: BLOBFERRY_STATE_DIR, else ~/.blobferry/state)')

@@ -15,13 +15,34 @@ export interface SourceBlob {
   /** The version the copy is pinned to (sent as a source condition on every read). */
   etag?: string;
   lastModified?: string;
-  blobType: 'BlockBlob' | 'PageBlob' | 'AppendBlob' | 'Http';
+  /** Object: anything that is not an Azure blob (an S3 object, an HTTP resource). */
+  blobType: 'BlockBlob' | 'PageBlob' | 'AppendBlob' | 'Object';
   properties: BlobProperties;
   metadata?: Record<string, string>;
   tags?: Record<string, string>;
   accessTier?: string;
   /** HTTP sources: the server honours Range requests. */
   acceptsRanges?: boolean;
+  /** A whole-object checksum the source declares besides (or instead of) an MD5 (S3's x-amz-checksum-*). */
+  checksum?: SourceChecksum;
+}
+
+export const CHECKSUM_ALGORITHMS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'] as const;
+export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
+
+export interface SourceChecksum {
+  algorithm: ChecksumAlgorithm;
+  /** base64 of the big-endian digest, as S3 gives it. */
+  value: string;
+}
+
+/** What a destination blob is when a copy looks at it. copyPending: a server copy into it is still running (Azure allows one at a time). */
+export type DestinationState = { exists: false } | { exists: true; etag: string; lastModified: string; copyPending?: boolean };
+
+/** Conditions on a write, which is how the overwrite policy is enforced at commit time. */
+export interface CommitConditions {
+  ifNoneMatch?: '*';
+  ifMatch?: string;
 }
 
 /** How one blob's copy ended. */
@@ -32,6 +53,10 @@ export interface BlobOutcome {
   bytes: number;
   /** How it was copied. */
   strategy?: string;
+  /** How the copy was checked against its source: 'md5', a checksum algorithm, or 'size' only. */
+  verified?: string;
+  /** --delete-source: the source was deleted after its copy was verified, or why it could not be. */
+  sourceDeleted?: true | { code: string; message: string };
   code?: string;
   message?: string;
 }

@@ -19,6 +19,12 @@ export const ON_PENDING_COPY = ['fail', 'wait'] as const;
 export type BlobType = (typeof BLOB_TYPES)[number];
 /** After a copy: compare sizes (free), or read the copy back and compare MD5s (costs a read). */
 export const VERIFY_MODES = ['size', 'md5'] as const;
+/** Metadata names and tag characters Azure refuses (from S3 and other sources): renamed by a documented rule, or the object fails. */
+export const INVALID_METADATA_POLICIES = ['rename', 'fail'] as const;
+export type InvalidMetadataPolicy = (typeof INVALID_METADATA_POLICIES)[number];
+/** Source names that are not valid blob names (ending in "." or "/", "." or ".." segments, too long, too deep): the object fails, or is renamed. */
+export const INVALID_NAME_POLICIES = ['fail', 'rename'] as const;
+export type InvalidNamePolicy = (typeof INVALID_NAME_POLICIES)[number];
 
 /** A deadline, as seconds or a duration text ("90s", "30m", "2h", "7d"); parsed to seconds. */
 const Timeout = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -51,6 +57,10 @@ export const CopyOptionsSchema = z.strictObject({
   blobType: z.enum(BLOB_TYPES).default('detect'),
   onPendingCopy: z.enum(ON_PENDING_COPY).default('fail'),
   verify: z.enum(VERIFY_MODES).default('size'),
+  /** Move: delete each source object once its copy is committed and verified (never a skipped or failed one). */
+  deleteSource: z.boolean().default(false),
+  invalidMetadata: z.enum(INVALID_METADATA_POLICIES).default('rename'),
+  invalidNames: z.enum(INVALID_NAME_POLICIES).default('fail'),
 });
 
 export const CopyRequestSchema = z.strictObject({

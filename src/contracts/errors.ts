@@ -29,6 +29,12 @@ export const ErrorCodes = {
   TOO_MANY_BLOCKS: 400,
   BLOB_TOO_LARGE: 400,
   SAS_EXPIRED: 400,
+  /** No credential was found for a source or destination that needs one. */
+  NO_CREDENTIALS: 400,
+  /** An S3 bucket lives in another region than the one the request is signed for. */
+  WRONG_REGION: 400,
+  /** Nothing under the source matches (after --include / --exclude). */
+  NOTHING_TO_COPY: 404,
   PERMISSION_DENIED: 403,
   AUTH_FAILED: 403,
   CONTAINER_NOT_FOUND: 404,
@@ -42,6 +48,12 @@ export const ErrorCodes = {
   PENDING_COPY: 409,
   // Copy outcomes
   SOURCE_CHANGED: 412,
+  /** A source name that is not a valid blob name (--invalid-names fail). */
+  INVALID_NAME: 400,
+  /** Metadata or tags Azure refuses (--invalid-metadata fail), or that collide once renamed. */
+  INVALID_METADATA: 400,
+  /** The bytes' checksum differs from the one the source declares (S3 x-amz-checksum-*). */
+  CHECKSUM_MISMATCH: 500,
   DESTINATION_EXISTS: 409,
   DESTINATION_CHANGED: 412,
   MD5_MISMATCH: 500,
@@ -103,6 +115,10 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'TOO_MANY_BLOCKS',
   'BLOB_TOO_LARGE',
   'SAS_EXPIRED',
+  'NO_CREDENTIALS',
+  'WRONG_REGION',
+  'NOTHING_TO_COPY',
+  'INVALID_NAME',
   'PERMISSION_DENIED',
   'AUTH_FAILED',
   'CONTAINER_NOT_FOUND',

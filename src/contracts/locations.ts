@@ -1,11 +1,11 @@
 /**
- * Where a copy reads from or writes to, as parsed from a URL (src/storage/endpoints.ts).
- * Secrets (a SAS, a presigned query) travel in `secret`, sealed whenever the location is part
- * of an orchestration's input, status or history.
+ * Where a copy reads from or writes to, as parsed from a URL (src/storage/registry.ts, the only
+ * place that tells the kinds apart). Secrets (a SAS, a presigned query) travel in `secret`,
+ * sealed whenever the location is part of an orchestration's input, status or history.
  */
 export interface BlobLocation {
   kind: 'azure-blob';
-  /** The account's blob service root: https://acct.blob.core.windows.net or http://127.0.0.1:10000/acct */
+  /** The account's blob service root: https://acct.blob.core.windows.net or http://127.0.0.1:10000/acct (a secondary's own root when `secondary`). */
   serviceUrl: string;
   account: string;
   container: string;
@@ -13,6 +13,8 @@ export interface BlobLocation {
   path: string;
   /** Path-style URL on a loopback address: Azurite. */
   emulator: boolean;
+  /** The read-only secondary endpoint of an RA-GRS / RA-GZRS account (`<account>-secondary`). */
+  secondary?: boolean;
   /** The SAS query (without '?'), if the URL carried one. */
   secret?: string;
 }
@@ -25,22 +27,31 @@ export interface HttpLocation {
   secret?: string;
 }
 
-export type Location = BlobLocation | HttpLocation;
+/** An S3 bucket, prefix or object, read with credentials from the AWS SDK's default chain. */
+export interface S3Location {
+  kind: 's3';
+  bucket: string;
+  /** Object key or prefix; '' for the whole bucket. */
+  path: string;
+  /** The region the URL names, if it names one (else the SDK's: AWS_REGION, the profile). */
+  region?: string;
+  /** An S3-compatible service (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL), addressed path-style. */
+  endpoint?: string;
+  /** Named by its https URL: with no AWS credentials found it is read anonymously (a public object), as a browser would. */
+  anonymousFallback?: true;
+  /** Never set: S3 credentials come from the SDK's chain, not from the URL. */
+  secret?: undefined;
+}
+
+export type Location = BlobLocation | HttpLocation | S3Location;
 
 /** A blob name as a URL path: each segment percent-encoded, the slashes kept. */
 export function encodeBlobName(name: string): string {
   return name.split('/').map(encodeURIComponent).join('/');
 }
 
-/** A location's URL without secrets: safe for logs, status and reports. */
-export function displayUrl(location: Location): string {
-  if (location.kind === 'http') return location.url + (location.secret ? '?…' : '');
-  const name = location.path ? `/${location.path}` : '';
-  return `${location.serviceUrl}/${location.container}${name}`;
-}
-
-/** The URL of one blob of a location, without secrets. */
-export function displayBlobUrl(location: Location, name: string): string {
-  if (location.kind === 'http') return displayUrl(location);
-  return `${location.serviceUrl}/${location.container}/${name}`;
+/** The last segment of a path ("a/b/c.txt" -> "c.txt"). */
+export function baseName(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }

@@ -5,7 +5,8 @@ export interface CopyProgress {
   /** The orchestration doing the work, when this one delegates (transfer -> copyBlob / migrate). */
   child?: string;
   kind?: 'blob' | 'prefix';
-  blobs?: { total: number; copied: number; skipped: number; failed: number };
+  /** deleted: with --delete-source, sources deleted after their copies were verified. */
+  blobs?: { total: number; copied: number; skipped: number; failed: number; deleted?: number };
   bytes?: { total: number; copied: number };
   /** Bytes per second over the last step. */
   rateBytesPerSec?: number;

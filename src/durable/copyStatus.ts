@@ -20,7 +20,8 @@ export interface CopyView {
   phase: CopyProgress['phase'];
   strategy?: string;
   strategyReason?: string;
-  blobs: { total: number; copied: number; skipped: number; failed: number };
+  /** deleted: with --delete-source, sources deleted after their copies were verified. */
+  blobs: { total: number; copied: number; skipped: number; failed: number; deleted?: number };
   bytes: { total: number; copied: number };
   rateBytesPerSec?: number;
   listing?: boolean;
@@ -30,6 +31,8 @@ export interface CopyView {
   serverCopy?: CopyProgress['serverCopy'];
   /** Blobs copied by each strategy (prefix copies). */
   strategies?: Record<string, number>;
+  /** Blobs copied, by how each was checked against its source (md5, a checksum algorithm, size). */
+  verification?: Record<string, number>;
   cancelled?: boolean;
   failures: TransferSummary['failures'];
   failuresNotListed?: number;
@@ -58,6 +61,7 @@ export function copyView(transfer: DurableStatusLike, worker?: DurableStatusLike
     ...(!summary && work.deadline ? { deadline: work.deadline } : {}),
     ...(!summary && work.serverCopy ? { serverCopy: work.serverCopy } : {}),
     ...(strategies && Object.keys(strategies).length > 0 ? { strategies } : {}),
+    ...(summary?.verification ? { verification: summary.verification } : {}),
     ...(summary?.cancelled ? { cancelled: true } : {}),
     failures: summary?.failures ?? [],
     ...(summary?.failuresNotListed ? { failuresNotListed: summary.failuresNotListed } : {}),

@@ -7,13 +7,11 @@
 import { createHash } from 'node:crypto';
 import { parseCopyRequest, type CopyOptions } from '../contracts/copyRequest';
 import { BlobferryError } from '../contracts/errors';
-import { displayUrl, type BlobLocation, type Location } from '../contracts/locations';
-import { parseLocation } from '../storage/endpoints';
+import type { Location } from '../contracts/locations';
+import { displayUrl, parseLocation, sameObject } from '../storage/registry';
 import { sealLocation } from '../storage/seal';
 import { copyLimits } from './settings';
 import type { TransferInput } from './types';
-
-export const TRANSFER_ORCHESTRATOR = 'transfer';
 
 export interface PreparedTransfer {
   instanceId: string;
@@ -23,8 +21,8 @@ export interface PreparedTransfer {
 export function prepareTransfer(raw: unknown): PreparedTransfer {
   const request = parseCopyRequest(raw);
   const source = parseLocation(request.source, 'source');
-  const destination = parseLocation(request.destination, 'destination') as BlobLocation;
-  if (source.kind === 'azure-blob' && source.serviceUrl === destination.serviceUrl && source.container === destination.container && source.path === destination.path) {
+  const destination = parseLocation(request.destination, 'destination');
+  if (sameObject(source, destination)) {
     throw new BlobferryError('SAME_SOURCE_DESTINATION', 'The source and the destination are the same; nothing to copy.');
   }
   const fingerprint = requestFingerprint(source, destination, request.options);
@@ -35,7 +33,7 @@ export function prepareTransfer(raw: unknown): PreparedTransfer {
 }
 
 /** A hash of the source and destination (without secrets) and the options: what makes two requests the same copy. */
-function requestFingerprint(source: Location, destination: BlobLocation, options: CopyOptions): string {
+function requestFingerprint(source: Location, destination: Location, options: CopyOptions): string {
   const identity = JSON.stringify({ source: displayUrl(source), destination: displayUrl(destination), options });
   return createHash('sha256').update(identity).digest('hex');
 }

@@ -1,15 +1,15 @@
 /** The data orchestrations and activities pass each other. Secrets inside are sealed. */
 import type { CopyOptions } from '../contracts/copyRequest';
-import type { BlobOutcome, SourceBlob } from '../contracts/blobFacts';
-import type { BlobLocation, Location } from '../contracts/locations';
+import type { BlobOutcome, CommitConditions, SourceBlob } from '../contracts/blobFacts';
+import type { Location } from '../contracts/locations';
 import type { BlockPlan } from '../plan/blocks';
-import type { CommitConditions } from '../plan/overwrite';
 import type { Route, Strategy } from '../plan/strategy';
+import type { Digests, DigestStates } from '../plan/verification';
 
 /** The transfer orchestration's input: what to copy where, with which options. */
 export interface TransferInput {
   source: Location;
-  destination: BlobLocation;
+  destination: Location;
   options: CopyOptions;
   limits: CopyLimits;
   /** What makes two requests the same copy (src/durable/startTransfer.ts). */
@@ -55,6 +55,10 @@ export interface MigrateTotals {
   failed: number;
   bytesListed: number;
   bytesCopied: number;
+  /** --delete-source: sources deleted after their copies were verified. */
+  deleted: number;
+  /** Blobs copied, by how each was checked against its source. */
+  verification: Record<string, number>;
 }
 
 export interface MigrateState {
@@ -78,13 +82,16 @@ export interface MigrateInput {
 
 /** What a transfer reports at the end (the orchestration's output). */
 export interface TransferSummary {
-  blobs: { total: number; copied: number; skipped: number; failed: number };
+  /** deleted: --delete-source, sources deleted after their copies were verified. */
+  blobs: { total: number; copied: number; skipped: number; failed: number; deleted?: number };
   bytes: { total: number; copied: number };
   failures: Array<{ source: string; destination: string; code: string; message: string }>;
   /** Failures beyond the ones listed (the list keeps the first 1,000). */
   failuresNotListed?: number;
   /** Blobs copied by each strategy. */
   strategies?: Record<string, number>;
+  /** Blobs copied, by how each was checked against its source: md5, a checksum (crc64nvme, ...), or size. */
+  verification?: Record<string, number>;
   /** The copy was cancelled before it finished. */
   cancelled?: boolean;
   strategy: Strategy;
@@ -101,17 +108,17 @@ export interface StageArgs {
   plan: BlockPlan;
   first: number;
   last: number;
-  /** Relay: the whole-object MD5 so far (hash-wasm state, base64). */
-  md5State?: string;
+  /** Relay: the whole-object digests so far, handed from segment to segment. */
+  digestStates?: DigestStates;
 }
 
 export interface StageResult {
   staged: number;
   skipped: number;
   bytes: number;
-  md5State?: string;
-  /** Relay stream: the finished whole-object MD5 (base64). */
-  md5?: string;
+  digestStates?: DigestStates;
+  /** Relay, after the last block: the whole object's digests. */
+  digests?: Digests;
 }
 
 export interface CommitArgs {
@@ -120,8 +127,8 @@ export interface CommitArgs {
   name: string;
   plan: BlockPlan;
   conditions: CommitConditions;
-  /** Relay: the whole-object MD5 computed while copying (base64). */
-  computedMD5?: string;
+  /** Relay: the whole-object digests computed while copying. */
+  computed?: Digests;
 }
 
 /** A batch migration from the jobs queue: its transfers, run by the copyJob orchestration. */

@@ -11,7 +11,8 @@ import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { blobCreatedOf, writtenByBlobferry } from '../contracts/blobEvents';
 import { statusOrNone } from '../durable/instanceStatus';
-import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../durable/startTransfer';
+import { prepareTransfer } from '../durable/startTransfer';
+import { transfer } from '../durable/orchestrators/transfer';
 import { redact } from '../contracts/redact';
 import { mirrorCopy, parseMirrorRules, ruleFor, underADestination, type MirrorRule } from '../plan/mirror';
 
@@ -56,7 +57,7 @@ app.eventGrid('blobCreated', {
       return;
     }
     try {
-      await client.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
+      await client.startNew(transfer.name, { instanceId, input });
     } catch (err) {
       // Two deliveries of one event at the same moment: the other one started it.
       if (!(await statusOrNone(client, instanceId))) throw err;

@@ -16,7 +16,8 @@ import { redact } from '../contracts/redact';
 import { copyView } from '../durable/copyStatus';
 import { statusOrNone } from '../durable/instanceStatus';
 import { CANCEL_EVENT } from '../durable/orchestrators/cancel';
-import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../durable/startTransfer';
+import { prepareTransfer } from '../durable/startTransfer';
+import { transfer } from '../durable/orchestrators/transfer';
 import type { TransferInput } from '../durable/types';
 
 const ACTIVE = new Set(['Pending', 'Running', 'Suspended']);
@@ -38,7 +39,7 @@ copiesRoute('startCopy', 'POST', 'copies', async (request, client) => {
   const sameCopyRunning = async (): Promise<boolean> => {
     const existing = await statusOrNone(client, instanceId, true);
     if (!existing) return false;
-    if (existing.name !== TRANSFER_ORCHESTRATOR) throw new BlobferryError('COPY_ID_CONFLICT', `The id '${instanceId}' belongs to another kind of orchestration; choose another id.`);
+    if (existing.name !== transfer.name) throw new BlobferryError('COPY_ID_CONFLICT', `The id '${instanceId}' belongs to another kind of orchestration; choose another id.`);
     if (!ACTIVE.has(existing.runtimeStatus)) return false;
     if ((existing.input as Partial<TransferInput> | undefined)?.fingerprint !== input.fingerprint) {
       throw new BlobferryError('COPY_ID_CONFLICT', `A copy with id '${instanceId}' is running another request. Choose another id, or wait for it to end.`);
@@ -47,7 +48,7 @@ copiesRoute('startCopy', 'POST', 'copies', async (request, client) => {
   };
   if (!(await sameCopyRunning())) {
     try {
-      await client.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
+      await client.startNew(transfer.name, { instanceId, input });
     } catch (err) {
       // The same request posted twice at once: the other one started it.
       if (!(await sameCopyRunning())) throw err;
@@ -62,7 +63,7 @@ copiesRoute('listCopies', 'GET', 'copies', async (request, client) => {
   const query = parseCopyListQuery(new URL(request.url).searchParams);
   const found = await client.getStatusBy({ createdTimeFrom: query.from, createdTimeTo: query.to, runtimeStatus: query.statuses.length > 0 ? (query.statuses as unknown as df.OrchestrationRuntimeStatus[]) : undefined });
   const copies = found
-    .filter((status) => status.name === TRANSFER_ORCHESTRATOR)
+    .filter((status) => status.name === transfer.name)
     .map((status) => {
       const view = copyView(status);
       return {
@@ -100,7 +101,7 @@ copiesRoute('cancelCopy', 'POST', 'copies/{id}/cancel', async (request, client) 
 
 async function findCopy(client: df.DurableClient, id: string): Promise<df.DurableOrchestrationStatus> {
   const transfer = await statusOrNone(client, id);
-  if (!transfer || transfer.name !== TRANSFER_ORCHESTRATOR) throw new BlobferryError('NOT_FOUND', `No copy with id '${id}'.`);
+  if (!transfer || transfer.name !== transfer.name) throw new BlobferryError('NOT_FOUND', `No copy with id '${id}'.`);
   return transfer;
 }
 

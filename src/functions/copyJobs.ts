@@ -12,7 +12,7 @@ import * as df from 'durable-functions';
 import { parseCopyJob, type CopyJob } from '../contracts/copyJob';
 import { BlobferryError, isBlobferryError } from '../contracts/errors';
 import { redact } from '../contracts/redact';
-import { COPY_JOB_ORCHESTRATOR } from '../durable/orchestrators/copyJob';
+import { copyJob } from '../durable/orchestrators/copyJob';
 import { prepareTransfer, type PreparedTransfer } from '../durable/startTransfer';
 import { statusOrNone } from '../durable/instanceStatus';
 import type { CopyJobInput } from '../durable/types';
@@ -68,7 +68,7 @@ app.storageQueue('copyJobs', {
       // A request's own id wins; otherwise ids scoped to the job (`job-<id>:<n>`), so two jobs never share a transfer.
       transfers: prepared.map((p, index) => ({ instanceId: hasOwnId(job.requests[index]) ? p.instanceId : `${instanceId}:${index + 1}`, input: p.input })),
     };
-    await client.startNew(COPY_JOB_ORCHESTRATOR, { instanceId, input });
+    await client.startNew(copyJob.name, { instanceId, input });
     context.log(`Copy job ${jobId}: ${input.transfers.length} transfer(s), instance ${instanceId}.`);
   },
 });

@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BlobferryError } from '../contracts/errors';
-import { AZURITE_DEV_ACCOUNT, AZURITE_DEV_KEY } from '../storage/credentials';
+import { AZURITE_DEV_ACCOUNT, AZURITE_DEV_KEY } from '../storage/azureBlob/credentials';
 
 /** Azurite's well-known development account; its key is public and fine to commit. */
 export const DEV_ACCOUNT = { name: AZURITE_DEV_ACCOUNT, key: AZURITE_DEV_KEY };

@@ -1,4 +1,7 @@
 /** Destination names (pure): where each source blob lands, and renamed variants. */
+import { createHash } from 'node:crypto';
+import type { InvalidNamePolicy } from '../contracts/copyRequest';
+import { baseName } from '../contracts/locations';
 
 /** The prefix form of a path: '' stays '', anything else ends with '/'. */
 export function asPrefix(path: string): string {
@@ -8,12 +11,6 @@ export function asPrefix(path: string): string {
 /** A listed name relative to the source prefix it was listed under. */
 export function relativeName(sourcePrefix: string, name: string): string {
   return name.startsWith(sourcePrefix) ? name.slice(sourcePrefix.length) : name;
-}
-
-/** The last segment of a path ("a/b/c.txt" -> "c.txt"). */
-export function baseName(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }
 
 /**
@@ -45,4 +42,45 @@ export function suffixFromGuid(guid: string): string {
   let out = '';
   for (let i = 0; i < 6; i++) out += ALPHABET[parseInt(hex.slice(i * 4, i * 4 + 4) || '0', 16) % ALPHABET.length];
   return out;
+}
+
+/** Azure's limits on blob names. */
+const MAX_NAME_LENGTH = 1024;
+const MAX_SEGMENTS = 254;
+
+/**
+ * Why a name cannot be a blob name as it is, or undefined when it can. URLs would silently
+ * change a name ending in "." or "/" and one with "." or ".." segments, so those are refused
+ * rather than written under another name without saying so.
+ */
+export function blobNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'it is empty';
+  if (name.length > MAX_NAME_LENGTH) return `it is longer than ${MAX_NAME_LENGTH} characters`;
+  if (/[./]$/.test(name)) return 'it ends with "." or "/"';
+  const segments = name.split('/');
+  if (segments.some((s) => s === '.' || s === '..')) return 'it has a "." or ".." segment';
+  if (segments.length > MAX_SEGMENTS) return `it has more than ${MAX_SEGMENTS} path segments`;
+  return undefined;
+}
+
+/**
+ * A valid blob name for `name` (--invalid-names rename): "." and "/" at the end and "." / ".."
+ * segments are written %2E and %2F, segments past the 254th are joined with %2F, and a name
+ * still too long keeps its first 1015 characters and a hash of the whole.
+ */
+export function validBlobName(name: string): string {
+  let segments = name.replace(/[./]+$/, (tail) => tail.replace(/\./g, '%2E').replace(/\//g, '%2F')).split('/');
+  segments = segments.map((s) => (s === '.' || s === '..' ? s.replace(/\./g, '%2E') : s));
+  if (segments.length > MAX_SEGMENTS) segments = [...segments.slice(0, MAX_SEGMENTS - 1), segments.slice(MAX_SEGMENTS - 1).join('%2F')];
+  const joined = segments.join('/');
+  if (joined.length <= MAX_NAME_LENGTH) return joined;
+  return `${joined.slice(0, MAX_NAME_LENGTH - 9).replace(/[./]+$/, '')}~${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+}
+
+/** Where a source object lands, under the --invalid-names policy: its name, or why it has none. */
+export function destinationNameFor(name: string, policy: InvalidNamePolicy, sourceName: string): { name: string } | { code: 'INVALID_NAME'; message: string } {
+  const problem = blobNameProblem(name);
+  if (!problem) return { name };
+  if (policy === 'rename') return { name: validBlobName(name) };
+  return { code: 'INVALID_NAME', message: `"${sourceName}" cannot be a blob name as it is: ${problem}. Rename it at the source, or run with --invalid-names rename.` };
 }

@@ -8,16 +8,9 @@
  *   if-source-newer  copy if missing, or older than the source and unchanged since we looked (If-Match)
  *   rename           copy; if the name is taken, under "name_<suffix>.ext" (If-None-Match: *)
  */
+import type { CommitConditions, DestinationState } from '../contracts/blobFacts';
 import type { OverwritePolicy } from '../contracts/copyRequest';
 import { renamedName } from './names';
-
-/** copyPending: a server copy into the blob is still running (Azure allows one at a time). */
-export type DestinationState = { exists: false } | { exists: true; etag: string; lastModified: string; copyPending?: boolean };
-
-export interface CommitConditions {
-  ifNoneMatch?: '*';
-  ifMatch?: string;
-}
 
 export type OverwriteDecision =
   | { action: 'skip'; code: 'DESTINATION_EXISTS'; reason: string }

@@ -5,7 +5,7 @@
  * include (or there are none) and no exclude.
  */
 import picomatch from 'picomatch';
-import { baseName } from './names';
+import { baseName } from '../contracts/locations';
 
 export type NameFilter = (relativeName: string) => boolean;
 

@@ -12,10 +12,14 @@
  *   page or append blob, blob type kept            -> server-copy (the only way to keep the type)
  *   page or append blob made a block blob          -> block-copy (Copy Blob would keep the type)
  *   same storage account                           -> server-copy (the service copies in place)
+ *   not an Azure blob (S3, HTTP)                   -> block-copy (the commit sets its properties; Copy Blob From URL would not)
  *   up to 256 MiB                                  -> sync-copy
  *   larger                                         -> block-copy
+ *
+ * The facts come from the endpoints (src/storage/), never from what kind of place the source is.
  */
 import type { BlobType, StrategyChoice } from '../contracts/copyRequest';
+import type { DestinationFacts, SourceFacts } from '../contracts/endpointFacts';
 import { BlobferryError } from '../contracts/errors';
 import { formatBytes, MiB } from './blocks';
 
@@ -25,16 +29,8 @@ export type Strategy = 'server-copy' | 'sync-copy' | 'block-copy' | 'relay';
 export const SYNC_COPY_MAX_BYTES = 256 * MiB;
 
 export interface RouteFacts {
-  sourceKind: 'azure-blob' | 'http';
-  /** Origin (scheme://host:port) of the source and destination services. */
-  sourceOrigin: string;
-  destinationOrigin: string;
-  /** Storage account names (undefined for an HTTP source). */
-  sourceAccount?: string;
-  destinationAccount: string;
-  destinationIsEmulator: boolean;
-  /** The source URL is plain http, or on a loopback/private address. */
-  sourceIsPrivate: boolean;
+  source: Pick<SourceFacts, 'servesUrl' | 'privateBecause' | 'account' | 'serviceCopiesProperties'>;
+  destination: Pick<DestinationFacts, 'account' | 'emulator'>;
   requested: StrategyChoice;
   blobType: BlobType;
 }
@@ -47,6 +43,8 @@ export interface Route {
   readsWhy: string;
   sameAccount: boolean;
   keepBlobType: boolean;
+  /** Copy Blob (From URL) carries the source's properties and metadata over (Azure blob sources). */
+  serviceCopiesProperties: boolean;
 }
 
 export interface StrategyDecision {
@@ -56,12 +54,15 @@ export interface StrategyDecision {
 
 export function routeFor(f: RouteFacts): Route {
   const reads = canServiceRead(f);
+  const source = f.source.account;
+  const destination = f.destination.account;
   return {
     requested: f.requested,
     serviceReadsSource: reads.ok,
     readsWhy: reads.why,
-    sameAccount: f.sourceKind === 'azure-blob' && f.sourceOrigin === f.destinationOrigin && f.sourceAccount === f.destinationAccount,
+    sameAccount: source !== undefined && !source.secondary && source.origin === destination.origin && source.name === destination.name,
     keepBlobType: f.blobType === 'detect',
+    serviceCopiesProperties: f.source.serviceCopiesProperties,
   };
 }
 
@@ -79,6 +80,7 @@ export function chooseStrategy(route: Route, blob: { size: number; blobType: str
       : { strategy: 'block-copy', reason: `the ${blob.blobType} is copied into a block blob, as asked` };
   }
   if (route.sameAccount) return { strategy: 'server-copy', reason: 'the source is in the same storage account: the service copies it without moving bytes through blobferry' };
+  if (!route.serviceCopiesProperties) return NOT_A_BLOB;
   if (blob.size <= SYNC_COPY_MAX_BYTES) return { strategy: 'sync-copy', reason: 'another account, up to 256 MiB: one synchronous Copy Blob From URL' };
   return { strategy: 'block-copy', reason: 'another account, over 256 MiB: blocks staged in parallel from the source URL' };
 }
@@ -95,16 +97,23 @@ export function describeRoute(route: Route): StrategyDecision {
   if (route.requested !== 'auto') return { strategy: route.requested, reason: `${route.requested} was asked for` };
   if (!route.serviceReadsSource) return { strategy: 'relay', reason: route.readsWhy };
   if (route.sameAccount) return { strategy: 'server-copy', reason: 'the source is in the same storage account: the service copies each blob' };
+  if (!route.serviceCopiesProperties) return NOT_A_BLOB;
   return { strategy: 'sync-copy', reason: 'another account: blobs up to 256 MiB by Copy Blob From URL, larger ones by block-copy, page and append blobs by Copy Blob' };
 }
 
+const NOT_A_BLOB: StrategyDecision = {
+  strategy: 'block-copy',
+  reason: 'not an Azure blob: the storage service reads it by URL block by block, and the commit sets its properties and metadata (Copy Blob From URL would not)',
+};
+
 function canServiceRead(f: RouteFacts): { ok: boolean; why: string } {
-  if (f.destinationIsEmulator) {
-    if (f.sourceKind === 'azure-blob' && f.sourceOrigin === f.destinationOrigin) {
+  if (!f.source.servesUrl) return { ok: false, why: 'the source has no URL the storage service could read' };
+  if (f.destination.emulator) {
+    if (f.source.account && f.source.account.origin === f.destination.account.origin) {
       return { ok: true, why: 'the source is in the same Azurite instance, which reads its own blobs' };
     }
     return { ok: false, why: 'Azurite cannot fetch sources outside its own instance' };
   }
-  if (f.sourceIsPrivate) return { ok: false, why: 'the source is on plain HTTP or a private address the storage service cannot reach' };
+  if (f.source.privateBecause) return { ok: false, why: f.source.privateBecause };
   return { ok: true, why: 'the storage service can read the source directly' };
 }

@@ -7,7 +7,7 @@
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { BlobferryError } from '../contracts/errors';
-import { defaultAzureCredential } from './credentials';
+import { defaultAzureCredential } from './azureBlob/credentials';
 
 function setting(env: NodeJS.ProcessEnv): { connectionString?: string; account?: string } {
   const connectionString = env.AzureWebJobsStorage;

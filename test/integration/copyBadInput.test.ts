@@ -42,7 +42,8 @@ describe('refused before the copy starts', () => {
   const cases: Array<[string, () => unknown, string]> = [
     ['a malformed URL', () => ({ source: 'not a url', destination: dstUrl('x') }), 'INVALID_URL'],
     ['an unsupported scheme', () => ({ source: 'ftp://example.com/file', destination: dstUrl('x') }), 'UNSUPPORTED_URL'],
-    ['an S3 URL', () => ({ source: 's3://bucket/key', destination: dstUrl('x') }), 'UNSUPPORTED_URL'],
+    ['an S3 destination', () => ({ source: srcUrl('present.txt'), destination: 's3://bucket/key' }), 'UNSUPPORTED_URL'],
+    ['an invalid S3 bucket name', () => ({ source: 's3://Not_A_Bucket/key', destination: dstUrl('x') }), 'INVALID_URL'],
     ['a destination that is not Azure Blob', () => ({ source: srcUrl('present.txt'), destination: 'https://example.com/upload' }), 'UNSUPPORTED_URL'],
     ['a destination without a container', () => ({ source: srcUrl('present.txt'), destination: `${azurite.blobEndpoint(SECOND_ACCOUNT)}` }), 'INVALID_URL'],
     ['an invalid container name', () => ({ source: srcUrl('present.txt'), destination: `${azurite.blobEndpoint(SECOND_ACCOUNT)}/Bad_Name/x` }), 'INVALID_URL'],

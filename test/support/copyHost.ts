@@ -7,7 +7,8 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { CopyView } from '../../src/durable/copyStatus';
 import { copyView } from '../../src/durable/copyStatus';
-import { prepareTransfer, TRANSFER_ORCHESTRATOR } from '../../src/durable/startTransfer';
+import { prepareTransfer } from '../../src/durable/startTransfer';
+import { transfer } from '../../src/durable/orchestrators/transfer';
 import { LocalHost } from '../../src/local/host';
 import { silentLogger } from '../../src/local/logger';
 import { makeTempDir, removeDir } from './temp';
@@ -46,7 +47,7 @@ export async function startCopyHost(options: { queues?: Record<string, unknown> 
   };
   const start = (request: CopyRequestLike): string => {
     const { instanceId, input } = prepareTransfer({ ...request, options: request.options ?? {} });
-    host.engine.startNew(TRANSFER_ORCHESTRATOR, { instanceId, input });
+    host.engine.startNew(transfer.name, { instanceId, input });
     return instanceId;
   };
   const finish = async (instanceId: string): Promise<CopyView> => {

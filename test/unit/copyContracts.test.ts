@@ -4,13 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { progressLine, formatClock } from '../../src/cli/progressBar';
 import { DEFAULT_PAGE, pageOfCopies, parseCopyListQuery } from '../../src/contracts/copyList';
-import { displayUrl } from '../../src/contracts/locations';
 import { copyView } from '../../src/durable/copyStatus';
 import { prepareTransfer } from '../../src/durable/startTransfer';
-import { parseLocation, blobUrl } from '../../src/storage/endpoints';
+import { authFor } from '../../src/storage/azureBlob/credentials';
+import { checkSas } from '../../src/storage/azureBlob/errors';
+import { blobUrl } from '../../src/storage/azureBlob/location';
+import { displayUrl, parseLocation } from '../../src/storage/registry';
 import { seal, unseal } from '../../src/storage/seal';
-import { checkSas } from '../../src/storage/storageErrors';
-import { authFor } from '../../src/storage/credentials';
 import type { BlobLocation } from '../../src/contracts/locations';
 
 process.env.BLOBFERRY_SEAL_KEY ??= randomBytes(32).toString('base64');

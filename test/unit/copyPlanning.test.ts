@@ -102,38 +102,53 @@ describe('overwrite decisions', () => {
 });
 
 describe('strategy table', () => {
-  const facts = (over: Partial<RouteFacts>): RouteFacts => ({
-    sourceKind: 'azure-blob',
-    sourceOrigin: 'https://a.blob.core.windows.net',
-    destinationOrigin: 'https://b.blob.core.windows.net',
-    sourceAccount: 'a',
-    destinationAccount: 'b',
-    destinationIsEmulator: false,
-    sourceIsPrivate: false,
-    requested: 'auto',
-    blobType: 'detect',
-    ...over,
+  interface Over {
+    source?: Partial<RouteFacts['source']>;
+    destination?: Partial<RouteFacts['destination']>;
+    requested?: RouteFacts['requested'];
+    blobType?: RouteFacts['blobType'];
+  }
+  const azureSource: RouteFacts['source'] = { servesUrl: true, account: { origin: 'https://a.blob.core.windows.net', name: 'a' }, serviceCopiesProperties: true };
+  const facts = (over: Over): RouteFacts => ({
+    source: { ...azureSource, ...over.source },
+    destination: { account: { origin: 'https://b.blob.core.windows.net', name: 'b' }, emulator: false, ...over.destination },
+    requested: over.requested ?? 'auto',
+    blobType: over.blobType ?? 'detect',
   });
   const block = (size: number) => ({ size, blobType: 'BlockBlob' });
-  const pick = (over: Partial<RouteFacts>, blob = block(1)) => chooseStrategy(routeFor(facts(over)), blob).strategy;
-  const sameAccount = { sourceOrigin: 'https://a.blob.core.windows.net', destinationOrigin: 'https://a.blob.core.windows.net', destinationAccount: 'a' };
+  const pick = (over: Over, blob = block(1)) => chooseStrategy(routeFor(facts(over)), blob).strategy;
+  const sameAccount: Over = { destination: { account: { origin: 'https://a.blob.core.windows.net', name: 'a' } } };
+  const azurite = (sourceAccount: string, destinationAccount: string, port = 1): Over => ({
+    source: { account: { origin: 'http://127.0.0.1:1', name: sourceAccount }, privateBecause: 'loopback' },
+    destination: { account: { origin: `http://127.0.0.1:${port}`, name: destinationAccount }, emulator: true },
+  });
+  const s3: Over = { source: { account: undefined, serviceCopiesProperties: false } };
 
   it('same account: server-copy, whatever the size', () => {
     assert.equal(pick(sameAccount), 'server-copy');
     assert.equal(pick(sameAccount, block(10 * 1024 * MiB)), 'server-copy');
     // Azurite path-style: same origin, same account name.
-    assert.equal(pick({ destinationIsEmulator: true, sourceOrigin: 'http://127.0.0.1:1', destinationOrigin: 'http://127.0.0.1:1', sourceAccount: 'x', destinationAccount: 'x' }), 'server-copy');
+    assert.equal(pick(azurite('x', 'x')), 'server-copy');
+    // A secondary endpoint is another host: not "the same account" for Copy Blob.
+    assert.equal(pick({ ...sameAccount, source: { account: { origin: 'https://a.blob.core.windows.net', name: 'a', secondary: true } } }), 'sync-copy');
   });
   it('another account: sync-copy up to 256 MiB, block-copy above', () => {
     assert.equal(pick({}, block(0)), 'sync-copy');
     assert.equal(pick({}, block(SYNC_COPY_MAX_BYTES)), 'sync-copy');
     assert.equal(pick({}, block(SYNC_COPY_MAX_BYTES + 1)), 'block-copy');
-    assert.equal(pick({ destinationIsEmulator: true, sourceOrigin: 'http://127.0.0.1:1', destinationOrigin: 'http://127.0.0.1:1', sourceAccount: 'x', destinationAccount: 'y' }, block(5)), 'sync-copy');
+    assert.equal(pick(azurite('x', 'y'), block(5)), 'sync-copy');
+  });
+  it('not an Azure blob (S3, HTTP): block-copy from its URL at any size, so the commit sets its properties', () => {
+    assert.equal(pick(s3, block(1)), 'block-copy');
+    assert.equal(pick(s3, block(SYNC_COPY_MAX_BYTES + 1)), 'block-copy');
+    assert.match(chooseStrategy(routeFor(facts(s3)), block(1)).reason, /properties/);
   });
   it('a source the service cannot read: relay', () => {
-    assert.equal(pick({ sourceKind: 'http', sourceIsPrivate: true, sourceAccount: undefined }), 'relay');
-    assert.equal(pick({ destinationIsEmulator: true, sourceOrigin: 'http://127.0.0.1:1', destinationOrigin: 'http://127.0.0.1:2' }), 'relay');
-    assert.equal(pick({ sourceIsPrivate: true }, { size: 5, blobType: 'PageBlob' }), 'relay');
+    assert.equal(pick({ source: { account: undefined, serviceCopiesProperties: false, privateBecause: 'the source is on plain http' } }), 'relay');
+    assert.equal(pick(azurite('x', 'x', 2)), 'relay');
+    assert.equal(pick({ ...s3, destination: { emulator: true } }), 'relay', 'Azurite reads nothing outside itself');
+    assert.equal(pick({ source: { privateBecause: 'private' } }, { size: 5, blobType: 'PageBlob' }), 'relay');
+    assert.equal(pick({ source: { servesUrl: false } }), 'relay', 'a source without a URL');
   });
   it('page and append blobs: server-copy keeps their type, unless a block blob is asked for', () => {
     assert.equal(pick({}, { size: 5, blobType: 'PageBlob' }), 'server-copy');
@@ -143,7 +158,7 @@ describe('strategy table', () => {
   });
   it('a forced strategy is honoured, with the reason saying so', () => {
     for (const requested of ['server-copy', 'sync-copy', 'block-copy', 'relay'] as const) {
-      assert.deepEqual(chooseStrategy(routeFor(facts({ requested, sourceIsPrivate: true })), block(1)), { strategy: requested, reason: `${requested} was asked for` });
+      assert.deepEqual(chooseStrategy(routeFor(facts({ requested, source: { privateBecause: 'private' } })), block(1)), { strategy: requested, reason: `${requested} was asked for` });
     }
   });
   it('every choice has a reason, and sync-copy refuses blobs over 256 MiB', () => {

@@ -1,7 +1,11 @@
-/** What a copy carries over besides the bytes: properties, metadata, tags and (when asked) the tier. */
+/**
+ * What a copy carries over besides the bytes: properties, metadata and tags (as Azure takes them,
+ * under --invalid-metadata: plan/metadata.ts) and, when asked, the tier.
+ */
 import type { CopyOptions } from '../../contracts/copyRequest';
 import type { BlobProperties, SourceBlob } from '../../contracts/blobFacts';
-import type { CommitContent } from '../../storage/azureBlobs';
+import { azureMetadata, azureTags } from '../../plan/metadata';
+import type { CommitContent } from '../../storage/endpoint';
 
 const SETTABLE_TIERS = new Set(['Hot', 'Cool', 'Cold']);
 
@@ -10,8 +14,8 @@ export function commitContent(options: CopyOptions, blob: SourceBlob, contentMD5
   if (contentMD5) properties.contentMD5 = contentMD5;
   return {
     properties,
-    metadata: blob.metadata,
-    tags: blob.tags,
+    metadata: azureMetadata(blob.metadata, options.invalidMetadata),
+    tags: azureTags(blob.tags, options.invalidMetadata),
     accessTier: options.preserveAccessTier && blob.accessTier && SETTABLE_TIERS.has(blob.accessTier) ? blob.accessTier : undefined,
   };
 }

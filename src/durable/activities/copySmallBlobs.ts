@@ -4,26 +4,31 @@
  * orchestration steps. By each blob's strategy: one Copy Blob From URL (sync-copy), one staged
  * block plus a commit (block-copy), one read plus one Put Blob (relay), or a started Copy Blob
  * (server-copy; one still pending is handed back for the orchestrator to follow), all under the
- * overwrite policy's conditions; one blob's failure is reported and the others go on.
+ * overwrite policy's conditions; then, with --delete-source, the source of each verified copy
+ * is deleted. One blob's failure is reported and the others go on.
  */
-import { createHash } from 'node:crypto';
 import { BlobferryError, isBlobferryError } from '../../contracts/errors';
-import type { BlobOutcome, SourceBlob } from '../../contracts/blobFacts';
+import type { BlobOutcome, CommitConditions, SourceBlob } from '../../contracts/blobFacts';
 import { blockId, versionTag } from '../../plan/blocks';
-import { prefixDestinationName } from '../../plan/names';
-import { keptByPolicy, type CommitConditions } from '../../plan/overwrite';
-import type { AzureBlobs } from '../../storage/azureBlobs';
+import { destinationNameFor, prefixDestinationName } from '../../plan/names';
+import { keptByPolicy } from '../../plan/overwrite';
 import { chooseStrategy, type Strategy } from '../../plan/strategy';
-import { blobOutcome } from '../outcome';
-import { destinationOf, serviceSourceAccess, sourceReaderOf } from '../sources';
+import { checkDigests, type Verification } from '../../plan/verification';
+import type { BlobDestination, SourceEndpoint } from '../../storage/endpoint';
+import { mapPool } from '../../storage/pool';
+import { openDestination, openSource } from '../../storage/registry';
+import { activity } from '../calls';
+import { blobOutcome, type Ended } from '../outcome';
 import type { ActivityResult, Job } from '../types';
 import { commitContent } from './content';
+import { deleteCopiedSource } from './deleteSource';
+import { DigestRun } from './digests';
 import { decide } from './prepareBlob';
+import { md5Of, relayParallel } from './relay';
 import { beginServerCopy, finishCopy, type ServerCopyStarted } from './serverCopy';
+import { settle } from './settle';
 import { syncCopyOne } from './syncCopy';
 import { verifyOne } from './verifyCopy';
-import { relayParallel } from './relay';
-import { mapPool, settle } from './settle';
 
 /** A server copy the service has not finished yet, for the orchestrator to follow. */
 export interface PendingServerCopy {
@@ -40,46 +45,47 @@ export interface SmallBlobsArgs {
 
 const RENAME_ATTEMPTS = 3;
 
-export function copySmallBlobs(args: SmallBlobsArgs): Promise<ActivityResult<{ outcomes: BlobOutcome[]; pending: PendingServerCopy[] }>> {
-  return settle(async () => {
-    const destination = destinationOf(args.job);
+export const copySmallBlobs = activity('copySmallBlobs', (args: SmallBlobsArgs): Promise<ActivityResult<{ outcomes: BlobOutcome[]; pending: PendingServerCopy[] }>> =>
+  settle(async () => {
+    const source = openSource(args.job.source);
+    const destination = openDestination(args.job.destination);
     const { concurrency } = args.job.options;
     // Relay holds each blob in memory while it copies it: keep to the relay's memory budget.
     const largest = Math.max(1, ...args.items.map((item) => item.size));
     const relays = args.items.some((item) => chooseStrategy(args.job.route, item).strategy === 'relay');
     const parallel = relays ? relayParallel(concurrency, largest) : concurrency;
-    const results = await mapPool(args.items, parallel, (item) => copyOne(args, destination, item));
+    const results = await mapPool(args.items, parallel, (item) => copyOne(args, source, destination, item));
     return {
       outcomes: results.filter((r): r is BlobOutcome => 'outcome' in r),
       pending: results.filter((r): r is PendingServerCopy => 'started' in r),
     };
-  });
-}
+  }),
+);
 
-async function copyOne(args: SmallBlobsArgs, destination: AzureBlobs, blob: SourceBlob): Promise<BlobOutcome | PendingServerCopy> {
+async function copyOne(args: SmallBlobsArgs, source: SourceEndpoint, destination: BlobDestination, blob: SourceBlob): Promise<BlobOutcome | PendingServerCopy> {
   const { job } = args;
   const { strategy } = chooseStrategy(job.route, blob);
-  const name = prefixDestinationName(args.destinationPrefix, args.sourcePrefix, blob.name);
-  const outcome = (result: BlobOutcome['outcome'], extra: { name?: string; code?: string; message?: string } = {}) => blobOutcome(job, blob, { outcome: result, name: extra.name ?? name, code: extra.code, message: extra.message }, strategy);
+  const mapped = destinationNameFor(prefixDestinationName(args.destinationPrefix, args.sourcePrefix, blob.name), job.options.invalidNames, blob.name);
+  const name = 'name' in mapped ? mapped.name : prefixDestinationName(args.destinationPrefix, args.sourcePrefix, blob.name);
+  const outcome = (ended: Omit<Ended, 'name'> & { name?: string }) => blobOutcome(job, blob, { ...ended, name: ended.name ?? name }, strategy);
   const policy = job.options.overwrite;
   try {
+    if ('code' in mapped) throw new BlobferryError(mapped.code, mapped.message);
     for (let attempt = 1; ; attempt++) {
       try {
         if (strategy === 'server-copy') {
           const start = await beginServerCopy(job, blob, name, destination);
-          if (start.action === 'skip') return outcome('skipped', { code: start.code, message: start.reason });
+          if (start.action === 'skip') return outcome({ outcome: 'skipped', code: start.code, message: start.reason });
           // Still copying: the orchestrator follows it with durable timers (serverCopy).
           if (start.started.status === 'pending') return { blob, started: start.started };
           const note = await finishCopy(destination, blob, start.started);
-          if (job.options.verify === 'md5') await verifyOne(job, blob, start.started.name, destination);
-          return outcome('copied', { name: start.started.name, message: note });
+          return outcome(await afterCopy(job, destination, blob, { outcome: 'copied', name: start.started.name, message: note, verified: 'size' }));
         }
         // "never" needs no look: the write's If-None-Match decides, one request fewer per blob.
         const decision = await decide(destination, job, blob, name, policy === 'if-source-newer' || policy === 'rename');
-        if (decision.action === 'skip') return outcome('skipped', { code: decision.code, message: decision.reason });
-        await writeSmall(job, strategy, destination, blob, decision.name, decision.conditions);
-        if (job.options.verify === 'md5') await verifyOne(job, blob, decision.name, destination);
-        return outcome('copied', { name: decision.name });
+        if (decision.action === 'skip') return outcome({ outcome: 'skipped', code: decision.code, message: decision.reason });
+        const verified = await writeSmall(job, strategy, source, destination, blob, decision.name, decision.conditions);
+        return outcome(await afterCopy(job, destination, blob, { outcome: 'copied', name: decision.name, verified }));
       } catch (err) {
         if (policy === 'rename' && isBlobferryError(err) && err.code === 'DESTINATION_EXISTS' && attempt < RENAME_ATTEMPTS) continue;
         throw err;
@@ -87,28 +93,54 @@ async function copyOne(args: SmallBlobsArgs, destination: AzureBlobs, blob: Sour
     }
   } catch (err) {
     const e = isBlobferryError(err) ? err : new BlobferryError('INTERNAL', (err as Error)?.message ?? String(err));
-    return outcome(keptByPolicy(policy, e.code) ? 'skipped' : 'failed', { code: e.code, message: e.message });
+    return outcome({ outcome: keptByPolicy(policy, e.code) ? 'skipped' : 'failed', code: e.code, message: e.message });
   }
 }
 
-async function writeSmall(job: Job, strategy: Strategy, destination: AzureBlobs, blob: SourceBlob, name: string, conditions: CommitConditions): Promise<void> {
-  if (strategy === 'sync-copy') return syncCopyOne(job, blob, name, conditions, destination);
+/** A copy made: read back with --verify md5, then its source deleted with --delete-source. */
+async function afterCopy(job: Job, destination: BlobDestination, blob: SourceBlob, ended: Ended): Promise<Ended> {
+  let done = ended;
+  if (job.options.verify === 'md5') {
+    await verifyOne(job, blob, ended.name, destination);
+    done = { ...done, verified: 'md5' };
+  }
+  if (!job.options.deleteSource) return done;
+  try {
+    await deleteCopiedSource(job, blob);
+    return { ...done, sourceDeleted: true };
+  } catch (err) {
+    const e = isBlobferryError(err) ? err : new BlobferryError('INTERNAL', (err as Error)?.message ?? String(err));
+    return { ...done, sourceDeleted: { code: e.code, message: e.message } };
+  }
+}
+
+/** Writes one small blob; how it was checked against its source. */
+async function writeSmall(job: Job, strategy: Strategy, source: SourceEndpoint, destination: BlobDestination, blob: SourceBlob, name: string, conditions: CommitConditions): Promise<Verification> {
+  if (strategy === 'sync-copy') {
+    await syncCopyOne(job, blob, name, conditions, destination);
+    return 'size';
+  }
   if (strategy === 'relay') {
-    const body = await sourceReaderOf(job, blob).readRange(0, blob.size);
-    const md5 = createHash('md5').update(body).digest();
-    const md5Text = md5.toString('base64');
-    if (blob.properties.contentMD5 && blob.properties.contentMD5 !== md5Text) {
-      throw new BlobferryError('MD5_MISMATCH', `The bytes read from ${blob.name} do not match its declared MD5; nothing was written.`);
-    }
-    await destination.putWhole(name, body, md5, commitContent(job.options, blob, md5Text), conditions);
-    return;
+    const body = await source.readRange(blob, 0, blob.size);
+    const digests = await DigestRun.open(blob.checksum?.algorithm);
+    digests.update(body);
+    const computed = digests.finish();
+    const verified = checkDigests(blob, computed);
+    await destination.putWhole(name, body, md5Of(body), commitContent(job.options, blob, computed.md5), conditions);
+    return verified;
   }
   const content = commitContent(job.options, blob);
   if (blob.size === 0) {
     await destination.commit(name, [], content, conditions);
-    return;
+    return 'size';
   }
   const id = blockId(versionTag(blob), 0);
-  await destination.stageFromUrl(destination.stagingClient(name, blob.etag), name, id, await serviceSourceAccess(job, blob), 0, blob.size);
+  const access = await source.serviceAccess(blob);
+  await destination.stageFromUrl(name, id, access, 0, blob.size);
+  // A source the service cannot pin (x-ms-source-if-match) is checked again before the commit.
+  if (!access.ifMatch && !(await source.stillPinned(blob))) {
+    throw new BlobferryError('SOURCE_CHANGED', `The source ${blob.name} changed while it was being copied; nothing was committed. Copy it again.`);
+  }
   await destination.commit(name, [id], content, conditions);
+  return 'size';
 }

@@ -5,9 +5,12 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { activity } from '../calls';
 import { CANCEL_EVENT } from '../orchestrators/cancel';
 
-export async function forwardCancel(args: { instanceIds: string[]; reason: string }, context: InvocationContext): Promise<{ forwarded: number }> {
+export const forwardCancel = activity('forwardCancel', forwardTo, { durableClient: true });
+
+async function forwardTo(args: { instanceIds: string[]; reason: string }, context: InvocationContext): Promise<{ forwarded: number }> {
   const client = df.getClient(context);
   let forwarded = 0;
   for (const id of args.instanceIds) {

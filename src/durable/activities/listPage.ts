@@ -1,9 +1,10 @@
-/** One page of a prefix listing, filtered by --include/--exclude. */
+/** One page of a prefix listing, filtered by --include/--exclude (directory markers are never objects to copy). */
 import type { SourceBlob } from '../../contracts/blobFacts';
-import { relativeName } from '../../plan/names';
+import type { CopyOptions } from '../../contracts/copyRequest';
 import { nameFilter } from '../../plan/select';
-import { AzureBlobs } from '../../storage/azureBlobs';
-import { unsealLocation } from '../../storage/seal';
+import type { ListOptions } from '../../storage/endpoint';
+import { openSource } from '../../storage/registry';
+import { activity } from '../calls';
 import type { ActivityResult, Job } from '../types';
 import { settle } from './settle';
 
@@ -15,13 +16,14 @@ export interface ListPageArgs {
   listTags: boolean;
 }
 
-export function listPage(args: ListPageArgs): Promise<ActivityResult<{ items: SourceBlob[]; next?: string; scanned: number }>> {
-  return settle(async () => {
-    const source = unsealLocation(args.job.source);
-    if (source.kind !== 'azure-blob') throw new Error('listing needs a blob source');
-    const page = await new AzureBlobs(source, 'source').listPage(args.sourcePrefix, args.continuation, args.pageSize, args.listTags);
-    const keep = nameFilter(args.job.options.include, args.job.options.exclude);
-    const items = page.items.filter((item) => !item.name.endsWith('/') || item.size > 0).filter((item) => keep(relativeName(args.sourcePrefix, item.name)));
-    return { items, next: page.next, scanned: page.items.length };
-  });
+export type ListedItems = ActivityResult<{ items: SourceBlob[]; next?: string; scanned: number }>;
+
+/** Which listed objects a copy takes: the filters' choice, without 0-byte "folder/" markers. */
+export function keepFilter(options: Pick<CopyOptions, 'include' | 'exclude'>): ListOptions['keep'] {
+  const filter = nameFilter(options.include, options.exclude);
+  return (name, size) => !(name.endsWith('/') && size === 0) && filter(name);
 }
+
+export const listPage = activity('listPage', (args: ListPageArgs): Promise<ListedItems> =>
+  settle(() => openSource(args.job.source).listPage(args.sourcePrefix, args.continuation, args.pageSize, { keep: keepFilter(args.job.options), tags: args.listTags })),
+);

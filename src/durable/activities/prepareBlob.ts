@@ -1,19 +1,23 @@
 /** Before copying a large blob: look at the destination and decide, under the overwrite policy. */
 import { randomUUID } from 'node:crypto';
+import type { DestinationState, SourceBlob } from '../../contracts/blobFacts';
 import { BlobferryError } from '../../contracts/errors';
-import type { SourceBlob } from '../../contracts/blobFacts';
-import { decideOverwrite, type DestinationState, type OverwriteDecision } from '../../plan/overwrite';
+import { decideOverwrite, type OverwriteDecision } from '../../plan/overwrite';
 import { suffixFromGuid } from '../../plan/names';
-import type { AzureBlobs } from '../../storage/azureBlobs';
-import { destinationOf } from '../sources';
+import type { BlobDestination } from '../../storage/endpoint';
+import { openDestination } from '../../storage/registry';
+import { activity } from '../calls';
+import { commitContent } from './content';
 import type { ActivityResult, Job } from '../types';
 import { settle } from './settle';
 
-export function prepareBlob(args: { job: Job; blob: SourceBlob; name: string }): Promise<ActivityResult<{ decision: OverwriteDecision }>> {
-  return settle(async () => ({ decision: await decide(destinationOf(args.job), args.job, args.blob, args.name) }));
-}
+export const prepareBlob = activity('prepareBlob', (args: { job: Job; blob: SourceBlob; name: string }): Promise<ActivityResult<{ decision: OverwriteDecision }>> =>
+  settle(async () => ({ decision: await decide(openDestination(args.job.destination), args.job, args.blob, args.name) })),
+);
 
-export async function decide(destination: AzureBlobs, job: Job, blob: SourceBlob, name: string, lookFirst = job.options.overwrite !== 'always'): Promise<OverwriteDecision> {
+export async function decide(destination: BlobDestination, job: Job, blob: SourceBlob, name: string, lookFirst = job.options.overwrite !== 'always'): Promise<OverwriteDecision> {
+  // Metadata or tags Azure would refuse fail the blob now, before any block is staged.
+  commitContent(job.options, blob);
   return (await lookAndDecide(destination, job, blob, name, lookFirst)).decision;
 }
 
@@ -21,7 +25,7 @@ export async function decide(destination: AzureBlobs, job: Job, blob: SourceBlob
  * The decision and what it was made from. A destination with a copy pending cannot be written
  * (Azure allows one copy at a time): PENDING_COPY, which --on-pending-copy wait waits out.
  */
-export async function lookAndDecide(destination: AzureBlobs, job: Job, blob: SourceBlob, name: string, lookFirst: boolean): Promise<{ decision: OverwriteDecision; state: DestinationState }> {
+export async function lookAndDecide(destination: BlobDestination, job: Job, blob: SourceBlob, name: string, lookFirst: boolean): Promise<{ decision: OverwriteDecision; state: DestinationState }> {
   const state = lookFirst ? await lookAt(destination, name, job) : ({ exists: false } as DestinationState);
   const decision = decideOverwrite(job.options.overwrite, name, state, blob.lastModified ?? new Date(0).toISOString(), suffixFromGuid(randomUUID()));
   if (decision.action === 'copy' && decision.name === name && state.exists && state.copyPending) {
@@ -31,7 +35,7 @@ export async function lookAndDecide(destination: AzureBlobs, job: Job, blob: Sou
 }
 
 /** The destination's state; a write-only SAS cannot read it, and "never" can do without (the commit condition decides). */
-async function lookAt(destination: AzureBlobs, name: string, job: Job): Promise<DestinationState> {
+async function lookAt(destination: BlobDestination, name: string, job: Job): Promise<DestinationState> {
   try {
     return await destination.destinationState(name);
   } catch (err) {

@@ -1,17 +1,18 @@
 /**
  * Relay: blobferry reads the source and uploads the bytes, for sources the destination service
  * cannot read itself. Ranges are read pinned to the source version; each block goes up with a
- * transactional MD5; the whole-object MD5 is computed on the way, in order, and its state is
- * handed from segment to segment, so a copy spans several activities and still ends with one
- * MD5. At most `concurrency` blocks, and no more than RELAY_BUFFER_BUDGET, are in memory,
- * whatever the object's size.
+ * transactional MD5; the whole-object digests (MD5, and the source's checksum algorithm when it
+ * declares one) are computed on the way, in order, and handed from segment to segment, so a copy
+ * spans several activities and still ends with one digest. At most `concurrency` blocks, and no
+ * more than RELAY_BUFFER_BUDGET, are in memory, whatever the object's size.
  */
 import { createHash } from 'node:crypto';
-import { createMD5, type IHasher } from 'hash-wasm';
 import { BlobferryError } from '../../contracts/errors';
 import { blockId, blockRange, versionTag } from '../../plan/blocks';
-import { destinationOf, sourceReaderOf } from '../sources';
+import { openDestination, openSource } from '../../storage/registry';
+import { activity } from '../calls';
 import type { ActivityResult, StageArgs, StageResult } from '../types';
+import { DigestRun } from './digests';
 import { settle } from './settle';
 
 /**
@@ -24,21 +25,14 @@ export function relayParallel(concurrency: number, blockSize: number): number {
   return Math.max(2, Math.min(concurrency, Math.floor(RELAY_BUFFER_BUDGET / blockSize)));
 }
 
-async function md5From(state?: string): Promise<IHasher> {
-  const md5 = await createMD5();
-  md5.init();
-  if (state) md5.load(Buffer.from(state, 'base64'));
-  return md5;
-}
-
 /** Copies blocks first..last by ranges, in order, `concurrency` at a time. */
-export function relaySegment(args: StageArgs): Promise<ActivityResult<StageResult>> {
-  return settle(async () => {
+export const relaySegment = activity('relaySegment', (args: StageArgs): Promise<ActivityResult<StageResult>> =>
+  settle(async () => {
     const { job, blob, name, plan, first, last } = args;
-    const reader = sourceReaderOf(job, blob);
-    const destination = destinationOf(job);
+    const source = openSource(job.source);
+    const destination = openDestination(job.destination);
     const already = await destination.uncommittedBlockIds(name);
-    const md5 = await md5From(args.md5State);
+    const digests = await DigestRun.open(blob.checksum?.algorithm, args.digestStates);
     const tag = versionTag(blob);
     const parallel = relayParallel(job.options.concurrency, plan.blockSize);
     let staged = 0;
@@ -50,7 +44,7 @@ export function relaySegment(args: StageArgs): Promise<ActivityResult<StageResul
     const drainOldest = async () => {
       const oldest = inFlight.shift()!;
       const body = await oldest.read;
-      md5.update(body);
+      digests.update(body);
       await oldest.done;
       bytes += body.length;
       spare.push(oldest.buffer);
@@ -60,7 +54,7 @@ export function relaySegment(args: StageArgs): Promise<ActivityResult<StageResul
         const { offset, count } = blockRange(plan, index);
         const id = blockId(tag, index);
         const buffer = spare.pop() ?? Buffer.allocUnsafe(plan.blockSize);
-        const read = reader.readRange(offset, count, buffer);
+        const read = source.readRange(blob, offset, count, buffer);
         const done = read.then(async (body) => {
           if (already.has(id)) return void skipped++;
           await destination.stageBody(name, id, body, md5Of(body));
@@ -77,20 +71,19 @@ export function relaySegment(args: StageArgs): Promise<ActivityResult<StageResul
       await Promise.allSettled(inFlight.map((t) => t.done));
       throw err;
     }
-    const md5State = Buffer.from(md5.save()).toString('base64');
-    // The last segment also finishes the whole-object MD5.
-    const md5Final = last === plan.blockCount - 1 ? Buffer.from(md5.digest('binary')).toString('base64') : undefined;
-    return { staged, skipped, bytes, md5State, ...(md5Final ? { md5: md5Final } : {}) };
-  });
-}
+    // The last segment also finishes the whole-object digests.
+    const lastSegment = last === plan.blockCount - 1;
+    return { staged, skipped, bytes, ...(lastSegment ? { digests: digests.finish() } : { digestStates: digests.save() }) };
+  }),
+);
 
 /** A source without Range support: one stream, cut into blocks, uploaded `concurrency` at a time. */
-export function relayStream(args: StageArgs): Promise<ActivityResult<StageResult>> {
-  return settle(async () => {
+export const relayStream = activity('relayStream', (args: StageArgs): Promise<ActivityResult<StageResult>> =>
+  settle(async () => {
     const { job, blob, name, plan } = args;
-    const destination = destinationOf(job);
+    const destination = openDestination(job.destination);
     const already = await destination.uncommittedBlockIds(name);
-    const md5 = await md5From();
+    const digests = await DigestRun.open(blob.checksum?.algorithm);
     const tag = versionTag(blob);
     const uploads: Promise<void>[] = [];
     let staged = 0;
@@ -100,7 +93,7 @@ export function relayStream(args: StageArgs): Promise<ActivityResult<StageResult
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     const flush = async (body: Buffer) => {
-      md5.update(body);
+      digests.update(body);
       bytes += body.length;
       const id = blockId(tag, index++);
       if (already.has(id)) {
@@ -113,7 +106,7 @@ export function relayStream(args: StageArgs): Promise<ActivityResult<StageResult
       if (uploads.length >= relayParallel(job.options.concurrency, plan.blockSize)) await uploads.shift();
     };
     try {
-      for await (const chunk of sourceReaderOf(job, blob).stream()) {
+      for await (const chunk of openSource(job.source).stream(blob)) {
         pending.push(chunk);
         pendingBytes += chunk.length;
         while (pendingBytes >= plan.blockSize) {
@@ -132,10 +125,10 @@ export function relayStream(args: StageArgs): Promise<ActivityResult<StageResult
     if (bytes !== blob.size) {
       throw new BlobferryError('SIZE_MISMATCH', `The source sent ${bytes} bytes where it announced ${blob.size}; nothing was committed.`);
     }
-    return { staged, skipped, bytes, md5: Buffer.from(md5.digest('binary')).toString('base64') };
-  });
-}
+    return { staged, skipped, bytes, digests: digests.finish() };
+  }),
+);
 
-function md5Of(body: Buffer): Buffer {
+export function md5Of(body: Buffer): Buffer {
   return createHash('md5').update(body).digest();
 }

@@ -6,10 +6,10 @@
  * snapshot. The orchestrator polls with durable timers (orchestrators/serverCopy.ts).
  */
 import { BlobferryError } from '../../contracts/errors';
-import type { SourceBlob } from '../../contracts/blobFacts';
-import type { CommitConditions } from '../../plan/overwrite';
-import type { AzureBlobs, CopyState } from '../../storage/azureBlobs';
-import { destinationOf, serviceSourceAccess, sourceStillPinned } from '../sources';
+import type { CommitConditions, SourceBlob } from '../../contracts/blobFacts';
+import type { BlobDestination, CopyState } from '../../storage/endpoint';
+import { openDestination, openSource } from '../../storage/registry';
+import { activity } from '../calls';
 import type { ActivityResult, Job } from '../types';
 import { commitContent } from './content';
 import { lookAndDecide } from './prepareBlob';
@@ -32,13 +32,14 @@ export interface ServerCopyArgs {
   started: ServerCopyStarted;
 }
 
-export function startServerCopy(args: { job: Job; blob: SourceBlob; name: string }): Promise<ActivityResult<{ start: ServerCopyStart }>> {
-  return settle(async () => ({ start: await beginServerCopy(args.job, args.blob, args.name) }));
-}
+export const startServerCopy = activity('startServerCopy', (args: { job: Job; blob: SourceBlob; name: string }): Promise<ActivityResult<{ start: ServerCopyStart }>> =>
+  settle(async () => ({ start: await beginServerCopy(args.job, args.blob, args.name) })),
+);
 
 /** Decide under the overwrite policy, keep what would be overwritten, start the copy. */
-export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, destination: AzureBlobs = destinationOf(job)): Promise<ServerCopyStart> {
-  const access = await serviceSourceAccess(job, blob);
+export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, destination: BlobDestination = openDestination(job.destination)): Promise<ServerCopyStart> {
+  const content = commitContent(job.options, blob);
+  const access = await openSource(job.source).serviceAccess(blob);
   let looked: Awaited<ReturnType<typeof lookAndDecide>> | undefined;
   let pendingCopy: BlobferryError | undefined;
   try {
@@ -65,7 +66,6 @@ export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, 
     previous = { snapshot: await destination.snapshot(target, etag), ...(tags && Object.keys(tags).length > 0 ? { tags } : {}) };
   }
   try {
-    const content = commitContent(job.options, blob);
     const response = await destination.startCopy(target, access, { conditions, sourceEtag: blob.etag, tags: content.tags, accessTier: content.accessTier });
     return { action: 'started', started: { name: target, copyId: response.copyId, status: response.status ?? 'pending', ...(previous ? { previous } : {}) } };
   } catch (err) {
@@ -89,7 +89,7 @@ export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, 
  * snapshot that run took just before starting is the blob's newest (a blob that did not exist
  * has none: a snapshot needs its base blob). Tags of the old version are not known any more.
  */
-async function adoptOwnCopy(destination: AzureBlobs, name: string, sourceUrl: string): Promise<ServerCopyStarted | undefined> {
+async function adoptOwnCopy(destination: BlobDestination, name: string, sourceUrl: string): Promise<ServerCopyStarted | undefined> {
   const state = await destination.copyState(name);
   if (state.status !== 'pending' || !state.copyId || !state.copySource || withoutQuery(state.copySource) !== withoutQuery(sourceUrl)) return undefined;
   const snapshot = await destination.newestSnapshot(name);
@@ -100,7 +100,7 @@ const withoutQuery = (url: string) => decodeURIComponent(url.split('?')[0]);
 
 /** Copy Blob answers 412 for a failed source condition and a failed destination one alike: which was it? */
 export async function sourceOrDestination(err: unknown, job: Job, blob: SourceBlob): Promise<unknown> {
-  if (err instanceof BlobferryError && err.code === 'DESTINATION_CHANGED' && !(await sourceStillPinned(job, blob).catch(() => true))) {
+  if (err instanceof BlobferryError && err.code === 'DESTINATION_CHANGED' && !(await openSource(job.source).stillPinned(blob).catch(() => true))) {
     return new BlobferryError('SOURCE_CHANGED', `The source ${blob.name} changed after the copy was planned; nothing was written. Copy it again.`);
   }
   return err;
@@ -113,26 +113,26 @@ export interface ServerCopyStatus {
   description?: string;
 }
 
-export function serverCopyStatus(args: { job: Job; name: string; copyId: string }): Promise<ActivityResult<{ copy: ServerCopyStatus }>> {
-  return settle(async () => {
-    const state = await destinationOf(args.job).copyState(args.name);
+export const serverCopyStatus = activity('serverCopyStatus', (args: { job: Job; name: string; copyId: string }): Promise<ActivityResult<{ copy: ServerCopyStatus }>> =>
+  settle(async () => {
+    const state = await openDestination(args.job.destination).copyState(args.name);
     // Someone else wrote the destination (or removed it) after our copy started: theirs wins.
     if (!state.exists || state.copyId !== args.copyId) return { copy: { status: 'superseded' as const } };
     return { copy: { status: state.status, bytesCopied: state.bytesCopied, totalBytes: state.totalBytes, description: state.description } };
-  });
-}
+  }),
+);
 
 /**
  * After "success": check the copy is the source (size, MD5), then drop the snapshot. The copy
  * stands even if the snapshot cannot be removed; the note says which one to remove by hand.
  */
-export function finishServerCopy(args: ServerCopyArgs): Promise<ActivityResult<{ note?: string }>> {
-  return settle(async () => ({ note: await finishCopy(destinationOf(args.job), args.blob, args.started) }));
-}
+export const finishServerCopy = activity('finishServerCopy', (args: ServerCopyArgs): Promise<ActivityResult<{ note?: string }>> =>
+  settle(async () => ({ note: await finishCopy(openDestination(args.job.destination), args.blob, args.started) })),
+);
 
-export async function finishCopy(destination: AzureBlobs, blob: SourceBlob, started: ServerCopyStarted): Promise<string | undefined> {
+export async function finishCopy(destination: BlobDestination, blob: SourceBlob, started: ServerCopyStarted): Promise<string | undefined> {
   const written = await destination.properties(started.name);
-  const problem = verifyCopy(blob, written.contentLength, written.contentMD5 ? Buffer.from(written.contentMD5).toString('base64') : undefined);
+  const problem = verifyCopy(blob, written.contentLength, written.contentMD5);
   if (problem) {
     await restore(destination, started);
     throw problem;
@@ -158,9 +158,9 @@ function verifyCopy(blob: SourceBlob, size: number | undefined, md5: string | un
  * ended "success" before the abort reached it is kept and finished: `completed`). restore: put
  * the destination back as it was.
  */
-export function undoServerCopy(args: ServerCopyArgs & { mode: 'abort' | 'restore' }): Promise<ActivityResult<{ completed: boolean; note?: string }>> {
-  return settle(async () => {
-    const destination = destinationOf(args.job);
+export const undoServerCopy = activity('undoServerCopy', (args: ServerCopyArgs & { mode: 'abort' | 'restore' }): Promise<ActivityResult<{ completed: boolean; note?: string }>> =>
+  settle(async () => {
+    const destination = openDestination(args.job.destination);
     const { started, mode } = args;
     if (mode === 'abort' && !(await destination.abortCopy(started.name, started.copyId))) {
       const state = await destination.copyState(started.name);
@@ -168,15 +168,15 @@ export function undoServerCopy(args: ServerCopyArgs & { mode: 'abort' | 'restore
     }
     await restore(destination, started);
     return { completed: false };
-  });
-}
+  }),
+);
 
 /**
  * Puts the destination back as it was before the copy, only while it still holds our copy:
  * a blob someone else has written since stays as they wrote it (and our snapshot of the old
  * version is kept and named). Safe to run again: a snapshot already put back is gone.
  */
-async function restore(destination: AzureBlobs, started: ServerCopyStarted): Promise<void> {
+async function restore(destination: BlobDestination, started: ServerCopyStarted): Promise<void> {
   const { name, previous } = started;
   const state = await destination.copyState(name);
   const ours = state.exists && state.copyId === started.copyId;

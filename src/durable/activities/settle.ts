@@ -14,17 +14,3 @@ export async function settle<T extends object>(work: () => Promise<T>): Promise<
     return { ok: false, code: 'INTERNAL', message: redact(`Unexpected error: ${(err as Error)?.message ?? String(err)}`) };
   }
 }
-
-/** Runs `work` over `items`, at most `parallel` at a time; results in item order. */
-export async function mapPool<T, R>(items: T[], parallel: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
-  return results;
-}

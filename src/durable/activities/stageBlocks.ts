@@ -1,22 +1,25 @@
 /**
- * Block-copy: stage a run of blocks with Put Block From URL, each pinned to the source version
- * (x-ms-source-if-match), several at a time. Blocks already staged (a re-run after a crash) are
- * skipped: their ids name the block and the source version, so they hold the right bytes.
+ * Block-copy: stage a run of blocks with Put Block From URL, several at a time, each read by the
+ * storage service through a fresh grant from the source endpoint (a SAS, a token, a presigned
+ * URL valid minutes) and, where the service can check it, pinned to the source's version.
+ * Blocks already staged (a re-run after a crash) are skipped: their ids name the block and the
+ * source version, so they hold the right bytes.
  */
 import { blockId, blockRange, versionTag } from '../../plan/blocks';
-import { destinationOf, serviceSourceAccess } from '../sources';
+import { mapPool } from '../../storage/pool';
+import { openDestination, openSource } from '../../storage/registry';
+import { activity } from '../calls';
 import type { ActivityResult, StageArgs, StageResult } from '../types';
-import { mapPool, settle } from './settle';
+import { settle } from './settle';
 
 /** Blocks in flight per activity. */
 export const STAGE_PARALLEL = 8;
 
-export function stageBlocks(args: StageArgs): Promise<ActivityResult<StageResult>> {
-  return settle(async () => {
+export const stageBlocks = activity('stageBlocks', (args: StageArgs): Promise<ActivityResult<StageResult>> =>
+  settle(async () => {
     const { job, blob, name, plan, first, last } = args;
-    const destination = destinationOf(job);
-    const access = await serviceSourceAccess(job, blob);
-    const client = destination.stagingClient(name, blob.etag);
+    const source = openSource(job.source);
+    const destination = openDestination(job.destination);
     const already = await destination.uncommittedBlockIds(name);
     const tag = versionTag(blob);
     const indexes = Array.from({ length: last - first + 1 }, (_, i) => first + i);
@@ -28,11 +31,11 @@ export function stageBlocks(args: StageArgs): Promise<ActivityResult<StageResult
       const { offset, count } = blockRange(plan, index);
       if (already.has(id)) skipped++;
       else {
-        await destination.stageFromUrl(client, name, id, access, offset, count);
+        await destination.stageFromUrl(name, id, await source.serviceAccess(blob), offset, count);
         staged++;
       }
       bytes += count;
     });
     return { staged, skipped, bytes };
-  });
-}
+  }),
+);

@@ -4,32 +4,32 @@
  * policy's conditions, pinned to the source's version.
  */
 import { BlobferryError } from '../../contracts/errors';
-import type { SourceBlob } from '../../contracts/blobFacts';
-import type { CommitConditions } from '../../plan/overwrite';
-import type { AzureBlobs } from '../../storage/azureBlobs';
-import { destinationOf, serviceSourceAccess } from '../sources';
+import type { CommitConditions, SourceBlob } from '../../contracts/blobFacts';
+import type { BlobDestination } from '../../storage/endpoint';
+import { openDestination, openSource } from '../../storage/registry';
+import { activity } from '../calls';
 import type { ActivityResult, Job } from '../types';
 import { commitContent } from './content';
 import { sourceOrDestination } from './serverCopy';
 import { settle } from './settle';
 
-export function syncCopyBlob(args: { job: Job; blob: SourceBlob; name: string; conditions: CommitConditions }): Promise<ActivityResult<{ bytes: number }>> {
-  return settle(async () => {
+export const syncCopyBlob = activity('syncCopyBlob', (args: { job: Job; blob: SourceBlob; name: string; conditions: CommitConditions }): Promise<ActivityResult<{ bytes: number }>> =>
+  settle(async () => {
     const { job, blob, name } = args;
-    const destination = destinationOf(job);
+    const destination = openDestination(job.destination);
     await syncCopyOne(job, blob, name, args.conditions, destination);
     const written = await destination.properties(name);
     if (written.contentLength !== blob.size) {
       throw new BlobferryError('SIZE_MISMATCH', `${name} was copied with ${written.contentLength} bytes; the source has ${blob.size}.`);
     }
     return { bytes: blob.size };
-  });
-}
+  }),
+);
 
-export async function syncCopyOne(job: Job, blob: SourceBlob, name: string, conditions: CommitConditions, destination: AzureBlobs): Promise<void> {
+export async function syncCopyOne(job: Job, blob: SourceBlob, name: string, conditions: CommitConditions, destination: BlobDestination): Promise<void> {
   const content = commitContent(job.options, blob);
   try {
-    await destination.syncCopy(name, await serviceSourceAccess(job, blob), { conditions, sourceEtag: blob.etag, metadata: content.metadata, tags: content.tags, accessTier: content.accessTier });
+    await destination.syncCopy(name, await openSource(job.source).serviceAccess(blob), { conditions, sourceEtag: blob.etag, metadata: content.metadata, tags: content.tags, accessTier: content.accessTier });
   } catch (err) {
     throw await sourceOrDestination(err, job, blob);
   }

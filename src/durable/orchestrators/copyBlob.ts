@@ -20,13 +20,20 @@ import { isBlobferryError } from '../../contracts/errors';
 import { nextPollWaitMs } from '../../plan/polling';
 import { checkStrategyFits, chooseStrategy, type Strategy } from '../../plan/strategy';
 import { planBlocks, planRuns, requestedBlockSize, runLengthFor, type BlockPlan } from '../../plan/blocks';
-import { keptByPolicy, type OverwriteDecision } from '../../plan/overwrite';
+import { keptByPolicy } from '../../plan/overwrite';
+import type { Digests } from '../../plan/verification';
 import { bytesPerSecond, type ProgressPoint } from '../../plan/waves';
-import { STAGE_PARALLEL } from '../activities/stageBlocks';
-import type { ActivityResult, BlobJob, CopyBlobInput, StageArgs, StageResult } from '../types';
-import { cancelWatch, pastDeadline, withDeadline } from './cancel';
-import { verified } from './verify';
+import { commitBlob } from '../activities/commitBlob';
+import { prepareBlob } from '../activities/prepareBlob';
+import { relaySegment, relayStream } from '../activities/relay';
+import { leaseSource, releaseSource } from '../activities/sourceLease';
+import { STAGE_PARALLEL, stageBlocks } from '../activities/stageBlocks';
+import { syncCopyBlob } from '../activities/syncCopy';
+import { call, orchestration, resultOf, schedule } from '../calls';
 import { blobOutcome, type Ended } from '../outcome';
+import type { ActivityResult, BlobJob, CopyBlobInput, StageArgs, StageResult } from '../types';
+import { sourceDeleted, verified } from './afterCopy';
+import { cancelWatch, pastDeadline, withDeadline } from './cancel';
 import { followServerCopy, serverCopyBlob, type FollowState, type Followed } from './serverCopy';
 
 /** Staging activities one blob may take, at most. */
@@ -39,7 +46,9 @@ const EMPTY_MD5 = '1B2M2Y8AsgTpgAmY7PhCfg==';
  * One blob; a server copy still pending after a generation of polls continues as new (same
  * instance id, so its status stays where readers look) with where it stands in `follow`.
  */
-export function* copyBlobOrchestrator(context: OrchestrationContext): Generator<Task, BlobOutcome | undefined, unknown> {
+export const copyBlob = orchestration<CopyBlobInput & { follow?: FollowState }, BlobOutcome | undefined>('copyBlob', copyBlobOrchestrator);
+
+function* copyBlobOrchestrator(context: OrchestrationContext): Generator<Task, BlobOutcome | undefined, unknown> {
   const given = context.df.getInput() as CopyBlobInput & { follow?: FollowState };
   const { follow } = given;
   const input: BlobCopy = { ...given, job: follow ? { ...given.job, deadline: follow.deadline } : withDeadline(context, given.job) };
@@ -53,12 +62,12 @@ export function* copyBlobOrchestrator(context: OrchestrationContext): Generator<
   if (job.options.leaseSource) {
     const lease = { job, name: blob.name, leaseId: follow?.leaseId ?? context.df.newGuid(context.df.instanceId) };
     // A later generation holds the lease already.
-    const leased = follow ? { ok: true as const } : ((yield context.df.callActivity('leaseSource', lease)) as ActivityResult<object>);
+    const leased: ActivityResult<object> = follow ? { ok: true } : yield* call(context, leaseSource, lease);
     if (leased.ok) {
       ended = yield* copy();
       if ('handOver' in ended) return handOver(context, given, { ...ended.handOver, leaseId: lease.leaseId });
       // Released whatever the outcome; a release that fails leaves an infinite lease, so say so.
-      const released = (yield context.df.callActivity('releaseSource', lease)) as ActivityResult<object>;
+      const released = yield* call(context, releaseSource, lease);
       if (!released.ok) {
         const unreleased = `The source lease ${lease.leaseId} could not be released (${released.message}); break it by hand.`;
         ended = ended.outcome === 'failed' ? { ...ended, message: `${ended.message ?? ''} ${unreleased}`.trim() } : { ...ended, outcome: 'failed', code: released.code, message: `Copied, but: ${unreleased}` };
@@ -68,6 +77,8 @@ export function* copyBlobOrchestrator(context: OrchestrationContext): Generator<
     ended = yield* copy();
     if ('handOver' in ended) return handOver(context, given, ended.handOver);
   }
+  // After the lease is released: a leased blob cannot be deleted without its lease.
+  ended = yield* sourceDeleted(context, job, blob, ended);
   const outcome = blobOutcome(job, blob, ended, strategy);
   context.df.setCustomStatus({
     phase: 'done',
@@ -116,23 +127,23 @@ function* copyInBlocks(context: OrchestrationContext, input: BlobCopy, strategy:
 
   let name = input.destinationName;
   for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
-    const prepared = (yield context.df.callActivity('prepareBlob', { job, blob, name: input.destinationName })) as ActivityResult<{ decision: OverwriteDecision }>;
+    const prepared = yield* call(context, prepareBlob, { job, blob, name: input.destinationName });
     if (!prepared.ok) return { outcome: 'failed', name, ...why(prepared) };
     const decision = prepared.decision;
     if (decision.action === 'skip') return { outcome: 'skipped', name, code: decision.code, message: decision.reason };
     name = decision.name;
 
-    let committed: ActivityResult<object>;
+    let committed: ActivityResult<{ verified?: string }>;
     if (plan) {
       const staged = yield* stageAll(context, input, name, plan, strategy);
       if (!staged.ok) return { outcome: 'failed', name, ...why(staged) };
       context.df.setCustomStatus({ phase: 'committing', bytes: { total: blob.size, copied: blob.size }, strategy } satisfies CopyProgress);
-      committed = (yield context.df.callActivity('commitBlob', { job, blob, name, plan, conditions: decision.conditions, computedMD5: staged.md5 })) as ActivityResult<object>;
+      committed = yield* call(context, commitBlob, { job, blob, name, plan, conditions: decision.conditions, computed: staged.digests });
     } else {
       context.df.setCustomStatus({ phase: 'copying', bytes: { total: blob.size, copied: 0 }, strategy } satisfies CopyProgress);
-      committed = (yield context.df.callActivity('syncCopyBlob', { job, blob, name, conditions: decision.conditions })) as ActivityResult<object>;
+      committed = yield* call(context, syncCopyBlob, { job, blob, name, conditions: decision.conditions });
     }
-    if (committed.ok) return { outcome: 'copied', name };
+    if (committed.ok) return { outcome: 'copied', name, verified: committed.verified ?? 'size' };
     const lostName = committed.code === 'DESTINATION_EXISTS' && policy === 'rename';
     if ((lostName || committed.code === 'BLOCKS_LOST') && attempt < COMMIT_ATTEMPTS) continue;
     return { outcome: keptByPolicy(policy, committed.code) ? 'skipped' : 'failed', name, ...why(committed) };
@@ -145,13 +156,15 @@ type BlobCopy = CopyBlobInput & { job: BlobJob };
 
 const why = (failure: { code: string; message: string }) => ({ code: failure.code, message: failure.message });
 
-type Staged = { ok: true; md5?: string } | { ok: false; code: string; message: string };
+/** Relay: the whole object's digests, computed on the way. */
+type Staged = { ok: true; digests?: Digests } | { ok: false; code: string; message: string };
 
 function* stageAll(context: OrchestrationContext, input: BlobCopy, name: string, plan: BlockPlan, strategy: Strategy): Generator<Task, Staged, unknown> {
   const { job, blob } = input;
   const concurrency = job.options.concurrency;
-  if (plan.blockCount === 0) return { ok: true, md5: strategy === 'relay' ? EMPTY_MD5 : undefined };
-  const args = (first: number, last: number, md5State?: string): StageArgs => ({ job, blob, name, plan, first, last, md5State });
+  // An empty object is committed with no blocks; a relay's MD5 is that of no bytes.
+  if (plan.blockCount === 0) return { ok: true, digests: strategy === 'relay' ? { md5: EMPTY_MD5 } : undefined };
+  const args = (first: number, last: number, digestStates?: StageArgs['digestStates']): StageArgs => ({ job, blob, name, plan, first, last, digestStates });
   let copied = 0;
   let last: ProgressPoint = { at: context.df.currentUtcDateTime.getTime(), bytes: 0 };
   const report = (bytes: number) => {
@@ -173,10 +186,10 @@ function* stageAll(context: OrchestrationContext, input: BlobCopy, name: string,
     const runs = planRuns(plan.blockCount, runLengthFor(plan.blockCount, MAX_STAGE_ACTIVITIES, perActivity));
     const width = Math.max(1, Math.floor(concurrency / perActivity));
     for (let offset = 0; offset < runs.length; offset += width) {
-      const wave = context.df.Task.all(runs.slice(offset, offset + width).map((run) => context.df.callActivity('stageBlocks', args(run.first, run.last))));
-      const stop = yield* step(wave);
+      const tasks = runs.slice(offset, offset + width).map((run) => schedule(context, stageBlocks, args(run.first, run.last)));
+      const stop = yield* step(context.df.Task.all(tasks));
       if (stop) return stop;
-      const results = wave.result as Array<ActivityResult<StageResult>>;
+      const results = tasks.map(resultOf);
       const failed = results.find((r) => !r.ok);
       if (failed && !failed.ok) return failed;
       report(results.reduce((sum, r) => sum + (r.ok ? r.bytes : 0), 0));
@@ -185,28 +198,26 @@ function* stageAll(context: OrchestrationContext, input: BlobCopy, name: string,
   }
 
   if (blob.acceptsRanges === false) {
-    const streaming = context.df.callActivity('relayStream', args(0, plan.blockCount - 1));
+    const streaming = schedule(context, relayStream, args(0, plan.blockCount - 1));
     const stop = yield* step(streaming);
     if (stop) return stop;
-    const streamed = streaming.result as ActivityResult<StageResult>;
+    const streamed = resultOf(streaming);
     if (!streamed.ok) return streamed;
     report(streamed.bytes);
-    return { ok: true, md5: streamed.md5 };
+    return { ok: true, digests: streamed.digests };
   }
-  // Relay segments run in order so the whole-object MD5 can be carried from one to the next;
+  // Relay segments run in order so the whole-object digests can be carried from one to the next;
   // inside a segment `concurrency` blocks are in flight.
   const segments = planRuns(plan.blockCount, runLengthFor(plan.blockCount, MAX_STAGE_ACTIVITIES, concurrency * 4));
-  let md5State: string | undefined;
-  let md5: string | undefined;
+  let done: StageResult | undefined;
   for (const segment of segments) {
-    const relaying = context.df.callActivity('relaySegment', args(segment.first, segment.last, md5State));
+    const relaying = schedule(context, relaySegment, args(segment.first, segment.last, done?.digestStates));
     const stop = yield* step(relaying);
     if (stop) return stop;
-    const done = relaying.result as ActivityResult<StageResult>;
-    if (!done.ok) return done;
-    md5State = done.md5State;
-    md5 = done.md5;
-    report(done.bytes);
+    const relayed = resultOf(relaying);
+    if (!relayed.ok) return relayed;
+    done = relayed;
+    report(relayed.bytes);
   }
-  return { ok: true, md5 };
+  return { ok: true, digests: done?.digests };
 }

@@ -5,22 +5,24 @@
  * A transfer that fails (refused at inspection) is reported; the others go on.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { TRANSFER_ORCHESTRATOR } from '../startTransfer';
-import type { ActivityResult, CopyJobInput, CopyJobSummary, TransferSummary } from '../types';
-
-export const COPY_JOB_ORCHESTRATOR = 'copyJob';
+import { writeJobSummary } from '../activities/jobSummary';
+import { call, orchestration, scheduleChild } from '../calls';
+import type { CopyJobInput, CopyJobSummary, TransferSummary } from '../types';
+import { transfer } from './transfer';
 
 /** Transfers of one job that run at once (each has its own concurrency inside). */
 const TRANSFERS_AT_ONCE = 4;
 
-export function* copyJobOrchestrator(context: OrchestrationContext): Generator<Task, CopyJobSummary & { summaryBlob?: string; summaryError?: string }, unknown> {
+export const copyJob = orchestration<CopyJobInput, CopyJobSummary & { summaryBlob?: string; summaryError?: string }>('copyJob', copyJobOrchestrator);
+
+function* copyJobOrchestrator(context: OrchestrationContext): Generator<Task, CopyJobSummary & { summaryBlob?: string; summaryError?: string }, unknown> {
   const input = context.df.getInput() as CopyJobInput;
   const results: CopyJobSummary['transfers'] = [];
   const publish = (phase: string, extra: Record<string, unknown> = {}) => context.df.setCustomStatus({ phase, jobId: input.jobId, transfers: { total: input.transfers.length, done: results.length }, ...extra });
   publish('copying');
   for (let offset = 0; offset < input.transfers.length; offset += TRANSFERS_AT_ONCE) {
     const wave = input.transfers.slice(offset, offset + TRANSFERS_AT_ONCE);
-    const tasks = wave.map((t) => context.df.callSubOrchestrator(TRANSFER_ORCHESTRATOR, t.input, t.instanceId));
+    const tasks = wave.map((t) => scheduleChild(context, transfer, t.input, t.instanceId));
     try {
       yield context.df.Task.all(tasks);
     } catch {
@@ -41,7 +43,7 @@ export function* copyJobOrchestrator(context: OrchestrationContext): Generator<T
     publish('copying');
   }
   const summary: CopyJobSummary = { jobId: input.jobId, transfers: results, totals: totalsOf(results) };
-  const written = (yield context.df.callActivity('writeJobSummary', { resultsContainer: input.resultsContainer, summary })) as ActivityResult<{ url: string }>;
+  const written = yield* call(context, writeJobSummary, { resultsContainer: input.resultsContainer, summary });
   publish('done', written.ok ? { summaryBlob: written.url, totals: summary.totals } : { summaryError: written.message, totals: summary.totals });
   return { ...summary, ...(written.ok ? { summaryBlob: written.url } : { summaryError: written.message }) };
 }

@@ -8,17 +8,22 @@
 import { createHash } from 'node:crypto';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { BlobOutcome, SourceBlob } from '../../contracts/blobFacts';
-import { displayBlobUrl } from '../../contracts/locations';
 import type { CopyProgress } from '../../contracts/progress';
 import { MiB, DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
-import { prefixDestinationName } from '../../plan/names';
+import { destinationNameFor, prefixDestinationName } from '../../plan/names';
 import { chooseStrategy, SYNC_COPY_MAX_BYTES } from '../../plan/strategy';
 import { bytesPerSecond, planWaves } from '../../plan/waves';
-import type { PendingServerCopy } from '../activities/copySmallBlobs';
+import { displayObjectUrl } from '../../storage/registry';
+import { copySmallBlobs, type PendingServerCopy } from '../activities/copySmallBlobs';
+import { forwardCancel } from '../activities/forwardCancel';
+import { listPage, type ListedItems } from '../activities/listPage';
+import { undoServerCopy } from '../activities/serverCopy';
+import { orchestration, resultOf, schedule, scheduleChild, type TypedTask } from '../calls';
+import { blobOutcome, type Ended } from '../outcome';
 import type { ActivityResult, MigrateInput, MigrateState, TransferSummary } from '../types';
 import { cancelWatch } from './cancel';
-import { blobOutcome, type Ended } from '../outcome';
-import type { ServerCopyInput } from './serverCopy';
+import { copyBlob } from './copyBlob';
+import { serverCopy, type ServerCopyInput } from './serverCopy';
 
 /** Blobs per listing page: with one task per large blob, a page never exceeds ~500 tasks. */
 export const PAGE_SIZE = 500;
@@ -30,7 +35,9 @@ const NOTES_KEPT = 100;
 /** Failures kept in the report; the rest are counted. */
 export const FAILURES_KEPT = 1000;
 
-export function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, TransferSummary | undefined, unknown> {
+export const migrate = orchestration<MigrateInput, TransferSummary | undefined>('migrate', migrateOrchestrator);
+
+function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, TransferSummary | undefined, unknown> {
   const input = context.df.getInput() as MigrateInput;
   const { job, state } = input;
   const listArgs = (continuation: string | undefined) => ({ job, sourcePrefix: input.sourcePrefix, continuation, pageSize: PAGE_SIZE, listTags: input.listTags });
@@ -41,7 +48,7 @@ export function* migrateOrchestrator(context: OrchestrationContext): Generator<T
     page = state.pendingPage;
     next = state.continuation;
   } else {
-    const listed = (yield context.df.callActivity('listPage', listArgs(state.continuation))) as ActivityResult<{ items: SourceBlob[]; next?: string }>;
+    const listed = (yield schedule(context, listPage, listArgs(state.continuation))) as ListedItems;
     if (!listed.ok) return summarize(input, recordListingFailure(state, input, listed));
     page = listed.items;
     next = listed.next;
@@ -49,9 +56,11 @@ export function* migrateOrchestrator(context: OrchestrationContext): Generator<T
 
   const totals = { ...state.totals, listed: state.totals.listed + page.length, bytesListed: state.totals.bytesListed + page.reduce((sum, b) => sum + b.size, 0) };
   const outcomes: BlobOutcome[] = [];
-  const work = planPage(context, input, page);
+  const { work, unnamed } = planPage(context, input, page);
+  // Objects without a valid blob name fail on their own (--invalid-names fail); the rest copy.
+  for (const o of unnamed) tally(state, totals, o);
   // The next page is listed while this one copies.
-  const nextListing = next ? context.df.callActivity('listPage', listArgs(next)) : undefined;
+  const nextListing = next ? schedule(context, listPage, listArgs(next)) : undefined;
   let progressAt = { at: context.df.currentUtcDateTime.getTime(), bytes: totals.bytesCopied };
   const publish = () => {
     const now = { at: context.df.currentUtcDateTime.getTime(), bytes: totals.bytesCopied };
@@ -81,13 +90,14 @@ export function* migrateOrchestrator(context: OrchestrationContext): Generator<T
   for (let offset = 0; offset < pending.length; offset += job.options.concurrency * 2) {
     const wave = pending.slice(offset, offset + job.options.concurrency * 2);
     if (cancel.requested) {
-      const undone = (yield context.df.Task.all(wave.map((p) => context.df.callActivity('undoServerCopy', { job, blob: p.blob, started: p.started, mode: 'abort' })))) as Array<ActivityResult<{ completed: boolean; note?: string }>>;
-      wave.forEach((p, i) => tally(state, totals, blobOutcome(job, p.blob, cancelledCopy(p, undone[i]), 'server-copy')));
+      const undoing = wave.map((p) => schedule(context, undoServerCopy, { job, blob: p.blob, started: p.started, mode: 'abort' }));
+      yield context.df.Task.all(undoing);
+      wave.forEach((p, i) => tally(state, totals, blobOutcome(job, p.blob, cancelledCopy(p, resultOf(undoing[i])), 'server-copy')));
     } else {
       const ids = wave.map((p) => childIdFor(context, p.blob));
-      const tasks = wave.map((p, i) => context.df.callSubOrchestrator('serverCopy', { job, blob: p.blob, started: p.started } satisfies ServerCopyInput, ids[i]));
+      const tasks = wave.map((p, i) => scheduleChild(context, serverCopy, { job, blob: p.blob, started: p.started } satisfies ServerCopyInput, ids[i]));
       yield* runWave(context, tasks, ids);
-      for (const t of tasks) tally(state, totals, t.result as BlobOutcome);
+      for (const t of tasks) tally(state, totals, resultOf(t) as BlobOutcome);
     }
     publish();
   }
@@ -99,7 +109,7 @@ export function* migrateOrchestrator(context: OrchestrationContext): Generator<T
     return { ...summarize(input, nextState), cancelled: true };
   }
   if (nextListing) {
-    const listed = nextListing.result as ActivityResult<{ items: SourceBlob[]; next?: string }>;
+    const listed = resultOf(nextListing);
     if (!listed.ok) return summarize(input, recordListingFailure(nextState, input, listed));
     context.df.continueAsNew({ ...input, state: { ...nextState, pendingPage: listed.items, continuation: listed.next } } satisfies MigrateInput);
     return undefined;
@@ -117,13 +127,13 @@ function* runWave(context: OrchestrationContext, tasks: Task[], childIds: Array<
   const all = context.df.Task.all(tasks);
   if (!(yield* cancelWatch(context).race(all, false))) return;
   const children = childIds.filter((id): id is string => id !== undefined);
-  if (children.length > 0) yield context.df.callActivity('forwardCancel', { instanceIds: children, reason: 'the copy was cancelled' });
+  if (children.length > 0) yield schedule(context, forwardCancel, { instanceIds: children, reason: 'the copy was cancelled' });
   yield all;
 }
 
 /** A pending server copy undone on a cancel request (or kept: it had finished). */
 function cancelledCopy(p: PendingServerCopy, undone: ActivityResult<{ completed: boolean; note?: string }>): Ended {
-  if (undone.ok && undone.completed) return { outcome: 'copied', name: p.started.name, message: undone.note };
+  if (undone.ok && undone.completed) return { outcome: 'copied', name: p.started.name, message: undone.note, verified: 'size' };
   const restored = undone.ok ? 'it was aborted and the destination restored' : `stopping it failed: ${undone.message}`;
   return { outcome: 'failed', name: p.started.name, code: 'CANCELLED', message: `The copy to ${p.started.name} was cancelled; ${restored}.` };
 }
@@ -134,7 +144,7 @@ function childIdFor(context: OrchestrationContext, blob: SourceBlob): string {
 }
 
 interface PageTask {
-  start: () => Task;
+  start: () => TypedTask<unknown>;
   /** Requests it keeps in flight. */
   weight: number;
   /** The listed blobs it copies. */
@@ -145,37 +155,40 @@ interface PageTask {
 
 /**
  * One task per batch of blobs that take a request or two each (one block, a sync copy, the
- * start of a server copy) and one sub-orchestration per larger blob.
+ * start of a server copy) and one sub-orchestration per larger blob. Blobs whose names cannot be
+ * blob names (and --invalid-names fail) get no task: they fail at once.
  */
-function planPage(context: OrchestrationContext, input: MigrateInput, page: SourceBlob[]): PageTask[] {
+function planPage(context: OrchestrationContext, input: MigrateInput, page: SourceBlob[]): { work: PageTask[]; unnamed: BlobOutcome[] } {
   const { job } = input;
   const oneBlock = requestedBlockSize(job.options) ?? DEFAULT_BLOCK_SIZE;
   const strategyOf = (blob: SourceBlob) => chooseStrategy(job.route, blob).strategy;
+  const named = page.map((blob) => ({ blob, to: destinationNameFor(prefixDestinationName(input.destinationPrefix, input.sourcePrefix, blob.name), job.options.invalidNames, blob.name) }));
+  const unnamed = named.flatMap(({ blob, to }) => ('code' in to ? [blobOutcome(job, blob, { outcome: 'failed', name: prefixDestinationName(input.destinationPrefix, input.sourcePrefix, blob.name), code: to.code, message: to.message }, strategyOf(blob))] : []));
+  const copyable = named.flatMap(({ blob, to }) => ('name' in to ? [{ blob, name: to.name }] : []));
   const batched = (blob: SourceBlob) => blob.size <= oneBlock || strategyOf(blob) === 'server-copy' || (strategyOf(blob) === 'sync-copy' && blob.size <= SYNC_COPY_MAX_BYTES);
   // Bytes a batch moves itself or waits for; a server copy's start returns at once.
   const batchBytes = (blob: SourceBlob) => (strategyOf(blob) === 'server-copy' ? 0 : blob.size);
   const batches: SourceBlob[][] = [];
-  for (const blob of page.filter(batched)) {
+  for (const { blob } of copyable.filter(({ blob }) => batched(blob))) {
     const current = batches[batches.length - 1];
     if (current && current.length < BATCH_ITEMS && current.reduce((sum, b) => sum + batchBytes(b), 0) + batchBytes(blob) <= BATCH_BYTES) current.push(blob);
     else batches.push([blob]);
   }
   const work: PageTask[] = batches.map((items) => ({
-    start: () => context.df.callActivity('copySmallBlobs', { job, sourcePrefix: input.sourcePrefix, destinationPrefix: input.destinationPrefix, items }),
+    start: () => schedule(context, copySmallBlobs, { job, sourcePrefix: input.sourcePrefix, destinationPrefix: input.destinationPrefix, items }),
     weight: Math.min(items.length, job.options.concurrency),
     covers: items,
   }));
-  for (const blob of page.filter((b) => !batched(b))) {
-    const destinationName = prefixDestinationName(input.destinationPrefix, input.sourcePrefix, blob.name);
+  for (const { blob, name } of copyable.filter(({ blob }) => !batched(blob))) {
     const childId = childIdFor(context, blob);
     work.push({
-      start: () => context.df.callSubOrchestrator('copyBlob', { job, blob, destinationName }, childId),
+      start: () => scheduleChild(context, copyBlob, { job, blob, destinationName: name }, childId),
       weight: Math.min(Math.ceil(blob.size / oneBlock), job.options.concurrency),
       covers: [blob],
       childId,
     });
   }
-  return work;
+  return { work, unnamed };
 }
 
 /** Server copies a batch left pending. */
@@ -190,8 +203,8 @@ function outcomesOf(result: unknown, covers: SourceBlob[], input: MigrateInput):
   if ('outcome' in r) return [r];
   if (r.ok) return r.outcomes;
   return covers.map((blob) => ({
-    source: displayBlobUrl(input.job.source, blob.name),
-    destination: displayBlobUrl(input.job.destination, prefixDestinationName(input.destinationPrefix, input.sourcePrefix, blob.name)),
+    source: displayObjectUrl(input.job.source, blob.name),
+    destination: displayObjectUrl(input.job.destination, prefixDestinationName(input.destinationPrefix, input.sourcePrefix, blob.name)),
     outcome: 'failed',
     bytes: 0,
     code: r.code,
@@ -200,16 +213,22 @@ function outcomesOf(result: unknown, covers: SourceBlob[], input: MigrateInput):
 }
 
 function tally(state: MigrateState, totals: MigrateState['totals'], o: BlobOutcome): void {
+  const fail = (failure: BlobOutcome) => {
+    if (state.failures.length < FAILURES_KEPT) state.failures.push(failure);
+    else state.failuresNotKept++;
+  };
   if (o.outcome === 'copied') {
     totals.copied++;
     if (o.message && state.notes.length < NOTES_KEPT) state.notes.push(o.message);
     if (o.strategy) totals.strategies = { ...totals.strategies, [o.strategy]: (totals.strategies[o.strategy] ?? 0) + 1 };
+    if (o.verified) totals.verification = { ...totals.verification, [o.verified]: (totals.verification?.[o.verified] ?? 0) + 1 };
     totals.bytesCopied += o.bytes;
+    if (o.sourceDeleted === true) totals.deleted = (totals.deleted ?? 0) + 1;
+    else if (o.sourceDeleted) fail({ ...o, code: o.sourceDeleted.code, message: `Copied, but the source was not deleted: ${o.sourceDeleted.message}` });
   } else if (o.outcome === 'skipped') totals.skipped++;
   else {
     totals.failed++;
-    if (state.failures.length < FAILURES_KEPT) state.failures.push(o);
-    else state.failuresNotKept++;
+    fail(o);
   }
 }
 
@@ -222,7 +241,7 @@ function progress(totals: MigrateState['totals'], state: MigrateState, rate: num
   return {
     phase: 'copying',
     kind: 'prefix',
-    blobs: { total: totals.listed, copied: totals.copied, skipped: totals.skipped, failed: totals.failed },
+    blobs: { total: totals.listed, copied: totals.copied, skipped: totals.skipped, failed: totals.failed, ...(job.options.deleteSource ? { deleted: totals.deleted ?? 0 } : {}) },
     bytes: { total: totals.bytesListed, copied: totals.bytesCopied },
     rateBytesPerSec: rate,
     listing,
@@ -236,11 +255,12 @@ function progress(totals: MigrateState['totals'], state: MigrateState, rate: num
 function summarize(input: MigrateInput, state: MigrateState): TransferSummary {
   const t = state.totals;
   return {
-    blobs: { total: t.listed, copied: t.copied, skipped: t.skipped, failed: t.failed },
+    blobs: { total: t.listed, copied: t.copied, skipped: t.skipped, failed: t.failed, ...(input.job.options.deleteSource ? { deleted: t.deleted ?? 0 } : {}) },
     bytes: { total: t.bytesListed, copied: t.bytesCopied },
     failures: state.failures.map((f) => ({ source: f.source, destination: f.destination, code: f.code ?? 'INTERNAL', message: f.message ?? '' })),
     ...(state.failuresNotKept > 0 ? { failuresNotListed: state.failuresNotKept } : {}),
     strategies: t.strategies,
+    ...(t.verification && Object.keys(t.verification).length > 0 ? { verification: t.verification } : {}),
     strategy: input.job.strategy,
     strategyReason: input.job.strategyReason,
     ...(state.notes.length > 0 ? { notes: state.notes } : {}),

@@ -14,11 +14,12 @@ import { formatDuration } from '../../contracts/duration';
 import type { CopyProgress } from '../../contracts/progress';
 import { keptByPolicy } from '../../plan/overwrite';
 import { nextPollWaitMs } from '../../plan/polling';
-import type { ServerCopyStart, ServerCopyStarted, ServerCopyStatus } from '../activities/serverCopy';
-import type { ActivityResult, BlobJob, Job } from '../types';
-import { cancelWatch, withDeadline } from './cancel';
-import { verified } from './verify';
+import { finishServerCopy, serverCopyStatus, startServerCopy, undoServerCopy, type ServerCopyStarted, type ServerCopyStatus } from '../activities/serverCopy';
+import { call, orchestration } from '../calls';
 import { blobOutcome, type Ended } from '../outcome';
+import type { BlobJob, Job } from '../types';
+import { sourceDeleted, verified } from './afterCopy';
+import { cancelWatch, withDeadline } from './cancel';
 
 /** Status reads that may fail in a row (each already retried by the SDK) before the copy is stopped. */
 const FAILED_POLLS_ALLOWED = 5;
@@ -49,7 +50,9 @@ export interface ServerCopyInput {
   follow?: FollowState;
 }
 
-export function* serverCopyOrchestrator(context: OrchestrationContext): Generator<Task, BlobOutcome | undefined, unknown> {
+export const serverCopy = orchestration<ServerCopyInput, BlobOutcome | undefined>('serverCopy', serverCopyOrchestrator);
+
+function* serverCopyOrchestrator(context: OrchestrationContext): Generator<Task, BlobOutcome | undefined, unknown> {
   const input = context.df.getInput() as ServerCopyInput;
   const { blob, started, follow } = input;
   // Its timeout counts from the first generation: the copy started moments before, in a batch of the prefix copy.
@@ -59,12 +62,13 @@ export function* serverCopyOrchestrator(context: OrchestrationContext): Generato
     context.df.continueAsNew({ ...input, follow: followed.handOver } satisfies ServerCopyInput);
     return undefined;
   }
-  return blobOutcome(job, blob, yield* verified(context, job, blob, followed), 'server-copy');
+  const ended = yield* sourceDeleted(context, job, blob, yield* verified(context, job, blob, followed));
+  return blobOutcome(job, blob, ended, 'server-copy');
 }
 
 /** Start a server copy (decide, snapshot, Copy Blob) and follow it. */
 export function* serverCopyBlob(context: OrchestrationContext, job: BlobJob, blob: SourceBlob, name: string): Generator<Task, Followed, unknown> {
-  const begun = (yield context.df.callActivity('startServerCopy', { job, blob, name })) as ActivityResult<{ start: ServerCopyStart }>;
+  const begun = yield* call(context, startServerCopy, { job, blob, name });
   // Someone wrote the destination between the look and the start: the policy decides, as at a commit.
   if (!begun.ok) return { outcome: keptByPolicy(job.options.overwrite, begun.code) ? 'skipped' : 'failed', name, code: begun.code, message: begun.message };
   if (begun.start.action === 'skip') return { outcome: 'skipped', name, code: begun.start.code, message: begun.start.reason };
@@ -101,7 +105,7 @@ export function* followServerCopy(context: OrchestrationContext, job: BlobJob, b
       if (!timer.isCompleted) timer.cancel();
       return yield* stopServerCopy(context, job, blob, started, publish, 'CANCELLED', `The copy to ${name} was cancelled; it was aborted and the destination restored.`);
     }
-    const read = (yield context.df.callActivity('serverCopyStatus', { job, name, copyId })) as ActivityResult<{ copy: ServerCopyStatus }>;
+    const read = yield* call(context, serverCopyStatus, { job, name, copyId });
     polls++;
     if (!read.ok) {
       if (++failedPolls < FAILED_POLLS_ALLOWED) continue;
@@ -114,15 +118,15 @@ export function* followServerCopy(context: OrchestrationContext, job: BlobJob, b
 
   switch (copy.status) {
     case 'success': {
-      const finished = (yield context.df.callActivity('finishServerCopy', { job, blob, started })) as ActivityResult<{ note?: string }>;
-      return finished.ok ? { outcome: 'copied', name, message: finished.note } : { outcome: 'failed', name, code: finished.code, message: finished.message };
+      const finished = yield* call(context, finishServerCopy, { job, blob, started });
+      return finished.ok ? { outcome: 'copied', name, message: finished.note, verified: 'size' } : { outcome: 'failed', name, code: finished.code, message: finished.message };
     }
     case 'superseded': {
       const kept = started.previous ? ` Its version from before the copy is kept in the snapshot ${started.previous.snapshot}.` : '';
       return { outcome: 'failed', name, code: 'DESTINATION_CHANGED', message: `${name} was written by someone else while the copy ran; it was left as they wrote it.${kept}` };
     }
     default: {
-      const undone = (yield context.df.callActivity('undoServerCopy', { job, blob, started, mode: 'restore' })) as ActivityResult<{ completed: boolean }>;
+      const undone = yield* call(context, undoServerCopy, { job, blob, started, mode: 'restore' });
       const [code, said] = copy.status === 'aborted' ? ['COPY_ABORTED', 'was aborted by someone else'] : ['COPY_FAILED', `failed: ${copy.description || 'the service gave no reason'}`];
       const restored = undone.ok ? 'the destination was restored' : `restoring the destination failed too (${undone.message})`;
       return { outcome: 'failed', name, code, message: `The server copy to ${name} ${said}; ${restored}.` };
@@ -133,8 +137,8 @@ export function* followServerCopy(context: OrchestrationContext, job: BlobJob, b
 /** Abort, restore, and say why; a copy that finished just before the abort is kept. */
 function* stopServerCopy(context: OrchestrationContext, job: BlobJob, blob: SourceBlob, started: ServerCopyStarted, publish: (phase: CopyProgress['phase']) => void, code: string, message: string): Generator<Task, Ended, unknown> {
   publish('restoring');
-  const undone = (yield context.df.callActivity('undoServerCopy', { job, blob, started, mode: 'abort' })) as ActivityResult<{ completed: boolean; note?: string }>;
+  const undone = yield* call(context, undoServerCopy, { job, blob, started, mode: 'abort' });
   if (!undone.ok) return { outcome: 'failed', name: started.name, code, message: `${message.replace(/; it was aborted.*$/, '')}; stopping it failed: ${undone.message}` };
-  if (undone.completed) return { outcome: 'copied', name: started.name, message: undone.note };
+  if (undone.completed) return { outcome: 'copied', name: started.name, message: undone.note, verified: 'size' };
   return { outcome: 'failed', name: started.name, code, message };
 }

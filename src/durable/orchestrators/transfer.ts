@@ -7,14 +7,20 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { BlobOutcome } from '../../contracts/blobFacts';
 import type { CopyProgress } from '../../contracts/progress';
-import type { Inspection } from '../activities/inspectTransfer';
+import { forwardCancel } from '../activities/forwardCancel';
+import { inspectTransfer } from '../activities/inspectTransfer';
+import { call, orchestration, resultOf, schedule, scheduleChild, type TypedTask } from '../calls';
+import type { MigrateInput, TransferInput, TransferSummary } from '../types';
 import { cancelWatch } from './cancel';
-import type { ActivityResult, MigrateInput, TransferInput, TransferSummary } from '../types';
+import { copyBlob } from './copyBlob';
+import { migrate } from './migrate';
 
-export function* transferOrchestrator(context: OrchestrationContext): Generator<Task, TransferSummary, unknown> {
+export const transfer = orchestration<TransferInput, TransferSummary>('transfer', transferOrchestrator);
+
+function* transferOrchestrator(context: OrchestrationContext): Generator<Task, TransferSummary, unknown> {
   const input = context.df.getInput() as TransferInput;
   context.df.setCustomStatus({ phase: 'inspecting' } satisfies CopyProgress);
-  const inspected = (yield context.df.callActivity('inspectTransfer', input)) as ActivityResult<{ inspection: Inspection }>;
+  const inspected = yield* call(context, inspectTransfer, input);
   if (!inspected.ok) {
     context.df.setCustomStatus({ phase: 'failed', error: { code: inspected.code, message: inspected.message } } satisfies CopyProgress);
     throw new Error(`${inspected.code}: ${inspected.message}`);
@@ -27,15 +33,8 @@ export function* transferOrchestrator(context: OrchestrationContext): Generator<
   if (inspection.kind === 'blob') {
     const child = `${context.df.instanceId}:blob`;
     context.df.setCustomStatus({ phase: 'copying', kind: 'blob', child, ...strategy } satisfies CopyProgress);
-    const outcome = (yield* awaitChild(context, context.df.callSubOrchestrator('copyBlob', { job, blob: inspection.blob, destinationName: inspection.destinationName }, child), child)) as BlobOutcome;
-    summary = {
-      blobs: { total: 1, copied: outcome.outcome === 'copied' ? 1 : 0, skipped: outcome.outcome === 'skipped' ? 1 : 0, failed: outcome.outcome === 'failed' ? 1 : 0 },
-      bytes: { total: inspection.blob.size, copied: outcome.bytes },
-      failures: outcome.outcome === 'failed' ? [{ source: outcome.source, destination: outcome.destination, code: outcome.code ?? 'INTERNAL', message: outcome.message ?? '' }] : [],
-      ...(outcome.code === 'CANCELLED' ? { cancelled: true } : {}),
-      ...(outcome.outcome === 'copied' && outcome.message ? { notes: [outcome.message] } : {}),
-      ...strategy,
-    };
+    const outcome = (yield* awaitChild(context, scheduleChild(context, copyBlob, { job, blob: inspection.blob, destinationName: inspection.destinationName }, child), child)) as BlobOutcome;
+    summary = blobSummary(outcome, inspection.blob.size, job.options.deleteSource, inspection.notes, strategy);
   } else {
     const child = `${context.df.instanceId}:prefix`;
     context.df.setCustomStatus({ phase: 'copying', kind: 'prefix', child, ...strategy } satisfies CopyProgress);
@@ -46,13 +45,13 @@ export function* transferOrchestrator(context: OrchestrationContext): Generator<
       listTags: inspection.listTags,
       state: {
         generation: 0,
-        totals: { listed: 0, copied: 0, skipped: 0, failed: 0, bytesListed: 0, bytesCopied: 0, strategies: {} },
+        totals: { listed: 0, copied: 0, skipped: 0, failed: 0, bytesListed: 0, bytesCopied: 0, deleted: 0, strategies: {}, verification: {} },
         failures: [],
         failuresNotKept: 0,
         notes: inspection.notes,
       },
     };
-    summary = (yield* awaitChild(context, context.df.callSubOrchestrator('migrate', migrateInput, child), child)) as TransferSummary;
+    summary = (yield* awaitChild(context, scheduleChild(context, migrate, migrateInput, child), child)) as TransferSummary;
   }
   context.df.setCustomStatus({
     phase: summary.cancelled ? 'cancelled' : 'done',
@@ -67,9 +66,29 @@ export function* transferOrchestrator(context: OrchestrationContext): Generator<
 }
 
 /** The child's result; a cancel request that arrives meanwhile is passed on to it, and it ends the way cancelling makes it end. */
-function* awaitChild(context: OrchestrationContext, child: Task, childId: string): Generator<Task, unknown, unknown> {
-  if (!(yield* cancelWatch(context).race(child, false))) return child.result;
-  yield context.df.callActivity('forwardCancel', { instanceIds: [childId], reason: 'the copy was cancelled' });
+function* awaitChild<T>(context: OrchestrationContext, child: TypedTask<T>, childId: string): Generator<Task, T, unknown> {
+  if (!(yield* cancelWatch(context).race(child, false))) return resultOf(child);
+  yield schedule(context, forwardCancel, { instanceIds: [childId], reason: 'the copy was cancelled' });
   yield child;
-  return child.result;
+  return resultOf(child);
+}
+
+/** A single blob's report. */
+function blobSummary(outcome: BlobOutcome, size: number, deleteSource: boolean, notes: string[], strategy: Pick<TransferSummary, 'strategy' | 'strategyReason'>): TransferSummary {
+  const copied = outcome.outcome === 'copied';
+  const deletion = outcome.sourceDeleted;
+  const failures = [
+    ...(outcome.outcome === 'failed' ? [{ source: outcome.source, destination: outcome.destination, code: outcome.code ?? 'INTERNAL', message: outcome.message ?? '' }] : []),
+    ...(deletion && deletion !== true ? [{ source: outcome.source, destination: outcome.destination, code: deletion.code, message: `Copied, but the source was not deleted: ${deletion.message}` }] : []),
+  ];
+  const allNotes = [...notes, ...(copied && outcome.message ? [outcome.message] : [])];
+  return {
+    blobs: { total: 1, copied: copied ? 1 : 0, skipped: outcome.outcome === 'skipped' ? 1 : 0, failed: outcome.outcome === 'failed' ? 1 : 0, ...(deleteSource ? { deleted: deletion === true ? 1 : 0 } : {}) },
+    bytes: { total: size, copied: outcome.bytes },
+    failures,
+    ...(outcome.code === 'CANCELLED' ? { cancelled: true } : {}),
+    ...(copied && outcome.verified ? { verification: { [outcome.verified]: 1 } } : {}),
+    ...(allNotes.length > 0 ? { notes: allNotes } : {}),
+    ...strategy,
+  };
 }

@@ -2,8 +2,8 @@
  * Storage failures -> blobferry errors with stable codes and messages a user can act on,
  * never carrying the request URL's secrets.
  */
-import { BlobferryError, isBlobferryError, type ErrorCode } from '../contracts/errors';
-import { redact } from '../contracts/redact';
+import { BlobferryError, isBlobferryError, type ErrorCode } from '../../contracts/errors';
+import { redact } from '../../contracts/redact';
 
 interface RestLike {
   statusCode?: number;

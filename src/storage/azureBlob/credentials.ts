@@ -9,7 +9,7 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import { AnonymousCredential, StorageSharedKeyCredential } from '@azure/storage-blob';
-import type { BlobLocation } from '../contracts/locations';
+import type { BlobLocation } from '../../contracts/locations';
 
 /** Azurite's well-known development account key (public, documented by Microsoft). */
 export const AZURITE_DEV_ACCOUNT = 'devstoreaccount1';

@@ -1,0 +1,57 @@
+/**
+ * Whole-object digests computed while relaying: MD5 always (it becomes the blob's Content-MD5),
+ * and the source's own checksum algorithm when it declares one. hash-wasm hashers can save and
+ * load their state, so a relay split over several activities carries them along (DigestStates).
+ */
+import { createCRC32, createCRC64, createMD5, createSHA1, createSHA256, type IHasher } from 'hash-wasm';
+import type { ChecksumAlgorithm } from '../../contracts/blobFacts';
+import type { Digests, DigestStates } from '../../plan/verification';
+
+/** CRC-64/NVME's reflected polynomial (S3's default checksum since 2025); hash-wasm's default is ECMA's. */
+const CRC64_NVME = '9a6c9329ac4bc9b5';
+
+function createHasher(algorithm: ChecksumAlgorithm): Promise<IHasher> {
+  switch (algorithm) {
+    case 'crc32':
+      return createCRC32(0xedb88320);
+    case 'crc32c':
+      return createCRC32(0x82f63b78);
+    case 'crc64nvme':
+      return createCRC64(CRC64_NVME);
+    case 'sha1':
+      return createSHA1();
+    case 'sha256':
+      return createSHA256();
+  }
+}
+
+export class DigestRun {
+  private constructor(
+    private readonly md5: IHasher,
+    private readonly checksum: IHasher | undefined,
+  ) {}
+
+  /** Starts (or, given states, resumes) the digests for a source declaring `algorithm`. */
+  static async open(algorithm: ChecksumAlgorithm | undefined, states: DigestStates = {}): Promise<DigestRun> {
+    const resume = async (hasher: IHasher, state: string | undefined) => {
+      hasher.init();
+      if (state) hasher.load(Buffer.from(state, 'base64'));
+      return hasher;
+    };
+    return new DigestRun(await resume(await createMD5(), states.md5), algorithm ? await resume(await createHasher(algorithm), states.checksum) : undefined);
+  }
+
+  update(bytes: Buffer): void {
+    this.md5.update(bytes);
+    this.checksum?.update(bytes);
+  }
+
+  save(): DigestStates {
+    return { md5: Buffer.from(this.md5.save()).toString('base64'), ...(this.checksum ? { checksum: Buffer.from(this.checksum.save()).toString('base64') } : {}) };
+  }
+
+  /** The finished digests, base64 of the big-endian value (as S3 declares its checksums). */
+  finish(): Digests {
+    return { md5: Buffer.from(this.md5.digest('binary')).toString('base64'), ...(this.checksum ? { checksum: Buffer.from(this.checksum.digest('binary')).toString('base64') } : {}) };
+  }
+}

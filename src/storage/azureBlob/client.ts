@@ -1,0 +1,74 @@
+/**
+ * Clients for one Azure Blob location, as a source or a destination: its credentials (a SAS,
+ * a key, Entra ID), a pipeline with the SDK's retries, and every call's failure mapped to a
+ * blobferry error (errors.ts).
+ */
+import { BlockBlobClient, ContainerClient, newPipeline, type Pipeline } from '@azure/storage-blob';
+import { randomUUID } from 'node:crypto';
+import { OWN_WRITE_PREFIX } from '../../contracts/blobEvents';
+import type { BlobLocation } from '../../contracts/locations';
+import { withSecret } from '../urls';
+import { authFor, type BlobAuth } from './credentials';
+import { toBlobferryError, type Role } from './errors';
+import { blobUrl, containerUrl } from './location';
+
+const RETRY = { maxTries: 5, retryDelayInMs: 500, maxRetryDelayInMs: 15_000 };
+
+/** Headers the SDK does not expose for an operation (x-ms-source-if-match on Put Block From URL), set per request. */
+export type ExtraHeaders = (headers: { set(name: string, value: string): void }) => void;
+
+export class BlobClients {
+  readonly auth: BlobAuth;
+
+  constructor(
+    readonly location: BlobLocation,
+    readonly role: Role,
+  ) {
+    this.auth = authFor(location);
+  }
+
+  private pipeline(extra?: ExtraHeaders): Pipeline {
+    const pipeline = newPipeline(this.auth.credential, { retryOptions: RETRY, keepAliveOptions: { enable: true } });
+    if (this.role === 'destination') {
+      // Writes carry a client request id Event Grid reports (data.clientRequestId): mirror rules
+      // know blobferry's own blobs by it and never copy them again.
+      pipeline.factories.push({ create: (next) => ({ sendRequest: (request) => (request.headers.set('x-ms-client-request-id', `${OWN_WRITE_PREFIX}${randomUUID()}`), next.sendRequest(request)) }) });
+    }
+    if (extra) pipeline.factories.push({ create: (next) => ({ sendRequest: (request) => (extra(request.headers), next.sendRequest(request)) }) });
+    return pipeline;
+  }
+
+  private signed(url: string): string {
+    return this.auth.kind === 'sas' ? withSecret(url, this.auth.sas) : url;
+  }
+
+  blob(name: string, extra?: ExtraHeaders): BlockBlobClient {
+    return new BlockBlobClient(this.signed(blobUrl(this.location, name)), this.pipeline(extra));
+  }
+
+  container(): ContainerClient {
+    return new ContainerClient(this.signed(containerUrl(this.location)), this.pipeline());
+  }
+
+  /** Runs one storage call; its failure leaves as a blobferry error saying what was being done. */
+  async call<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (err) {
+      throw toBlobferryError(err, this.role, what);
+    }
+  }
+
+  fail(err: unknown, what: string): never {
+    throw toBlobferryError(err, this.role, what);
+  }
+}
+
+export function statusOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number }).statusCode;
+}
+
+export function serviceCodeOf(err: unknown): string | undefined {
+  const e = err as { details?: { errorCode?: string }; code?: string };
+  return e.details?.errorCode ?? e.code;
+}

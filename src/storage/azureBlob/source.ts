@@ -1,0 +1,191 @@
+/** An Azure blob, container or prefix as a copy source (a primary endpoint, or a read-only secondary). */
+import { BlobSASPermissions, generateBlobSASQueryParameters, type BlobGetPropertiesResponse, type BlobItem } from '@azure/storage-blob';
+import { BlobferryError } from '../../contracts/errors';
+import type { BlobProperties, SourceBlob } from '../../contracts/blobFacts';
+import type { SourceFacts } from '../../contracts/endpointFacts';
+import type { BlobLocation } from '../../contracts/locations';
+import type { ListOptions, ListedPage, SourceAccess, SourceEndpoint, SourceNeeds } from '../endpoint';
+import { privateBecause, withSecret } from '../urls';
+import { BlobClients, statusOf } from './client';
+import { checkSas } from './errors';
+import { blobUrl, primaryServiceUrl } from './location';
+
+/** How long a SAS blobferry signs for the service to read a source stays valid. */
+const SERVICE_SAS_HOURS = 6;
+
+export class AzureBlobSource implements SourceEndpoint {
+  readonly facts: SourceFacts;
+  private readonly clients: BlobClients;
+  readonly lease?: SourceEndpoint['lease'];
+  readonly delete?: SourceEndpoint['delete'];
+
+  constructor(private readonly location: BlobLocation) {
+    this.clients = new BlobClients(location, 'source');
+    const origin = new URL(location.serviceUrl).origin;
+    this.facts = {
+      noun: location.secondary ? 'the Azure blob source (secondary endpoint)' : 'the Azure blob source',
+      listable: true,
+      path: location.path,
+      servesUrl: true,
+      privateBecause: privateBecause(new URL(location.serviceUrl), 'the source'),
+      account: { origin, name: location.account, ...(location.secondary ? { secondary: true } : {}) },
+      container: `${primaryServiceUrl(location)}/${location.container}`,
+      serviceCopiesProperties: true,
+    };
+    // A secondary endpoint is read-only: no leases, no deletes.
+    if (!location.secondary) {
+      this.lease = {
+        acquire: async (name, leaseId) => {
+          await this.clients.call(`leasing ${name}`, () => this.clients.blob(name).getBlobLeaseClient(leaseId).acquireLease(-1));
+        },
+        release: async (name, leaseId) => {
+          try {
+            await this.clients.blob(name).getBlobLeaseClient(leaseId).releaseLease();
+          } catch (err) {
+            // Released before, broken or expired: gone either way.
+            if (statusOf(err) === 409 || statusOf(err) === 404) return;
+            this.clients.fail(err, `releasing the lease on ${name}`);
+          }
+        },
+      };
+      this.delete = async (blob) => {
+        await this.clients.call(`deleting the source ${blob.name}`, () => this.clients.blob(blob.name).deleteIfExists({ deleteSnapshots: 'include', conditions: blob.etag ? { ifMatch: blob.etag } : undefined }));
+      };
+    }
+  }
+
+  checkAccess(needs: SourceNeeds): void {
+    checkSas(this.location.secret, 'source', [
+      { permission: 'r', why: 'reading the source' },
+      ...(needs.list ? [{ permission: 'l', why: 'listing a prefix' }] : []),
+      ...(needs.lease ? [{ permission: 'w', why: '--lease-source (leasing a blob needs write)' }] : []),
+      ...(needs.delete ? [{ permission: 'd', why: '--delete-source' }] : []),
+    ]);
+  }
+
+  async stat(name: string, options: { tags: boolean }): Promise<SourceBlob> {
+    const client = this.clients.blob(name);
+    const props = await this.clients.call(`reading ${name}`, () => client.getProperties());
+    const facts = factsFromProperties(name, props);
+    if (options.tags && (props.tagCount ?? 0) > 0) {
+      facts.tags = await this.clients.call(`reading the tags of ${name} (needs the t permission)`, async () => (await client.getTags()).tags);
+    }
+    return facts;
+  }
+
+  /** A single blob's tags are read with it when it has any (stat); a listing says whether the SAS can read them (t). */
+  async probe(path: string, prefix: boolean): Promise<{ tagsReadable: boolean }> {
+    if (!prefix) return { tagsReadable: true };
+    const all = (): boolean => true;
+    await this.listPage(path, undefined, 1, { keep: all, tags: false });
+    try {
+      await this.listPage(path, undefined, 1, { keep: all, tags: true });
+      return { tagsReadable: true };
+    } catch {
+      return { tagsReadable: false };
+    }
+  }
+
+  async listPage(prefix: string, continuationToken: string | undefined, pageSize: number, options: ListOptions): Promise<ListedPage> {
+    const container = this.clients.container();
+    return this.clients.call(`listing ${prefix || 'the container'}`, async () => {
+      const pages = container.listBlobsFlat({ prefix: prefix || undefined, includeMetadata: true, includeTags: options.tags }).byPage({ continuationToken, maxPageSize: pageSize });
+      const page = (await pages.next()).value;
+      const listed: BlobItem[] = page?.segment.blobItems ?? [];
+      const items = listed.filter((item) => options.keep(item.name.slice(prefix.length), item.properties.contentLength ?? 0)).map(factsFromListing);
+      return { items, next: page?.continuationToken || undefined, scanned: listed.length };
+    });
+  }
+
+  async readRange(blob: SourceBlob, offset: number, count: number, into: Buffer = Buffer.allocUnsafe(count)): Promise<Buffer> {
+    if (count === 0) return Buffer.alloc(0);
+    const target = into.subarray(0, count);
+    await this.clients.call(`reading ${blob.name}`, () =>
+      this.clients.blob(blob.name).downloadToBuffer(target, offset, count, { conditions: blob.etag ? { ifMatch: blob.etag } : undefined, maxRetryRequestsPerBlock: 3 }),
+    );
+    return target;
+  }
+
+  async *stream(): AsyncGenerator<Buffer> {
+    throw new BlobferryError('INTERNAL', 'Azure blobs are read by ranges.');
+  }
+
+  /**
+   * The URL the destination service reads the blob by: the caller's SAS, or a short-lived read
+   * SAS made with the account key, or (Entra ID) the plain URL plus a bearer token.
+   */
+  async serviceAccess(blob: SourceBlob): Promise<SourceAccess> {
+    const url = blobUrl(this.location, blob.name);
+    const auth = this.clients.auth;
+    const ifMatch = blob.etag;
+    switch (auth.kind) {
+      case 'sas':
+        return { url: withSecret(url, auth.sas), ifMatch };
+      case 'key': {
+        const sas = generateBlobSASQueryParameters(
+          { containerName: this.location.container, blobName: blob.name, permissions: BlobSASPermissions.parse('r'), startsOn: new Date(Date.now() - 5 * 60_000), expiresOn: new Date(Date.now() + SERVICE_SAS_HOURS * 3600_000) },
+          auth.credential,
+        );
+        return { url: withSecret(url, sas.toString()), ifMatch };
+      }
+      case 'entra': {
+        const token = await this.clients.call('getting an Entra ID token', () => auth.credential.getToken('https://storage.azure.com/.default'));
+        return { url, authorization: { scheme: 'Bearer', value: token?.token ?? '' }, ifMatch };
+      }
+      default:
+        return { url, ifMatch };
+    }
+  }
+
+  async stillPinned(blob: SourceBlob): Promise<boolean> {
+    const props = await this.clients.call(`reading ${blob.name}`, () => this.clients.blob(blob.name).getProperties());
+    return quotedEtag(props.etag) === quotedEtag(blob.etag);
+  }
+}
+
+/** List Blobs gives ETags without the quotes the headers carry; conditions need the quoted form. */
+function quotedEtag(etag: string | undefined): string | undefined {
+  if (!etag) return etag;
+  return etag.startsWith('"') || etag.startsWith('W/') ? etag : `"${etag}"`;
+}
+
+type ContentHeaders = Pick<BlobGetPropertiesResponse, 'contentType' | 'contentEncoding' | 'contentLanguage' | 'contentDisposition' | 'cacheControl' | 'contentMD5'>;
+
+/** The content headers a copy carries over, from Get Blob Properties or a listing alike. */
+function contentProperties(p: ContentHeaders): BlobProperties {
+  const md5 = p.contentMD5 && p.contentMD5.length > 0 ? Buffer.from(p.contentMD5).toString('base64') : undefined;
+  return withoutEmpty({ contentType: p.contentType, contentEncoding: p.contentEncoding, contentLanguage: p.contentLanguage, contentDisposition: p.contentDisposition, cacheControl: p.cacheControl, contentMD5: md5 });
+}
+
+function factsFromProperties(name: string, p: BlobGetPropertiesResponse): SourceBlob {
+  return {
+    name,
+    size: p.contentLength ?? 0,
+    etag: p.etag,
+    lastModified: (p.lastModified ?? new Date(0)).toISOString(),
+    blobType: (p.blobType as SourceBlob['blobType']) ?? 'BlockBlob',
+    properties: contentProperties(p),
+    metadata: p.metadata && Object.keys(p.metadata).length > 0 ? p.metadata : undefined,
+    accessTier: p.archiveStatus ? 'Archive' : p.accessTier,
+  };
+}
+
+function factsFromListing(item: BlobItem): SourceBlob {
+  const p = item.properties;
+  return {
+    name: item.name,
+    size: p.contentLength ?? 0,
+    etag: quotedEtag(p.etag),
+    lastModified: p.lastModified.toISOString(),
+    blobType: (p.blobType as SourceBlob['blobType']) ?? 'BlockBlob',
+    properties: contentProperties(p),
+    metadata: item.metadata && Object.keys(item.metadata).length > 0 ? item.metadata : undefined,
+    tags: item.tags && Object.keys(item.tags).length > 0 ? item.tags : undefined,
+    accessTier: p.accessTier,
+  };
+}
+
+export function withoutEmpty<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined || value[key] === '') delete value[key];
+  return value;
+}

@@ -1,0 +1,134 @@
+/**
+ * The seam every source and destination goes through. An endpoint answers facts and does I/O
+ * for one kind of place (azureBlob/, http/, s3/); registry.ts opens them. After AzCopy's source
+ * info providers and rclone's optional features: what every source does, plus optional
+ * capabilities (lease, delete) that are present or not.
+ */
+import type { BlobProperties, CommitConditions, DestinationState, SourceBlob } from '../contracts/blobFacts';
+import type { DestinationFacts, SourceFacts } from '../contracts/endpointFacts';
+
+/** How the destination service reads a source by itself: a URL it can open, maybe a bearer token, and the source condition it can check. */
+export interface SourceAccess {
+  url: string;
+  authorization?: { scheme: string; value: string };
+  /** Sent as x-ms-source-if-match: the service refuses to read a source that has changed. */
+  ifMatch?: string;
+}
+
+/** What the copy will do to the source, beyond reading it: checked before anything is written. */
+export interface SourceNeeds {
+  list: boolean;
+  lease: boolean;
+  delete: boolean;
+}
+
+export interface ListOptions {
+  /** Which objects to keep, by name (relative to the listed prefix) and size: applied before any further request about an object. */
+  keep: (relativeName: string, size: number) => boolean;
+  /** Read each object's tags too. */
+  tags: boolean;
+  /** Only what the listing itself says (names, sizes, versions): no further request per object. */
+  namesOnly?: boolean;
+}
+
+export interface ListedPage {
+  items: SourceBlob[];
+  next?: string;
+  /** Names the service listed, kept or not. */
+  scanned: number;
+}
+
+export interface SourceEndpoint {
+  readonly facts: SourceFacts;
+  /** Refuses credentials that cannot do what the copy needs (an expired SAS, a missing permission) without calling the service. */
+  checkAccess(needs: SourceNeeds): void;
+  /** That the object (or, for a prefix, its listing) can be read, and whether its tags can be: without, tags are not copied. */
+  probe(path: string, prefix: boolean): Promise<{ tagsReadable: boolean }>;
+  /** One object's facts (SOURCE_NOT_FOUND if there is none), with its tags when asked. */
+  stat(name: string, options: { tags: boolean }): Promise<SourceBlob>;
+  listPage(prefix: string, continuation: string | undefined, pageSize: number, options: ListOptions): Promise<ListedPage>;
+  /** A byte range of the version `blob` describes (SOURCE_CHANGED once it has moved on), into `into` when given. */
+  readRange(blob: SourceBlob, offset: number, count: number, into?: Buffer): Promise<Buffer>;
+  /** The whole object as one stream, for sources that do not take ranges (blob.acceptsRanges === false). */
+  stream(blob: SourceBlob): AsyncIterable<Buffer>;
+  /** How the destination service reads `blob` itself (facts.servesUrl): a fresh, short-lived grant at each call. */
+  serviceAccess(blob: SourceBlob): Promise<SourceAccess>;
+  /** Is the source still the version `blob` describes? */
+  stillPinned(blob: SourceBlob): Promise<boolean>;
+  /** Optional: an infinite lease with a given id; taking it again with the same id is a no-op. */
+  readonly lease?: {
+    acquire(name: string, leaseId: string): Promise<void>;
+    release(name: string, leaseId: string): Promise<void>;
+  };
+  /** Optional: deletes the object, only while it is still the version `blob` describes. */
+  readonly delete?: (blob: SourceBlob) => Promise<void>;
+}
+
+/** What a write sets besides the bytes. */
+export interface CommitContent {
+  properties: BlobProperties;
+  metadata?: Record<string, string>;
+  tags?: Record<string, string>;
+  accessTier?: string;
+}
+
+/** A server copy as the destination reports it (x-ms-copy-*). */
+export interface CopyState {
+  exists: boolean;
+  etag?: string;
+  copyId?: string;
+  /** The URL the last copy into the blob read from. */
+  copySource?: string;
+  status?: 'pending' | 'success' | 'failed' | 'aborted';
+  bytesCopied?: number;
+  totalBytes?: number;
+  description?: string;
+  contentLength?: number;
+}
+
+/** Options of a copy the service does (Copy Blob, Copy Blob From URL). */
+export interface ServiceCopyOptions {
+  conditions: CommitConditions;
+  /** The source version the copy is pinned to. */
+  sourceEtag?: string;
+  tags?: Record<string, string>;
+  accessTier?: string;
+}
+
+/** A written blob as the service reports it. */
+export interface WrittenBlob {
+  etag?: string;
+  contentLength?: number;
+  /** base64 */
+  contentMD5?: string;
+}
+
+/** The Azure Blob destination: every write a copy makes, and what it needs to read back. */
+export interface BlobDestination {
+  readonly facts: DestinationFacts;
+  /** Refuses credentials that cannot write (or read, when `read` says why it must) without calling the service. */
+  checkAccess(needs: { read?: string }): void;
+  destinationState(name: string): Promise<DestinationState>;
+  properties(name: string): Promise<WrittenBlob>;
+  /** Ids of blocks staged but not committed yet: a re-run skips them. */
+  uncommittedBlockIds(name: string): Promise<Set<string>>;
+  stageFromUrl(name: string, blockId: string, source: SourceAccess, offset: number, count: number): Promise<void>;
+  stageBody(name: string, blockId: string, body: Buffer, md5: Buffer): Promise<void>;
+  /** Writes the blob from its staged blocks, all at once, under the overwrite policy's conditions. */
+  commit(name: string, blockIds: string[], content: CommitContent, conditions: CommitConditions): Promise<{ etag: string }>;
+  /** A small blob in one request (Put Blob), under the same conditions; the service checks the body's MD5. */
+  putWhole(name: string, body: Buffer, md5: Buffer, content: CommitContent, conditions: CommitConditions): Promise<{ etag: string }>;
+  readRange(name: string, offset: number, count: number, etag: string | undefined): Promise<Buffer>;
+  startCopy(name: string, source: SourceAccess, options: ServiceCopyOptions): Promise<{ copyId: string; status: CopyState['status'] }>;
+  syncCopy(name: string, source: SourceAccess, options: ServiceCopyOptions & { metadata?: Record<string, string> }): Promise<{ etag: string }>;
+  copyState(name: string): Promise<CopyState>;
+  abortCopy(name: string, copyId: string): Promise<boolean>;
+  snapshot(name: string, etag: string): Promise<string>;
+  promoteSnapshot(name: string, snapshot: string, etag: string | undefined): Promise<void>;
+  newestSnapshot(name: string): Promise<string | undefined>;
+  snapshotExists(name: string, snapshot: string): Promise<boolean>;
+  deleteSnapshot(name: string, snapshot: string): Promise<void>;
+  deleteBlob(name: string, etag?: string): Promise<void>;
+  tags(name: string): Promise<Record<string, string>>;
+  setTags(name: string, tags: Record<string, string>): Promise<void>;
+}

@@ -1,0 +1,114 @@
+/**
+ * Reading one object over HTTP(S), ranges straight into reused buffers, each read pinned to the
+ * version seen when planning: If-Match with a strong ETag, else If-Unmodified-Since with
+ * Last-Modified. Transient failures (408, 429, 5xx, resets) are tried again with backoff.
+ * Shared by plain HTTP sources and S3 (which reads through short-lived presigned URLs).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { BlobferryError } from '../../contracts/errors';
+
+const REQUEST_TIMEOUT_MS = 5 * 60_000;
+const HTTP_AGENT = new http.Agent({ keepAlive: true });
+const HTTPS_AGENT = new https.Agent({ keepAlive: true });
+const ATTEMPTS = 4;
+const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
+
+export interface SourcePin {
+  etag?: string;
+  lastModified?: string;
+}
+
+export class HttpReader {
+  /**
+   * `display`: the object's URL without secrets, for messages. `signedUrl`: the URL to fetch,
+   * made anew for each request (a presigned URL lives minutes). `refusedHint`: what to check on a 401/403.
+   */
+  constructor(
+    private readonly display: string,
+    private readonly signedUrl: () => Promise<string>,
+    private readonly refusedHint: string,
+  ) {}
+
+  /** A byte range, only while the object is still the version `pin` describes, read into `into`. */
+  async readRange(offset: number, count: number, pin: SourcePin, into: Buffer = Buffer.allocUnsafe(count)): Promise<Buffer> {
+    if (count === 0) return Buffer.alloc(0);
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      try {
+        return await this.rangeInto(new URL(await this.signedUrl()), offset, count, pin, into);
+      } catch (err) {
+        if (err instanceof BlobferryError && (err.code !== 'SOURCE_UNREACHABLE' || err.details?.final)) throw err;
+        lastError = err;
+      }
+      await backoff(attempt);
+    }
+    throw lastError instanceof BlobferryError ? lastError : new BlobferryError('SOURCE_UNREACHABLE', `Could not read ${this.display}: ${(lastError as Error)?.message ?? 'no answer'}.`);
+  }
+
+  private rangeInto(url: URL, offset: number, count: number, pin: SourcePin, into: Buffer): Promise<Buffer> {
+    const get = url.protocol === 'https:' ? https.get : http.get;
+    return new Promise((resolve, reject) => {
+      const req = get(url, { headers: { range: `bytes=${offset}-${offset + count - 1}`, ...pinHeaders(pin) }, agent: url.protocol === 'https:' ? HTTPS_AGENT : HTTP_AGENT, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 206) {
+          res.resume();
+          if (status === 200) return reject(new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.display} stopped honouring Range requests.`, { final: true }));
+          return reject(this.statusError(status, 'reading'));
+        }
+        let filled = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (filled + chunk.length > count) return req.destroy(new Error(`more than the ${count} bytes asked for`));
+          chunk.copy(into, filled);
+          filled += chunk.length;
+        });
+        res.on('end', () => (filled === count ? resolve(into.subarray(0, count)) : reject(new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.display} sent ${filled} bytes for a range of ${count}.`))));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', reject);
+    });
+  }
+
+  /** The whole object as one stream (servers without Range support). */
+  async *stream(pin: SourcePin): AsyncGenerator<Buffer> {
+    const res = await this.fetch(pinHeaders(pin), 'reading');
+    if (res.status !== 200) throw this.statusError(res.status, 'reading');
+    if (!res.body) return;
+    for await (const chunk of res.body) yield Buffer.from(chunk as Uint8Array);
+  }
+
+  /** One request, tried again while the answer is transient; the last answer whatever it is. */
+  async fetch(headers: Record<string, string>, what: string, method = 'GET'): Promise<Response> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      try {
+        const res = await fetch(await this.signedUrl(), { method, headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        if (!TRANSIENT.has(res.status) || attempt === ATTEMPTS) return res;
+        await res.body?.cancel();
+      } catch (err) {
+        lastError = err;
+        if (attempt === ATTEMPTS) break;
+      }
+      await backoff(attempt);
+    }
+    throw new BlobferryError('SOURCE_UNREACHABLE', `Could not reach the source ${this.display} for ${what} it: ${(lastError as Error)?.message ?? 'no answer'}.`);
+  }
+
+  statusError(status: number, what: string): BlobferryError {
+    if (status === 412) return new BlobferryError('SOURCE_CHANGED', `The source ${this.display} changed while it was being copied; nothing was committed. Copy it again.`);
+    if (status === 404 || status === 410) return new BlobferryError('SOURCE_NOT_FOUND', `The source ${this.display} does not exist (HTTP ${status}).`);
+    if (status === 401 || status === 403) return new BlobferryError('PERMISSION_DENIED', `The source ${this.display} refused ${what} it (HTTP ${status}); ${this.refusedHint}.`);
+    return new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.display} answered HTTP ${status} when ${what} it.`);
+  }
+}
+
+function pinHeaders(pin: SourcePin): Record<string, string> {
+  if (pin.etag && !pin.etag.startsWith('W/')) return { 'if-match': pin.etag };
+  if (pin.lastModified) return { 'if-unmodified-since': new Date(pin.lastModified).toUTCString() };
+  return {};
+}
+
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt * (0.5 + Math.random())));
+}

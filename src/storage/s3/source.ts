@@ -1,0 +1,208 @@
+/**
+ * An S3 bucket, prefix or object as a copy source. Facts come from the SDK (HeadObject with
+ * checksums, GetObjectTagging, ListObjectsV2); bytes are read, and handed to the destination
+ * service, through presigned GET URLs made per request and valid minutes, never stored. S3's
+ * ETag pins every read (If-Match); a single-part ETag is the object's MD5.
+ */
+import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import { CHECKSUM_ALGORITHMS, type SourceBlob, type SourceChecksum } from '../../contracts/blobFacts';
+import type { SourceFacts } from '../../contracts/endpointFacts';
+import { encodeBlobName, type S3Location } from '../../contracts/locations';
+import type { ListOptions, ListedPage, SourceAccess, SourceEndpoint } from '../endpoint';
+import { HttpReader } from '../http/reader';
+import { mapPool } from '../pool';
+import { privateBecause } from '../urls';
+import { connect, s3Error, s3Sdk, type S3Connection } from './client';
+
+/** How long a presigned URL lives: one request's worth, with room for a slow start. */
+const PRESIGNED_SECONDS = 15 * 60;
+/** HeadObject (and tags) requests in flight while a page of listed objects is described. */
+const DESCRIBE_PARALLEL = 16;
+
+export class S3Source implements SourceEndpoint {
+  readonly facts: SourceFacts;
+  readonly delete: NonNullable<SourceEndpoint['delete']>;
+
+  constructor(private readonly location: S3Location) {
+    this.facts = {
+      noun: 'the S3 source',
+      listable: true,
+      path: location.path,
+      servesUrl: true,
+      privateBecause: location.endpoint ? privateBecause(new URL(location.endpoint), 'the S3 endpoint') : undefined,
+      serviceCopiesProperties: false,
+    };
+    this.delete = async (blob) => {
+      // If-Match: only the version that was copied (S3 has honoured conditional deletes since 2025).
+      await this.send(`deleting ${this.display(blob.name)}`, (client) => client.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: this.location.bucket, Key: blob.name, ...(blob.etag ? { IfMatch: blob.etag } : {}) })));
+    };
+  }
+
+  private display(key: string): string {
+    return `s3://${this.location.bucket}/${key}`;
+  }
+
+  private async send<T>(what: string, call: (client: S3Client, connection: S3Connection) => Promise<T>): Promise<T> {
+    const connection = await connect(this.location);
+    try {
+      return await call(connection.client, connection);
+    } catch (err) {
+      throw s3Error(err, what, this.location);
+    }
+  }
+
+  checkAccess(): void {
+    // Credentials come from the SDK's chain; they are found and tried by the first request.
+  }
+
+  async stat(name: string, options: { tags: boolean }): Promise<SourceBlob> {
+    try {
+      return await this.describe(name, options.tags);
+    } catch (err) {
+      const e = s3Error(err, `reading ${this.display(name)}`, this.location);
+      // HeadObject answers a bare 404 for a missing bucket too: say which is missing.
+      if (e.code === 'SOURCE_NOT_FOUND') await this.send(`reading the bucket ${this.location.bucket}`, (client) => client.send(new (s3Sdk().HeadBucketCommand)({ Bucket: this.location.bucket })));
+      throw e;
+    }
+  }
+
+  async probe(path: string, prefix: boolean): Promise<{ tagsReadable: boolean }> {
+    const key = prefix ? (await this.list(path, undefined, 1, () => true)).kept[0]?.Key : path;
+    if (key === undefined) return { tagsReadable: true };
+    try {
+      await this.send(`reading the tags of ${this.display(key)}`, (client) => client.send(new (s3Sdk().GetObjectTaggingCommand)({ Bucket: this.location.bucket, Key: key })));
+      return { tagsReadable: true };
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'PERMISSION_DENIED') return { tagsReadable: false };
+      // A missing object is for stat to report, with the bucket's state.
+      if (code === 'SOURCE_NOT_FOUND' && !prefix) return { tagsReadable: true };
+      throw err;
+    }
+  }
+
+  async listPage(prefix: string, continuation: string | undefined, pageSize: number, options: ListOptions): Promise<ListedPage> {
+    const { kept, next, scanned } = await this.list(prefix, continuation, pageSize, options.keep);
+    const listed = (o: (typeof kept)[number]): SourceBlob => ({ name: o.Key!, size: o.Size ?? 0, etag: o.ETag, lastModified: (o.LastModified ?? new Date(0)).toISOString(), blobType: 'Object', properties: {} });
+    if (options.namesOnly) return { items: kept.map(listed), next, scanned };
+    // A listing says nothing of content headers, metadata, tags or checksums: each kept object is described.
+    const items = await mapPool(kept, DESCRIBE_PARALLEL, async (o) => {
+      try {
+        return await this.describe(o.Key!, options.tags);
+      } catch (err) {
+        const e = s3Error(err, `reading ${this.display(o.Key!)}`, this.location);
+        if (e.code !== 'SOURCE_NOT_FOUND') throw e;
+        // Gone since it was listed: it fails on its own when copied (SOURCE_NOT_FOUND), the rest goes on.
+        return listed(o);
+      }
+    });
+    return { items, next, scanned };
+  }
+
+  /** One ListObjectsV2 page, filtered. */
+  private async list(prefix: string, continuation: string | undefined, pageSize: number, keep: ListOptions['keep']) {
+    const page = await this.send(`listing ${this.display(prefix)}`, (client) =>
+      client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: this.location.bucket, Prefix: prefix || undefined, ContinuationToken: continuation, MaxKeys: pageSize })),
+    );
+    const listed = page.Contents ?? [];
+    const kept = listed.filter((o) => o.Key !== undefined && keep(o.Key.slice(prefix.length), o.Size ?? 0));
+    return { kept, next: page.IsTruncated ? page.NextContinuationToken : undefined, scanned: listed.length };
+  }
+
+  /** HeadObject (with checksums) and, when asked, the object's tags. */
+  private async describe(key: string, tags: boolean): Promise<SourceBlob> {
+    const { client } = await connect(this.location);
+    const { HeadObjectCommand, GetObjectTaggingCommand } = s3Sdk();
+    const [head, tagSet] = await Promise.all([
+      client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: key, ChecksumMode: 'ENABLED' })),
+      tags ? client.send(new GetObjectTaggingCommand({ Bucket: this.location.bucket, Key: key })).then((t) => t.TagSet ?? []) : Promise.resolve([]),
+    ]);
+    return factsFromHead(key, head, tagSet);
+  }
+
+  private reader(blob: SourceBlob): HttpReader {
+    return new HttpReader(this.display(blob.name), () => this.presignedGet(blob.name), 'the AWS credentials need s3:GetObject');
+  }
+
+  readRange(blob: SourceBlob, offset: number, count: number, into?: Buffer): Promise<Buffer> {
+    return this.reader(blob).readRange(offset, count, { etag: blob.etag }, into);
+  }
+
+  stream(blob: SourceBlob): AsyncIterable<Buffer> {
+    return this.reader(blob).stream({ etag: blob.etag });
+  }
+
+  /**
+   * A presigned GET the storage service reads the object by (valid minutes, made at each call).
+   * No source condition: Azure documents x-ms-source-if-match for blob sources only, so the
+   * object's ETag is checked again before the commit instead.
+   */
+  async serviceAccess(blob: SourceBlob): Promise<SourceAccess> {
+    return { url: await this.presignedGet(blob.name) };
+  }
+
+  async stillPinned(blob: SourceBlob): Promise<boolean> {
+    const head = await this.send(`reading ${this.display(blob.name)}`, (client) => client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: this.location.bucket, Key: blob.name })));
+    return head.ETag === blob.etag;
+  }
+
+  private async presignedGet(key: string): Promise<string> {
+    const connection = await connect(this.location);
+    if (connection.credentials === 'anonymous') return this.plainUrl(key, connection.region);
+    const { getSignedUrl } = require('@aws-sdk/s3-request-presigner') as typeof import('@aws-sdk/s3-request-presigner');
+    return getSignedUrl(connection.client, new (s3Sdk().GetObjectCommand)({ Bucket: this.location.bucket, Key: key }), { expiresIn: PRESIGNED_SECONDS });
+  }
+
+  /** The object's unsigned URL (a public object read anonymously). */
+  private plainUrl(key: string, region: string): string {
+    const path = encodeBlobName(key);
+    if (this.location.endpoint) return `${this.location.endpoint}/${this.location.bucket}/${path}`;
+    // Bucket names with dots do not fit the wildcard certificate of virtual-hosted URLs.
+    return this.location.bucket.includes('.') ? `https://s3.${region}.amazonaws.com/${this.location.bucket}/${path}` : `https://${this.location.bucket}.s3.${region}.amazonaws.com/${path}`;
+  }
+}
+
+/** A single-part upload's ETag is the object's MD5 (not with SSE-KMS or SSE-C); a multipart one ("-N") is not. */
+export function md5FromEtag(etag: string | undefined, encryption?: { sse?: string; customerKey?: boolean }): { contentMD5?: string } {
+  const hex = /^"?([0-9a-f]{32})"?$/i.exec(etag ?? '')?.[1];
+  if (!hex || encryption?.sse?.startsWith('aws:kms') || encryption?.customerKey) return {};
+  return { contentMD5: Buffer.from(hex, 'hex').toString('base64') };
+}
+
+/** The object's whole-object checksum, if it has one (a composite multipart checksum, "...-N", is not one). */
+export function fullObjectChecksum(head: Partial<Record<'ChecksumCRC32' | 'ChecksumCRC32C' | 'ChecksumCRC64NVME' | 'ChecksumSHA1' | 'ChecksumSHA256', string>> & { ChecksumType?: string }): SourceChecksum | undefined {
+  if (head.ChecksumType !== undefined && head.ChecksumType !== 'FULL_OBJECT') return undefined;
+  const fields = { crc64nvme: head.ChecksumCRC64NVME, crc32c: head.ChecksumCRC32C, crc32: head.ChecksumCRC32, sha256: head.ChecksumSHA256, sha1: head.ChecksumSHA1 } as const;
+  for (const algorithm of CHECKSUM_ALGORITHMS.filter((a) => fields[a])) {
+    const value = fields[algorithm]!;
+    if (!/-\d+$/.test(value)) return { algorithm, value };
+  }
+  return undefined;
+}
+
+function factsFromHead(key: string, head: HeadObjectCommandOutput, tagSet: Array<{ Key?: string; Value?: string }>): SourceBlob {
+  const properties = Object.fromEntries(
+    Object.entries({
+      contentType: head.ContentType,
+      contentEncoding: head.ContentEncoding,
+      contentLanguage: head.ContentLanguage,
+      contentDisposition: head.ContentDisposition,
+      cacheControl: head.CacheControl,
+      ...md5FromEtag(head.ETag, { sse: head.ServerSideEncryption, customerKey: head.SSECustomerAlgorithm !== undefined }),
+    }).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const tags = Object.fromEntries(tagSet.filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']));
+  const checksum = fullObjectChecksum(head);
+  return {
+    name: key,
+    size: head.ContentLength ?? 0,
+    etag: head.ETag,
+    lastModified: (head.LastModified ?? new Date(0)).toISOString(),
+    blobType: 'Object',
+    properties,
+    ...(head.Metadata && Object.keys(head.Metadata).length > 0 ? { metadata: head.Metadata } : {}),
+    ...(Object.keys(tags).length > 0 ? { tags } : {}),
+    ...(checksum ? { checksum } : {}),
+    ...(head.StorageClass === 'GLACIER' || head.StorageClass === 'DEEP_ARCHIVE' ? { accessTier: head.Restore?.includes('ongoing-request="false"') ? undefined : 'Archive' } : {}),
+  };
+}

@@ -1,8 +1,10 @@
-/** The copy engine's pure parts: block plans, names, filters, overwrite decisions, strategy, waves. */
+/** The copy engine's pure parts: block plans, names, filters, overwrite decisions, strategy, waves, metadata, verification. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { blockId, blockRange, MAX_BLOCKS, MiB, planBlocks, planRuns, runLengthFor, versionTag } from '../../src/plan/blocks';
-import { asPrefix, prefixDestinationName, renamedName, singleDestinationName, suffixFromGuid } from '../../src/plan/names';
+import { azureMetadata, azureTags } from '../../src/plan/metadata';
+import { asPrefix, blobNameProblem, destinationNameFor, prefixDestinationName, renamedName, singleDestinationName, suffixFromGuid, validBlobName } from '../../src/plan/names';
+import { checkDigests } from '../../src/plan/verification';
 import { decideOverwrite } from '../../src/plan/overwrite';
 import { nameFilter } from '../../src/plan/select';
 import { checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
@@ -232,5 +234,64 @@ describe('mirror rules and BlobCreated events', () => {
     assert.equal(blobCreatedOf({ id: '2', type: 'Microsoft.Storage.BlobCreated', data })?.id, '2');
     assert.equal(blobCreatedOf({ id: '3', eventType: 'Microsoft.Storage.BlobDeleted', data }), undefined);
     assert.ok(writtenByBlobferry(blobCreatedOf({ id: '1', eventType: 'Microsoft.Storage.BlobCreated', data })!));
+  });
+});
+
+describe('metadata and tags as Azure takes them', () => {
+  it('keeps valid names, renames the others with the key they had, or fails the object when asked', () => {
+    assert.deepEqual(azureMetadata({ owner: 'x', 'original-name': 'a b', '2fa': 'y' }, 'rename'), { owner: 'x', rename_original_name: 'a b', rename_key_original_name: 'original-name', rename_2fa: 'y', rename_key_2fa: '2fa' });
+    assert.equal(azureMetadata(undefined, 'rename'), undefined);
+    assert.throws(() => azureMetadata({ 'original-name': 'a' }, 'fail'), { code: 'INVALID_METADATA', message: /original-name.*--invalid-metadata rename/ });
+    assert.throws(() => azureMetadata({ 'a-b': '1', rename_a_b: '2' }, 'rename'), { code: 'INVALID_METADATA', message: /twice/ });
+  });
+  it('replaces tag characters Azure refuses under rename, fails them otherwise, and fails what no rename fits', () => {
+    assert.deepEqual(azureTags({ team: 'data', 'cost@center': 'ü-42' }, 'rename'), { team: 'data', cost_center: '_-42' });
+    assert.deepEqual(azureTags({ 'a b+-.:=_/': 'Z 9' }, 'fail'), { 'a b+-.:=_/': 'Z 9' });
+    assert.throws(() => azureTags({ 'k@': 'v' }, 'fail'), { code: 'INVALID_METADATA' });
+    assert.throws(() => azureTags(Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`t${i}`, 'v'])), 'rename'), { code: 'INVALID_METADATA', message: /11 tags/ });
+    assert.throws(() => azureTags({ k: 'v'.repeat(257) }, 'rename'), { code: 'INVALID_METADATA' });
+    assert.equal(azureTags({}, 'rename'), undefined);
+  });
+});
+
+describe('blob names from other stores', () => {
+  it('says why a name cannot be a blob name', () => {
+    assert.equal(blobNameProblem('a/b c/ü#%?.txt'), undefined);
+    assert.match(blobNameProblem('report.')!, /ends with/);
+    assert.match(blobNameProblem('dir/')!, /ends with/);
+    assert.match(blobNameProblem('a/./b')!, /segment/);
+    assert.match(blobNameProblem('a/../b')!, /segment/);
+    assert.match(blobNameProblem('x'.repeat(1025))!, /1024/);
+    assert.match(blobNameProblem(Array.from({ length: 255 }, () => 'd').join('/'))!, /254/);
+    assert.equal(blobNameProblem(Array.from({ length: 254 }, () => 'd').join('/')), undefined);
+  });
+  it('renames when asked, into a valid name that says what it was', () => {
+    assert.equal(validBlobName('report.'), 'report%2E');
+    assert.equal(validBlobName('dir/folder./'), 'dir/folder%2E%2F');
+    assert.equal(validBlobName('a/../b/./c'), 'a/%2E%2E/b/%2E/c');
+    const deep = validBlobName(Array.from({ length: 300 }, () => 'd').join('/'));
+    assert.equal(blobNameProblem(deep), undefined);
+    assert.equal(deep.split('/').length, 254);
+    const long = validBlobName(`${'x'.repeat(1100)}.txt`);
+    assert.equal(long.length <= 1024, true);
+    assert.equal(blobNameProblem(long), undefined);
+    assert.notEqual(validBlobName(`${'x'.repeat(1100)}a`), validBlobName(`${'x'.repeat(1100)}b`), 'a hash of the whole keeps them apart');
+    assert.deepEqual(destinationNameFor('ok.txt', 'fail', 'ok.txt'), { name: 'ok.txt' });
+    assert.deepEqual(destinationNameFor('p/bad.', 'rename', 'bad.'), { name: 'p/bad%2E' });
+    const refused = destinationNameFor('p/bad.', 'fail', 'bad.');
+    assert.ok('code' in refused && refused.code === 'INVALID_NAME' && /--invalid-names rename/.test(refused.message));
+  });
+});
+
+describe('checking a copy against its source', () => {
+  const blob = (properties: Record<string, string>, checksum?: { algorithm: 'crc64nvme'; value: string }) => ({ name: 'x', size: 9, blobType: 'Object' as const, properties, ...(checksum ? { checksum } : {}) });
+  it('says which check passed, and refuses bytes that differ from what the source declares', () => {
+    const md5 = 'JfnnlDI7RTiF9RgfG2JNCw==';
+    assert.equal(checkDigests(blob({ contentMD5: md5 }), { md5 }), 'md5');
+    assert.equal(checkDigests(blob({}, { algorithm: 'crc64nvme', value: 'rosUhgp5mIg=' }), { md5, checksum: 'rosUhgp5mIg=' }), 'crc64nvme');
+    assert.equal(checkDigests(blob({}), { md5 }), 'size', 'nothing declared to compare with');
+    assert.equal(checkDigests(blob({ contentMD5: md5 }), undefined), 'size', 'nothing computed (the service copied)');
+    assert.throws(() => checkDigests(blob({ contentMD5: 'AAAAAAAAAAAAAAAAAAAAAA==' }), { md5 }), { code: 'MD5_MISMATCH' });
+    assert.throws(() => checkDigests(blob({}, { algorithm: 'crc64nvme', value: 'AAAAAAAAAAA=' }), { md5, checksum: 'rosUhgp5mIg=' }), { code: 'CHECKSUM_MISMATCH' });
   });
 });

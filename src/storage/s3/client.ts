@@ -6,7 +6,6 @@
  * leave as blobferry errors with stable codes.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { BlobferryError } from '../../contracts/errors';
 import { redact } from '../../contracts/redact';
 import type { S3Location } from '../../contracts/locations';
@@ -19,8 +18,13 @@ export function s3Sdk(): Sdk {
   return sdk;
 }
 
-/** Credentials, or 'anonymous' when none were found and the location may be read without (a public object by its https URL). */
-export type S3Credentials = AwsCredentialIdentity | 'anonymous';
+type CredentialProvider = ReturnType<typeof import('@aws-sdk/credential-provider-node').defaultProvider>;
+
+/**
+ * The SDK's chain (memoized: it refreshes role and SSO credentials before they expire), or
+ * 'anonymous' when it found none and the location may be read without (a public object by its https URL).
+ */
+export type S3Credentials = CredentialProvider | 'anonymous';
 
 export interface S3Connection {
   client: S3Client;
@@ -73,8 +77,10 @@ async function defaultRegion(): Promise<string> {
 
 async function findCredentials(location: S3Location): Promise<S3Credentials> {
   const { defaultProvider } = require('@aws-sdk/credential-provider-node') as typeof import('@aws-sdk/credential-provider-node');
+  const provider = defaultProvider();
   try {
-    return await defaultProvider()();
+    await provider();
+    return provider;
   } catch (err) {
     if ((err as Error)?.name !== 'CredentialsProviderError') throw s3Error(err, 'finding AWS credentials', location);
     if (location.anonymousFallback) return 'anonymous';

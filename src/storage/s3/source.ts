@@ -6,6 +6,7 @@
  */
 import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { CHECKSUM_ALGORITHMS, type SourceBlob, type SourceChecksum } from '../../contracts/blobFacts';
+import { BlobferryError } from '../../contracts/errors';
 import type { SourceFacts } from '../../contracts/endpointFacts';
 import { encodeBlobName, type S3Location } from '../../contracts/locations';
 import type { ListOptions, ListedPage, SourceAccess, SourceEndpoint } from '../endpoint';
@@ -60,9 +61,14 @@ export class S3Source implements SourceEndpoint {
       return await this.describe(name, options.tags);
     } catch (err) {
       const e = s3Error(err, `reading ${this.display(name)}`, this.location);
+      if (e.code !== 'SOURCE_NOT_FOUND') throw e;
       // HeadObject answers a bare 404 for a missing bucket too: say which is missing.
-      if (e.code === 'SOURCE_NOT_FOUND') await this.send(`reading the bucket ${this.location.bucket}`, (client) => client.send(new (s3Sdk().HeadBucketCommand)({ Bucket: this.location.bucket })));
-      throw e;
+      const bucket = await this.send('', (client) => client.send(new (s3Sdk().HeadBucketCommand)({ Bucket: this.location.bucket }))).then(
+        () => true,
+        (bucketErr: { code?: string }) => (bucketErr.code === 'SOURCE_NOT_FOUND' ? false : true),
+      );
+      if (!bucket) throw new BlobferryError('SOURCE_NOT_FOUND', `The S3 bucket ${this.location.bucket} does not exist (or is not visible to these credentials).`);
+      throw new BlobferryError('SOURCE_NOT_FOUND', `There is no object ${this.display(name)}.`);
     }
   }
 

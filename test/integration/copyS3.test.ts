@@ -1,0 +1,278 @@
+/**
+ * S3 sources on s3rver into Azurite: single objects of every awkward size, prefixes with
+ * filters and awkward keys, metadata, headers and tags mapped, invalid keys and metadata beside
+ * valid ones, an object that changes mid-copy, --delete-source, the HTTP API and a queue job,
+ * and every copy checked by MD5. Azurite reads no external URL, so S3 objects are relayed here;
+ * the presigned URLs the storage service would read on Azure are checked to serve the right bytes.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { ContainerClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import type { CopyView } from '../../src/durable/copyStatus';
+import { openSource, parseLocation } from '../../src/storage/registry';
+import { SECOND_ACCOUNT, type TestAzurite } from '../support/azurite';
+import { md5 } from '../support/blobAssert';
+import { startCopyHost, type CopyHost } from '../support/copyHost';
+import { startProxiedCopyFixture, type ProxiedCopyFixture } from '../support/copyFixture';
+import type { StorageProxy } from '../support/storageProxy';
+import { startTestS3, type TestS3 } from '../support/s3';
+
+const MiB = 1024 * 1024;
+const BUCKET = 'blobferry-src';
+let fixture: ProxiedCopyFixture;
+let azurite: TestAzurite;
+let copies: CopyHost;
+let proxy: StorageProxy;
+let target: ContainerClient;
+let s3: TestS3;
+
+before(async () => {
+  s3 = await startTestS3();
+  Object.assign(process.env, s3.env);
+  fixture = await startProxiedCopyFixture();
+  ({ azurite, copies, proxy, target } = fixture);
+  await s3.createBucket(BUCKET);
+});
+after(async () => {
+  await fixture.stop();
+  await s3.stop();
+});
+
+const dst = (path: string, origin?: string) => {
+  const url = `${azurite.blobEndpoint(SECOND_ACCOUNT)}/target/${path}?${new URL(azurite.containerSasUrl('target', SECOND_ACCOUNT)).searchParams}`;
+  return origin ? url.replace(/^http:\/\/[^/]+/, origin) : url;
+};
+const download = async (name: string) => target.getBlobClient(name).downloadToBuffer();
+const exists = async (key: string) => s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(() => true, () => false);
+
+async function putAll(entries: Array<[string, Buffer]>, parallel = 16): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < entries.length) {
+      const [key, body] = entries[next++];
+      await s3.put(BUCKET, key, body);
+    }
+  }));
+}
+
+async function assertCopied(entries: Array<[string, Buffer]>, from: string, to: string): Promise<void> {
+  for (const [key, body] of entries) assert.equal(md5(await download(key.replace(from, to))), md5(body), key);
+}
+
+describe('S3 objects', () => {
+  it('copies objects of 0, 1, block-1, block, block+1 bytes and several blocks, each verified against its ETag', async () => {
+    for (const size of [0, 1, MiB - 1, MiB, MiB + 1, 3 * MiB + 5]) {
+      const body = randomBytes(size);
+      await s3.put(BUCKET, `sizes/${size}.bin`, body);
+      const result = await copies.copy({ source: `s3://${BUCKET}/sizes/${size}.bin`, destination: dst(`sizes/${size}.bin`), options: { blockSizeMiB: 1 } });
+      assert.deepEqual(result.blobs, { total: 1, copied: 1, skipped: 0, failed: 0 }, `${size}: ${JSON.stringify(result)}`);
+      assert.equal(result.strategy, 'relay', 'Azurite cannot read S3: relayed');
+      assert.deepEqual(result.verification, { md5: 1 }, 'the MD5 computed on the way matched the single-part ETag');
+      assert.equal(md5(await download(`sizes/${size}.bin`)), md5(body), `${size} bytes`);
+      const props = await target.getBlobClient(`sizes/${size}.bin`).getProperties();
+      assert.equal(Buffer.from(props.contentMD5 ?? []).toString('hex'), createHash('md5').update(body).digest('hex'), 'Content-MD5 stored');
+    }
+  });
+
+  it('copies a prefix of awkward keys (spaces, unicode, %, #, ?, +, deep folders) under their own names', async () => {
+    const entries: Array<[string, Buffer]> = [
+      ['odd/with space.txt', Buffer.from('space')],
+      ['odd/ünïcödé-名前.txt', Buffer.from('unicode')],
+      ['odd/100% #1?.txt', Buffer.from('percent hash question')],
+      ['odd/a+b=c&d.txt', Buffer.from('plus')],
+      ['odd/a/b/c/d/e/f/g/h/deep.txt', Buffer.from('deep')],
+      ['odd/empty.txt', Buffer.alloc(0)],
+    ];
+    await putAll(entries);
+    const result = await copies.copy({ source: `s3://${BUCKET}/odd/`, destination: dst('odd-copy/'), options: { recursive: true } });
+    assert.deepEqual(result.blobs, { total: entries.length, copied: entries.length, skipped: 0, failed: 0 }, JSON.stringify(result));
+    await assertCopied(entries, 'odd/', 'odd-copy/');
+  });
+
+  it('copies 1,000 objects under a prefix (two listing pages) with --include and --exclude', async () => {
+    const entries: Array<[string, Buffer]> = [];
+    for (let i = 0; i < 1000; i++) {
+      const dir = i % 10 === 0 ? 'skip' : `d${i % 7}`;
+      entries.push([`many/${dir}/object-${String(i).padStart(4, '0')}.${i % 2 === 0 ? 'csv' : 'log'}`, randomBytes(50 + (i % 60))]);
+    }
+    await putAll(entries, 32);
+    const result = await copies.copy({ source: `s3://${BUCKET}/many/`, destination: dst('many-copy/'), options: { recursive: true, include: ['*.csv'], exclude: ['skip/**'] } });
+    const expected = entries.filter(([key]) => key.endsWith('.csv') && !key.includes('/skip/'));
+    assert.deepEqual(result.blobs, { total: expected.length, copied: expected.length, skipped: 0, failed: 0 }, JSON.stringify(result).slice(0, 400));
+    assert.deepEqual(result.verification, { md5: expected.length });
+    let copied = 0;
+    for await (const blob of target.listBlobsFlat({ prefix: 'many-copy/' })) {
+      assert.ok(blob.name.endsWith('.csv') && !blob.name.includes('/skip/'), blob.name);
+      copied++;
+    }
+    assert.equal(copied, expected.length);
+    await assertCopied(expected, 'many/', 'many-copy/');
+  });
+
+  it('carries content headers over, maps metadata names and tags Azure refuses, or fails the object when asked', async () => {
+    await s3.put(BUCKET, 'meta/report.csv', 'a,b\n1,2\n', {
+      ContentType: 'text/csv; charset=utf-8',
+      ContentLanguage: 'en-GB',
+      ContentDisposition: 'attachment; filename="report.csv"',
+      CacheControl: 'max-age=3600',
+      Metadata: { 'original-name': 'Report 2024.csv', owner: 'finance' },
+      tags: { team: 'data', 'cost@center': 'ü-42' },
+    });
+    const result = await copies.copy({ source: `s3://${BUCKET}/meta/report.csv`, destination: dst('meta/report.csv') });
+    assert.equal(result.blobs.copied, 1, JSON.stringify(result));
+    const copy = target.getBlobClient('meta/report.csv');
+    const props = await copy.getProperties();
+    assert.equal(props.contentType, 'text/csv; charset=utf-8');
+    assert.equal(props.contentLanguage, 'en-GB');
+    assert.equal(props.contentDisposition, 'attachment; filename="report.csv"');
+    assert.equal(props.cacheControl, 'max-age=3600');
+    assert.deepEqual(props.metadata, { owner: 'finance', rename_original_name: 'Report 2024.csv', rename_key_original_name: 'original-name' });
+    assert.deepEqual((await copy.getTags()).tags, { team: 'data', cost_center: '_-42' });
+
+    const strict = await copies.copy({ source: `s3://${BUCKET}/meta/`, destination: dst('meta-strict/'), options: { recursive: true, invalidMetadata: 'fail' } });
+    assert.deepEqual(strict.blobs, { total: 1, copied: 0, skipped: 0, failed: 1 });
+    assert.equal(strict.failures[0].code, 'INVALID_METADATA');
+    assert.match(strict.failures[0].message, /original-name/);
+    assert.equal(await target.getBlobClient('meta-strict/report.csv').exists(), false, 'nothing written');
+  });
+
+  it('fails keys that are not valid blob names beside valid ones, or renames them when asked', async () => {
+    await putAll([
+      ['names/ok.txt', Buffer.from('ok')],
+      ['names/trailing-dot.', Buffer.from('dot')],
+      ['names/folder-with-data/', Buffer.from('not a marker')],
+    ]);
+    const result = await copies.copy({ source: `s3://${BUCKET}/names/`, destination: dst('names-copy/'), options: { recursive: true } });
+    assert.deepEqual(result.blobs, { total: 3, copied: 1, skipped: 0, failed: 2 }, JSON.stringify(result));
+    assert.deepEqual(result.failures.map((f) => f.code), ['INVALID_NAME', 'INVALID_NAME']);
+    assert.equal((await download('names-copy/ok.txt')).toString(), 'ok');
+
+    const renamed = await copies.copy({ source: `s3://${BUCKET}/names/`, destination: dst('names-renamed/'), options: { recursive: true, invalidNames: 'rename' } });
+    assert.deepEqual(renamed.blobs, { total: 3, copied: 3, skipped: 0, failed: 0 }, JSON.stringify(renamed));
+    assert.equal((await download('names-renamed/trailing-dot%2E')).toString(), 'dot');
+    assert.equal((await download('names-renamed/folder-with-data%2F')).toString(), 'not a marker');
+  });
+
+  it('fails an object that changes mid-copy with SOURCE_CHANGED, nothing committed', async () => {
+    const key = 'changing/big.bin';
+    await s3.put(BUCKET, key, randomBytes(4 * MiB));
+    let changed = false;
+    proxy.rules.push({
+      match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block' && decodeURIComponent(r.path).endsWith('/changing-copy/big.bin'),
+      before: async () => {
+        if (changed) return;
+        changed = true;
+        await s3.put(BUCKET, key, randomBytes(4 * MiB));
+      },
+    });
+    const result = await copies.copy({ source: `s3://${BUCKET}/${key}`, destination: dst('changing-copy/big.bin', proxy.origin), options: { blockSizeMiB: 1, concurrency: 1 } });
+    assert.ok(changed, 'the object changed while its blocks were staged');
+    assert.equal(result.blobs.failed, 1, JSON.stringify(result));
+    assert.equal(result.failures[0].code, 'SOURCE_CHANGED');
+    assert.equal(await target.getBlobClient('changing-copy/big.bin').exists(), false, 'nothing committed');
+  });
+
+  it('--delete-source deletes only the sources whose copies were committed and verified', async () => {
+    await putAll([
+      ['move/a.txt', Buffer.from('a')],
+      ['move/b.txt', Buffer.from('b')],
+      ['move/c.', Buffer.from('c')],
+    ]);
+    await target.getBlockBlobClient('moved/b.txt').upload('already there', 13);
+    const result = await copies.copy({ source: `s3://${BUCKET}/move/`, destination: dst('moved/'), options: { recursive: true, deleteSource: true } });
+    assert.deepEqual(result.blobs, { total: 3, copied: 1, skipped: 1, failed: 1, deleted: 1 }, JSON.stringify(result));
+    assert.equal(await exists('move/a.txt'), false, 'copied: deleted');
+    assert.equal(await exists('move/b.txt'), true, 'skipped: kept');
+    assert.equal(await exists('move/c.'), true, 'failed: kept');
+    assert.equal((await download('moved/a.txt')).toString(), 'a');
+
+    await s3.put(BUCKET, 'move/single.bin', randomBytes(MiB + 3));
+    const single = await copies.copy({ source: `s3://${BUCKET}/move/single.bin`, destination: dst('moved/single.bin'), options: { deleteSource: true, verify: 'md5', blockSizeMiB: 1 } });
+    assert.deepEqual(single.blobs, { total: 1, copied: 1, skipped: 0, failed: 0, deleted: 1 }, JSON.stringify(single));
+    assert.equal(await exists('move/single.bin'), false);
+  });
+
+  it('refuses filters that match nothing with NOTHING_TO_COPY, and says when a prefix is empty', async () => {
+    await s3.put(BUCKET, 'filtered/x.log', 'x');
+    const refused = await copies.copy({ source: `s3://${BUCKET}/filtered/`, destination: dst('filtered/'), options: { recursive: true, include: ['*.parquet'] } });
+    assert.equal(refused.runtimeStatus, 'Failed');
+    assert.equal(refused.error?.code, 'NOTHING_TO_COPY');
+    const empty = await copies.copy({ source: `s3://${BUCKET}/no-such-prefix/`, destination: dst('empty/'), options: { recursive: true } });
+    assert.equal(empty.runtimeStatus, 'Completed');
+    assert.deepEqual(empty.blobs, { total: 0, copied: 0, skipped: 0, failed: 0 });
+    assert.match((empty.notes ?? []).join(' '), /Nothing was found/);
+  });
+
+  it('refuses an unknown bucket and a missing key before anything is written', async () => {
+    const noBucket = await copies.copy({ source: 's3://no-such-bucket-here/x.bin', destination: dst('refused/x.bin') });
+    assert.equal(noBucket.error?.code, 'SOURCE_NOT_FOUND');
+    assert.match(noBucket.error?.message ?? '', /bucket no-such-bucket-here does not exist/);
+    const noKey = await copies.copy({ source: `s3://${BUCKET}/no/such/key.bin`, destination: dst('refused/y.bin') });
+    assert.equal(noKey.error?.code, 'SOURCE_NOT_FOUND');
+    assert.match(noKey.error?.message ?? '', /no\/such\/key\.bin/);
+    for await (const blob of target.listBlobsFlat({ prefix: 'refused/' })) assert.fail(`nothing should be written, found ${blob.name}`);
+  });
+
+  it('hands the storage service presigned URLs that serve the pinned bytes (what Put Block From URL reads on Azure)', async () => {
+    const body = randomBytes(64 * 1024);
+    await s3.put(BUCKET, 'presigned/o b#.bin', body);
+    const source = openSource(parseLocation(`s3://${BUCKET}/presigned/o b#.bin`, 'source'));
+    const blob = await source.stat('presigned/o b#.bin', { tags: false });
+    const access = await source.serviceAccess(blob);
+    assert.match(access.url, /X-Amz-Signature=/);
+    assert.match(access.url, /X-Amz-Expires=900/, 'valid minutes, not days');
+    const ranged = await fetch(access.url, { headers: { range: 'bytes=1000-1999' } });
+    assert.equal(ranged.status, 206);
+    assert.deepEqual(Buffer.from(await ranged.arrayBuffer()), body.subarray(1000, 2000));
+  });
+});
+
+describe('S3 sources through the HTTP API and a queue job', () => {
+  let queued: CopyHost;
+  before(async () => {
+    process.env.AzureWebJobsStorage = azurite.connectionString();
+    queued = await startCopyHost({ queues: { visibilityTimeout: '00:00:00', maxPollingInterval: '00:00:00.200' } });
+  });
+  after(async () => {
+    await queued.stop();
+    delete process.env.AzureWebJobsStorage;
+  });
+
+  it('copies an S3 prefix posted to the API; the status holds no AWS secret or signature', async () => {
+    await putAll([['remote/one.txt', Buffer.from('one')], ['remote/two.txt', Buffer.from('two')]]);
+    const posted = await fetch(`${queued.host.url}/api/copies`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ source: `s3://${BUCKET}/remote/`, destination: dst('api/'), options: { recursive: true } }),
+    });
+    assert.equal(posted.status, 202);
+    const { id } = (await posted.json()) as { id: string };
+    const view: CopyView = await queued.finish(id);
+    assert.deepEqual(view.blobs, { total: 2, copied: 2, skipped: 0, failed: 0 }, JSON.stringify(view));
+    assert.equal((await download('api/two.txt')).toString(), 'two');
+    const status = await (await fetch(`${queued.host.url}/api/copies/${id}`)).text();
+    assert.match(status, /"runtimeStatus":"Completed"/);
+    assert.doesNotMatch(status, /S3RVER|X-Amz-Signature|X-Amz-Credential/i);
+  });
+
+  it('copies an S3 object named in a queue job', async () => {
+    await s3.put(BUCKET, 'queued/job.bin', randomBytes(2 * MiB + 1));
+    const jobs = QueueServiceClient.fromConnectionString(azurite.connectionString()).getQueueClient('copy-jobs');
+    await jobs.createIfNotExists();
+    const job = { id: 's3-job', requests: [{ source: `s3://${BUCKET}/queued/job.bin`, destination: dst('queued/job.bin') }] };
+    await jobs.sendMessage(Buffer.from(JSON.stringify(job)).toString('base64'));
+    let status;
+    for (let i = 0; i < 600 && !['Completed', 'Failed'].includes(status?.runtimeStatus ?? ''); i++) {
+      await sleep(50);
+      status = queued.host.engine.getStatus('job-s3-job');
+    }
+    assert.equal(status?.runtimeStatus, 'Completed', JSON.stringify(status));
+    assert.equal((status?.output as { totals: { blobsCopied: number } }).totals.blobsCopied, 1);
+    const copied = await download('queued/job.bin');
+    assert.equal(copied.length, 2 * MiB + 1);
+  });
+});

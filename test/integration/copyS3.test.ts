@@ -8,10 +8,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DigestRun } from '../../src/durable/activities/digests';
 import type { CopyView } from '../../src/durable/copyStatus';
 import { openSource, parseLocation } from '../../src/storage/registry';
 import { SECOND_ACCOUNT, type TestAzurite } from '../support/azurite';
@@ -228,6 +231,58 @@ describe('S3 objects', () => {
     const ranged = await fetch(access.url, { headers: { range: 'bytes=1000-1999' } });
     assert.equal(ranged.status, 206);
     assert.deepEqual(Buffer.from(await ranged.arrayBuffer()), body.subarray(1000, 2000));
+  });
+});
+
+/**
+ * What real S3 says of a multipart object that s3rver does not: an ETag ending "-<parts>" (not an
+ * MD5) and a whole-object CRC-64/NVME checksum (S3's default since 2025). A loopback proxy in
+ * front of s3rver adds them to HEAD and GET answers for the keys it is given.
+ */
+async function startMultipartLookingProxy(declared: Map<string, string>): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const upstream = new URL(s3.endpoint);
+  const server = http.createServer((req, res) => {
+    const key = decodeURIComponent((req.url ?? '').split('?')[0].replace(`/${BUCKET}/`, ''));
+    const forwarded = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      const headers = { ...answer.headers };
+      const checksum = declared.get(key);
+      if (checksum !== undefined && (req.method === 'HEAD' || req.method === 'GET')) {
+        headers.etag = `${String(headers.etag).replace(/"$/, '')}-2"`;
+        headers['x-amz-checksum-crc64nvme'] = checksum;
+        headers['x-amz-checksum-type'] = 'FULL_OBJECT';
+      }
+      res.writeHead(answer.statusCode ?? 502, headers);
+      answer.pipe(res);
+    });
+    forwarded.on('error', () => res.destroy());
+    req.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('multipart S3 objects, checked by their whole-object checksum', () => {
+  it('verifies a multipart object by its CRC-64/NVME, and refuses bytes that do not match it, nothing committed', async () => {
+    const body = randomBytes(2 * MiB + 11);
+    const crc = await DigestRun.open('crc64nvme');
+    crc.update(body);
+    await s3.put(BUCKET, 'checksum/good.bin', body);
+    await s3.put(BUCKET, 'checksum/bad.bin', body);
+    const proxy = await startMultipartLookingProxy(new Map([['checksum/good.bin', crc.finish().checksum!], ['checksum/bad.bin', 'AAAAAAAAAAA=']]));
+    const saved = process.env.AWS_ENDPOINT_URL_S3;
+    process.env.AWS_ENDPOINT_URL_S3 = proxy.endpoint;
+    try {
+      const good = await copies.copy({ source: `s3://${BUCKET}/checksum/good.bin`, destination: dst('checksum/good.bin'), options: { blockSizeMiB: 1 } });
+      assert.deepEqual(good.blobs, { total: 1, copied: 1, skipped: 0, failed: 0 }, JSON.stringify(good));
+      assert.deepEqual(good.verification, { crc64nvme: 1 }, 'no MD5 to compare with: the checksum was');
+      assert.equal(md5(await download('checksum/good.bin')), md5(body));
+      const bad = await copies.copy({ source: `s3://${BUCKET}/checksum/bad.bin`, destination: dst('checksum/bad.bin'), options: { blockSizeMiB: 1 } });
+      assert.equal(bad.failures[0]?.code, 'CHECKSUM_MISMATCH', JSON.stringify(bad));
+      assert.equal(await target.getBlobClient('checksum/bad.bin').exists(), false, 'nothing committed');
+    } finally {
+      process.env.AWS_ENDPOINT_URL_S3 = saved;
+      await proxy.close();
+    }
   });
 });
 

@@ -3,10 +3,10 @@
  * dependency), run with its log and plan folders in a temp dir, measured from outside: wall
  * time, and peak RSS and CPU time sampled from /proc while it runs.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { processCpuMs, type Sample } from './copyScenarios';
+import { measureProcess, type Sample } from './copyScenarios';
 
 /** The AzCopy binary, made executable (npm does not keep the mode), or why it cannot run here. */
 export function azcopyBinary(): { path: string } | { missing: string } {
@@ -36,38 +36,14 @@ export interface AzcopyRun {
 }
 
 /** One AzCopy copy (blob to blob); rejects with AzCopy's own summary when it does not complete. */
-export function runAzcopy(exe: string, run: AzcopyRun): Promise<Sample> {
+export async function runAzcopy(exe: string, run: AzcopyRun): Promise<Sample> {
   const args = ['copy', run.source, run.destination, '--from-to', 'BlobBlob', '--output-type', 'json', '--log-level', 'ERROR', ...(run.recursive ? ['--recursive'] : []), ...(run.blockSizeMiB ? ['--block-size-mb', String(run.blockSizeMiB)] : [])];
   const env = { ...process.env, AZCOPY_LOG_LOCATION: path.join(run.dir, 'logs'), AZCOPY_JOB_PLAN_LOCATION: path.join(run.dir, 'plans') };
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(exe, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    // Its CPU time is exact once it has been waited for (runs never overlap); its peak RSS is sampled.
-    const childrenCpu0 = processCpuMs('self', 'waited-for children');
-    let peakRssKiB = 0;
-    const sample = () => {
-      try {
-        const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        peakRssKiB = Math.max(peakRssKiB, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-      } catch {
-        // it has exited
-      }
-    };
-    const sampler = setInterval(sample, 20);
-    child.once('close', (code) => {
-      clearInterval(sampler);
-      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-      const cpuMs = processCpuMs('self', 'waited-for children') - childrenCpu0;
-      const end = stdout.split('\n').map((line) => (line ? (JSON.parse(line) as { MessageType?: string; MessageContent?: string }) : {})).find((m) => m.MessageType === 'EndOfJob');
-      const summary = end?.MessageContent ? (JSON.parse(end.MessageContent) as Record<string, string>) : {};
-      if (code !== 0 || summary.JobStatus !== 'Completed') {
-        return reject(new Error(`AzCopy ${summary.JobStatus ?? `exited ${code}`}: ${summary.TransfersFailed ?? '?'} of ${summary.TotalTransfers ?? '?'} transfers failed. ${stderr.slice(0, 300)}`));
-      }
-      resolve({ tool: 'azcopy', concurrency: 0, wallMs, processMs: wallMs, cpuMs, peakRssMiB: peakRssKiB / 1024, bytes: Number(summary.TotalBytesTransferred ?? 0), blobs: Number(summary.TransfersCompleted ?? 0) });
-    });
-  });
+  const ran = await measureProcess(exe, args, env);
+  const end = ran.stdout.split('\n').map((line) => (line ? (JSON.parse(line) as { MessageType?: string; MessageContent?: string }) : {})).find((m) => m.MessageType === 'EndOfJob');
+  const summary = end?.MessageContent ? (JSON.parse(end.MessageContent) as Record<string, string>) : {};
+  if (ran.code !== 0 || summary.JobStatus !== 'Completed') {
+    throw new Error(`AzCopy ${summary.JobStatus ?? `exited ${ran.code}`}: ${summary.TransfersFailed ?? '?'} of ${summary.TotalTransfers ?? '?'} transfers failed. ${ran.stderr.slice(0, 300)}`);
+  }
+  return { tool: 'azcopy', concurrency: 0, wallMs: ran.wallMs, processMs: ran.wallMs, cpuMs: ran.cpuMs, peakRssMiB: ran.peakRssMiB, bytes: Number(summary.TotalBytesTransferred ?? 0), blobs: Number(summary.TransfersCompleted ?? 0) };
 }

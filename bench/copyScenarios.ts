@@ -29,6 +29,8 @@ export interface Sample {
   processMs?: number;
   /** CPU time Azurite spent while this process ran. */
   azuriteCpuMs?: number;
+  /** CPU time the source service (s3rver) spent while this process ran. */
+  sourceCpuMs?: number;
   /** blobferry only: where its wall time went. */
   phases?: BlobferryPhases;
   cpuMs: number;
@@ -94,6 +96,36 @@ export function processCpuMs(pid: number | 'self', which: 'own' | 'waited-for ch
 
 /** USER_HZ: /proc counts CPU time in ticks of 1/100 s on Linux. */
 const CLOCK_TICKS = 100;
+
+/**
+ * A peer's process (AzCopy, rclone) measured from outside: its wall time; its CPU time, exact
+ * once it has been waited for (runs never overlap); its peak RSS, sampled from /proc.
+ */
+export function measureProcess(exe: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number; cpuMs: number; peakRssMiB: number }> {
+  return new Promise((resolve) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(exe, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const childrenCpu0 = processCpuMs('self', 'waited-for children');
+    let peakRssKiB = 0;
+    const sample = () => {
+      try {
+        const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        peakRssKiB = Math.max(peakRssKiB, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      } catch {
+        // it has exited
+      }
+    };
+    const sampler = setInterval(sample, 20);
+    child.once('close', (code) => {
+      clearInterval(sampler);
+      resolve({ code, stdout, stderr, wallMs: Number(process.hrtime.bigint() - t0) / 1e6, cpuMs: processCpuMs('self', 'waited-for children') - childrenCpu0, peakRssMiB: peakRssKiB / 1024 });
+    });
+  });
+}
 
 /** Runs one measurement in a fresh process (asynchronously: the relay's file server lives in this one), with the process's whole wall time. */
 export async function runWorker(args: CopyArgs): Promise<Sample> {

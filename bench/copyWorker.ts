@@ -7,12 +7,15 @@
  *   tool blobferry  the transfer orchestration on an in-process local host (as `blobferry copy`)
  *   tool sdk        the same storage operations straight from @azure/storage-blob, `concurrency` at a time
  *   tool stream     download through this process and upload again (how most hand-written scripts copy)
+ *   tool s3-stream  the same from S3 (@aws-sdk/client-s3 GetObject streams into @azure/storage-blob uploads),
+ *                   the S3 service from AWS_ENDPOINT_URL_S3 and the AWS_* credentials of the environment
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BlockBlobClient, ContainerClient, StorageSharedKeyCredential, newPipeline } from '@azure/storage-blob';
 import { prepareTransfer } from '../src/durable/startTransfer';
 import { transfer } from '../src/durable/orchestrators/transfer';
@@ -22,7 +25,7 @@ import type { TransferSummary } from '../src/durable/types';
 import { MiB } from '../src/plan/blocks';
 
 export interface CopyArgs {
-  tool: 'blobferry' | 'sdk' | 'stream';
+  tool: 'blobferry' | 'sdk' | 'stream' | 's3-stream';
   source: string;
   destination: string;
   /** For the SDK: account keys to sign with. */
@@ -164,6 +167,39 @@ async function stream(args: CopyArgs): Promise<{ bytes: number; blobs: number }>
   return { bytes, blobs: items.length };
 }
 
+/** S3 to Azure through this process: GetObject bodies streamed into uploads, `concurrency` objects (or blocks of one object) at a time. */
+async function s3Stream(args: CopyArgs): Promise<{ bytes: number; blobs: number }> {
+  const endpoint = process.env.AWS_ENDPOINT_URL_S3;
+  const s3 = new S3Client({ region: process.env.AWS_REGION ?? 'us-east-1', ...(endpoint ? { endpoint, forcePathStyle: true } : {}), requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  const [, bucket, path] = /^s3:\/\/([^/]+)\/(.*)$/.exec(args.source)!;
+  const dest = new URL(args.destination);
+  const pipeline = newPipeline(new StorageSharedKeyCredential(args.destinationKey!.account, args.destinationKey!.key), { keepAliveOptions: { enable: true } });
+  const destBase = `${dest.origin}${dest.pathname.replace(/\/$/, '')}`;
+  if (!args.recursive) {
+    const size = (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: path }))).ContentLength ?? 0;
+    const body = (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: path }))).Body as NodeJS.ReadableStream;
+    await new BlockBlobClient(destBase, pipeline).uploadStream(body as never, 8 * MiB, args.concurrency);
+    return { bytes: size, blobs: 1 };
+  }
+  const items: Array<{ key: string; size: number }> = [];
+  for (let token: string | undefined, first = true; first || token; first = false) {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: path, ContinuationToken: token }));
+    items.push(...(page.Contents ?? []).map((o) => ({ key: o.Key!, size: o.Size ?? 0 })));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  }
+  let bytes = 0;
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(args.concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: item.key }))).Body!.transformToByteArray());
+      await new BlockBlobClient(`${destBase}/${item.key.slice(path.length).split('/').map(encodeURIComponent).join('/')}`, pipeline).upload(body, body.length);
+      bytes += item.size;
+    }
+  }));
+  return { bytes, blobs: items.length };
+}
+
 function httpGet(url: string): Promise<NodeJS.ReadableStream> {
   return new Promise((resolve, reject) => http.get(url, (res) => (res.statusCode === 200 ? resolve(res) : reject(new Error(`GET ${url}: ${res.statusCode}`)))).on('error', reject));
 }
@@ -173,7 +209,8 @@ async function main(): Promise<void> {
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
   const t0 = process.hrtime.bigint();
-  const measured: Measured = args.tool === 'blobferry' ? await blobferry(args) : args.tool === 'stream' ? await stream(args) : await sdk(args);
+  const tools = { blobferry, sdk, stream, 's3-stream': s3Stream };
+  const measured: Measured = await tools[args.tool](args);
   const wallMs = measured.wallMs ?? Number(process.hrtime.bigint() - t0) / 1e6;
   // The whole process's CPU, start-up included: comparable with AzCopy's, measured from outside.
   const cpu = process.cpuUsage();

@@ -15,22 +15,27 @@
  *   azcopy-small  (c) AzCopy on 4 KiB blobs: whether it can run on Azurite at all (it cannot)
  *   azurite-crc   Put Block From URL with and without a source MD5: what Azurite's CRC-64 costs
  *   peers-no-crc64  (a) on an Azurite variant without that CRC-64 loop (bench/azuriteNoCrc64.ts)
+ *   s3          s3rver -> Azurite: blobferry, rclone and an S3 SDK stream-through script, alternating:
+ *               (s3-a) one 1 GiB object, (s3-b) 2,000 × 64 KiB objects
  *
  * BENCH_RUNS (default 3), BENCH_BIG_MIB (1024), BENCH_SMALL_COUNT (10000), BENCH_MEDIUM_COUNT (200),
- * BENCH_RELAY_MIB (1024), BENCH_BLOBFERRY_CONCURRENCY (16). BENCH_PROFILE=<dir>: CPU profiles of
+ * BENCH_RELAY_MIB (1024), BENCH_BLOBFERRY_CONCURRENCY (16), BENCH_S3_BIG_MIB (1024), BENCH_S3_SMALL_COUNT (2000). BENCH_PROFILE=<dir>: CPU profiles of
  * Azurite and each copy worker go there (summarise them with `npm run bench:profile`), and nothing
  * is recorded (profiling slows the runs down).
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RELAY_BUFFER_BUDGET, relayParallel } from '../src/durable/activities/relay';
 import { BlobServiceClient, BlockBlobClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT } from '../src/local/azurite';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { startTestS3, type TestS3 } from '../test/support/s3';
 import { azcopyBinary, runAzcopy } from './azcopy';
-import { copyArgs, measureRun, MiB, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
+import { rcloneBinary, runRclone } from './rclone';
+import { copyArgs, measureRun, MiB, processCpuMs, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
 import type { CopyArgs } from './copyWorker';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -326,6 +331,127 @@ function phaseText(samples: Sample[]): string | undefined {
   return `blobferry's wall time by phase (ms, medians): ${parts.join(', ')}; the wall time also includes stopping the host, and the whole process Node's start and loading modules.`;
 }
 
+interface S3Scenario {
+  marker: string;
+  title: string;
+  source: string;
+  recursive: boolean;
+}
+
+const S3_BUCKET = 'bench-s3';
+const S3_SWEEP = [4, 8, 16, 32, 64];
+
+/**
+ * S3 -> Azure Blob on s3rver and Azurite: blobferry (relay: Azurite reads no external URL), rclone
+ * (its s3 and azureblob backends) and a stream-through script (@aws-sdk/client-s3 into
+ * @azure/storage-blob) at its best concurrency, in rotating order, every tool in its own process.
+ */
+async function s3Peers() {
+  const b = await azurite();
+  const s3 = await startTestS3();
+  try {
+    Object.assign(process.env, s3.env);
+    const bigMiB = Number(process.env.BENCH_S3_BIG_MIB ?? 1024);
+    const smallCount = Number(process.env.BENCH_S3_SMALL_COUNT ?? 2000);
+    await seed(b, {});
+    await seedS3(s3, b, bigMiB, smallCount);
+    const rclone = rcloneBinary();
+    // A size or count of 0 leaves that scenario out.
+    const scenarios: S3Scenario[] = [
+      { marker: 's3-a', title: `one ${bigMiB} MiB object`, source: `${S3_BUCKET}/big/one.bin`, recursive: false },
+      { marker: 's3-b', title: `${smallCount.toLocaleString('en')} × 64 KiB objects`, source: `${S3_BUCKET}/small/`, recursive: true },
+    ].filter((x) => (x.recursive ? smallCount : bigMiB) > 0);
+    const samples: Sample[] = [];
+    const sections: Record<string, string> = {};
+    let run = 0;
+    const destination = (id: string, recursive: boolean) => `${b.azurite.blobEndpoint(b.second.name)}/bench-target/${id}/${recursive ? '' : 'one.bin'}?${sas(b.second, 'bench-target', undefined, 'racwdl')}`;
+    // Every run with the CPU s3rver spent on it, beside Azurite's.
+    const withS3rverCpu = async (measureOne: () => Promise<Sample>): Promise<Sample> => {
+      const before = processCpuMs(s3.pid);
+      const sample = await measureOne();
+      return { ...sample, sourceCpuMs: processCpuMs(s3.pid) - before };
+    };
+    for (const scenario of scenarios) {
+      console.log(`== s3: ${scenario.title}`);
+      const worker = (tool: 'blobferry' | 's3-stream', id: string, concurrency: number) =>
+        withS3rverCpu(() => measure(b, { tool, concurrency, source: `s3://${scenario.source}`, destination: destination(id, scenario.recursive), recursive: scenario.recursive, destinationKey: { account: b.second.name, key: b.second.key } }));
+      const sweep: Sample[] = [];
+      for (const c of S3_SWEEP) sweep.push(await worker('s3-stream', `s3-sweep-${scenario.marker}-${c}`, c));
+      const best = sweep.reduce((a, x) => (x.wallMs < a.wallMs ? x : a)).concurrency;
+      console.log(`  script sweep (wall ms): ${sweep.map((x) => `${x.concurrency} → ${x.wallMs.toFixed(0)}`).join(', ')}`);
+      samples.push(...sweep);
+      const byTool: Record<string, Sample[]> = {};
+      const tools = ['blobferry', 'rclone', 'script'];
+      for (let i = 0; i < RUNS; i++) {
+        for (const tool of tools.map((_, k, all) => all[(k + i) % all.length])) {
+          const id = `s3-${scenario.marker}-${tool}-${run++}`;
+          let sample: Sample;
+          if (tool === 'rclone') {
+            if ('missing' in rclone) continue;
+            const container = 'bench-target';
+            sample = await withS3rverCpu(() => measureRun(b, destination(id, scenario.recursive), async () => ({
+              ...(await runRclone(rclone.path, { s3Endpoint: s3.endpoint, s3Path: scenario.source, containerSasUrl: `${b.azurite.blobEndpoint(b.second.name)}/${container}?${sas(b.second, container, undefined, 'racwdl')}`, container, destinationPath: scenario.recursive ? id : `${id}/one.bin`, single: !scenario.recursive, transfers: BLOBFERRY_CONCURRENCY })),
+              bytes: scenario.recursive ? smallCount * 64 * 1024 : bigMiB * MiB,
+              blobs: scenario.recursive ? smallCount : 1,
+            })));
+          } else {
+            sample = { ...(await worker(tool === 'script' ? 's3-stream' : 'blobferry', id, tool === 'script' ? best : BLOBFERRY_CONCURRENCY)), tool };
+          }
+          (byTool[tool] ??= []).push(sample);
+          samples.push(sample);
+          console.log(`  run ${i + 1} ${tool}: process ${(sample.processMs ?? sample.wallMs).toFixed(0)} ms, ${mibPerSecond(sample).toFixed(1)} MiB/s, Azurite CPU ${sample.azuriteCpuMs?.toFixed(0)} ms, s3rver CPU ${sample.sourceCpuMs?.toFixed(0)} ms, peak RSS ${sample.peakRssMiB.toFixed(0)} MiB`);
+        }
+      }
+      sections[scenario.marker] = s3Table(byTool, best, sweep, 'missing' in rclone ? rclone.missing : undefined);
+    }
+    return { samples, table: '', sections };
+  } finally {
+    await s3.stop();
+  }
+}
+
+async function seedS3(s3: TestS3, b: Bench, bigMiB: number, smallCount: number): Promise<void> {
+  await s3.createBucket(S3_BUCKET);
+  if (bigMiB > 0) {
+    const file = path.join(b.dir, 'big-s3.bin');
+    writeRandomFile(file, bigMiB * MiB);
+    await s3.client.send(new PutObjectCommand({ Bucket: S3_BUCKET, Key: 'big/one.bin', Body: fs.createReadStream(file), ContentLength: bigMiB * MiB }));
+    fs.rmSync(file);
+  }
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < smallCount) {
+      const i = next++;
+      await s3.put(S3_BUCKET, `small/${String(i % 20).padStart(2, '0')}/object-${String(i).padStart(5, '0')}.bin`, randomBytes(64 * 1024));
+    }
+  }));
+}
+
+function s3Table(byTool: Record<string, Sample[]>, scriptConcurrency: number, sweep: Sample[], rcloneMissing?: string): string {
+  const names: Record<string, string> = { blobferry: `blobferry (concurrency ${BLOBFERRY_CONCURRENCY})`, rclone: `rclone 1.60 (--transfers ${BLOBFERRY_CONCURRENCY})`, script: `stream-through script (best concurrency ${scriptConcurrency})` };
+  const rows = Object.keys(names).map((tool) => {
+    const runs = byTool[tool];
+    if (!runs?.length) return `| ${names[tool]} | ${tool === 'rclone' && rcloneMissing ? `not run: ${rcloneMissing}` : 'no runs'} | | | | | | | |`;
+    const st = stats(runs, mibPerSecond);
+    const s3rverCpu = median(runs.map((r) => r.sourceCpuMs ?? NaN));
+    return `| ${names[tool]} | ${st.process.toFixed(0)} | ${Math.min(...runs.map((r) => r.processMs ?? r.wallMs)).toFixed(0)} – ${Math.max(...runs.map((r) => r.processMs ?? r.wallMs)).toFixed(0)} | ${st.median.toFixed(0)} | ${st.rate.toFixed(1)} MiB/s | ${st.cpu.toFixed(0)} | ${azuriteCell(st.azuriteCpu)} | ${azuriteCell(s3rverCpu)} | ${st.rss.toFixed(0)} |`;
+  });
+  const ours = byTool.blobferry ?? [];
+  const pairs = (peer: string, f: (o: Sample, p: Sample) => number) => (byTool[peer] ?? []).map((p, i) => (ours[i] ? f(ours[i], p) : NaN)).filter(Number.isFinite);
+  const vsRclone = pairs('rclone', (o, p) => (o.processMs ?? o.wallMs) / (p.processMs ?? p.wallMs));
+  const vsScript = pairs('script', (o, p) => mibPerSecond(o) / mibPerSecond(p));
+  return [
+    '| tool | whole process ms (median) | whole process ms (min – max) | copy wall ms (median) | throughput (median) | CPU ms | Azurite CPU ms | s3rver CPU ms | peak RSS MiB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    ...(vsRclone.length ? [`blobferry / rclone whole-process wall time, per pair: ${vsRclone.map((r) => r.toFixed(3)).join(', ')}; median **${median(vsRclone).toFixed(3)}**.`] : []),
+    ...(vsScript.length ? [`blobferry / script throughput (each tool's own copy time), per pair: ${vsScript.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; median **${(median(vsScript) * 100).toFixed(0)}%**.`] : []),
+    phaseText(ours) ?? '',
+    `Script sweep (wall ms): ${sweep.map((x) => `${x.concurrency} → ${x.wallMs.toFixed(0)}`).join(', ')}.`,
+  ].join('\n');
+}
+
 /**
  * (c) small blobs: AzCopy sends each with Put Blob From URL, which Azurite does not implement.
  * Rather than leave it out silently, run it on a sample and record how it fails.
@@ -450,7 +576,7 @@ function writeSection(file: string, marker: string, content: string): void {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc };
+  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc, s3: s3Peers };
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
@@ -483,7 +609,7 @@ async function main(): Promise<void> {
 }
 
 /** The docs markers a scenario writes, where they are not its name. */
-const MARKERS: Record<string, string[]> = { peers: PEER_SCENARIOS.map((s) => s.marker), 'peers-no-crc64': ['peers-a-no-crc64'] };
+const MARKERS: Record<string, string[]> = { peers: PEER_SCENARIOS.map((s) => s.marker), 'peers-no-crc64': ['peers-a-no-crc64'], s3: ['s3-a', 's3-b'] };
 
 main()
   .catch((err) => {

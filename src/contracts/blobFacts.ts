@@ -25,6 +25,8 @@ export interface SourceBlob {
   acceptsRanges?: boolean;
   /** A whole-object checksum the source declares besides (or instead of) an MD5 (S3's x-amz-checksum-*). */
   checksum?: SourceChecksum;
+  /** Only what a listing said (name, size, version): content headers, metadata, tags and checksums come when it is read (readObject). */
+  partial?: true;
 }
 
 export const CHECKSUM_ALGORITHMS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'] as const;

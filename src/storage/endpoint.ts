@@ -29,6 +29,11 @@ export interface ListOptions {
   tags: boolean;
   /** Only what the listing itself says (names, sizes, versions): no further request per object. */
   namesOnly?: boolean;
+  /**
+   * Which kept objects (by size) need their full facts now; the others are left `partial`, for
+   * readObject to describe when it reads them (default: all).
+   */
+  describe?: (size: number) => boolean;
 }
 
 export interface ListedPage {
@@ -51,6 +56,11 @@ export interface SourceEndpoint {
   readRange(blob: SourceBlob, offset: number, count: number, into?: Buffer): Promise<Buffer>;
   /** The whole object as one stream, for sources that do not take ranges (blob.acceptsRanges === false). */
   stream(blob: SourceBlob): AsyncIterable<Buffer>;
+  /**
+   * A small object whole, with its full facts as read (one request where the endpoint can: a
+   * `partial` listing entry is described by the read itself); SOURCE_CHANGED once it has moved on.
+   */
+  readObject(blob: SourceBlob, options: { tags: boolean }): Promise<{ body: Buffer; blob: SourceBlob }>;
   /** How the destination service reads `blob` itself (facts.servesUrl): a fresh, short-lived grant at each call. */
   serviceAccess(blob: SourceBlob): Promise<SourceAccess>;
   /** Is the source still the version `blob` describes? */

@@ -78,7 +78,7 @@ export function displayUrl(location: Location): string {
     case 'http':
       return location.url + (location.secret ? '?…' : '');
     case 's3':
-      return `s3://${location.bucket}/${location.path}`;
+      return displayObjectUrl(location, location.path);
     case 'azure-blob':
       return `${containerUrl(location)}${location.path ? `/${location.path}` : ''}`;
   }
@@ -90,7 +90,8 @@ export function displayObjectUrl(location: Location, name: string): string {
     case 'http':
       return displayUrl(location);
     case 's3':
-      return `s3://${location.bucket}/${name}`;
+      // An S3-compatible service is named by its endpoint: the same bucket name elsewhere is another place.
+      return location.endpoint ? `${location.endpoint}/${location.bucket}/${name}` : `s3://${location.bucket}/${name}`;
     case 'azure-blob':
       return `${containerUrl(location)}/${name}`;
   }

@@ -4,17 +4,17 @@
  * blocks it had already staged.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
 import { md5 } from '../support/blobAssert';
+import { CLI, copyInChild, killMidCopy } from '../support/cli';
 import { startStorageProxy, type StorageProxy } from '../support/storageProxy';
 import { makeTempDir, removeDir } from '../support/temp';
 
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const MiB = 1024 * 1024;
 let azurite: TestAzurite;
 let proxy: StorageProxy;
@@ -40,14 +40,6 @@ const env = () => ({ ...process.env, BLOBFERRY_STATE_DIR: stateDir, BLOBFERRY_SE
 const srcUrl = (name: string) => azurite.blobSasUrl('source', name, 'devstoreaccount1', 'r');
 const dstUrl = (name: string, origin = azurite.blobEndpoint(SECOND_ACCOUNT).replace(`/${SECOND_ACCOUNT}`, '')) =>
   `${origin}/${SECOND_ACCOUNT}/target/${name}?${new URL(azurite.containerSasUrl('target', SECOND_ACCOUNT)).searchParams}`;
-function runAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('close', (status) => resolve({ status, stderr }));
-  });
-}
 
 const copy = (...args: string[]) => spawnSync(process.execPath, [CLI, 'copy', ...args], { env: env(), encoding: 'utf8', timeout: 120_000 });
 
@@ -117,20 +109,13 @@ describe('blobferry copy', () => {
     // Through the proxy, each staged block takes a little while: room to kill mid-copy.
     proxy.rules.push({ match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block', delayMs: 40 });
     const args = [srcUrl('resume/big.bin'), dstUrl('resume/big.bin', proxy.origin), '--strategy', 'block-copy', '--block-size', '1', '--concurrency', '2', '--json'];
-    const first = spawn(process.execPath, [CLI, 'copy', ...args], { env: env(), stdio: 'ignore' });
-    const deadline = Date.now() + 60_000;
-    while (proxy.stagedBlocks() < 10) {
-      if (Date.now() > deadline) assert.fail('the copy did not start staging');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    first.kill('SIGKILL');
-    await new Promise((resolve) => first.once('exit', resolve));
+    await killMidCopy(args, env(), proxy, 10);
     const stagedBeforeKill = proxy.stagedBlocks();
     assert.ok(stagedBeforeKill < 40, `killed mid-copy (${stagedBeforeKill} of 40 blocks staged)`);
     assert.equal(await target.getBlobClient('resume/big.bin').exists(), false, 'nothing committed yet');
 
     // Not spawnSync: the proxy lives in this process and must keep answering.
-    const second = await runAsync([CLI, 'copy', ...args.filter((a) => a !== '--json')]);
+    const second = await copyInChild(args.filter((a) => a !== '--json'), env());
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stderr, /Resuming copy copy-/);
     assert.equal(proxy.stagedBlocks(), 40, 'every block staged exactly once across both runs');

@@ -5,7 +5,7 @@
  * written, when no AWS credentials are found or S3 refuses them.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,11 +13,11 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
 import { md5 } from '../support/blobAssert';
+import { CLI, copyInChild, killMidCopy } from '../support/cli';
 import { startTestS3, type TestS3 } from '../support/s3';
 import { startStorageProxy, type StorageProxy } from '../support/storageProxy';
 import { makeTempDir, removeDir } from '../support/temp';
 
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const MiB = 1024 * 1024;
 const BUCKET = 'cli-source';
 let azurite: TestAzurite;
@@ -53,14 +53,6 @@ const dst = (name: string, origin?: string) => {
   return origin ? url.replace(/^http:\/\/[^/]+/, origin) : url;
 };
 const copy = (args: string[], aws?: Record<string, string | undefined>) => spawnSync(process.execPath, [CLI, 'copy', ...args], { env: env(aws), encoding: 'utf8', timeout: 120_000 });
-function copyAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'copy', ...args], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('close', (status) => resolve({ status, stderr }));
-  });
-}
 const inS3 = (key: string) => s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(() => true, () => false);
 
 describe('blobferry copy from S3', () => {
@@ -84,19 +76,12 @@ describe('blobferry copy from S3', () => {
     // Through the proxy each staged block takes a little while: room to kill mid-copy.
     proxy.rules.push({ match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block', delayMs: 40 });
     const args = [`s3://${BUCKET}/resume/big.bin`, dst('resume/big.bin', proxy.origin), '--block-size', '1', '--concurrency', '2'];
-    const first = spawn(process.execPath, [CLI, 'copy', ...args], { env: env(), stdio: 'ignore' });
-    const deadline = Date.now() + 60_000;
-    while (proxy.stagedBlocks() < 10) {
-      if (Date.now() > deadline) assert.fail('the copy did not start staging');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    first.kill('SIGKILL');
-    await new Promise((resolve) => first.once('exit', resolve));
+    await killMidCopy(args, env(), proxy, 10);
     const stagedBeforeKill = proxy.stagedBlocks();
     assert.ok(stagedBeforeKill < 40, `killed mid-copy (${stagedBeforeKill} of 40 blocks staged)`);
     assert.equal(await target.getBlobClient('resume/big.bin').exists(), false, 'nothing committed yet');
 
-    const second = await copyAsync(args);
+    const second = await copyInChild(args, env());
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stderr, /Resuming copy copy-/);
     // A relay segment cut short by the kill reads its blocks again, but stages only those not yet staged.

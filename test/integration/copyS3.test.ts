@@ -125,22 +125,30 @@ describe('S3 objects', () => {
       Metadata: { 'original-name': 'Report 2024.csv', owner: 'finance' },
       tags: { team: 'data', 'cost@center': 'ü-42' },
     });
-    const result = await copies.copy({ source: `s3://${BUCKET}/meta/report.csv`, destination: dst('meta/report.csv') });
-    assert.equal(result.blobs.copied, 1, JSON.stringify(result));
-    const copy = target.getBlobClient('meta/report.csv');
-    const props = await copy.getProperties();
-    assert.equal(props.contentType, 'text/csv; charset=utf-8');
-    assert.equal(props.contentLanguage, 'en-GB');
-    assert.equal(props.contentDisposition, 'attachment; filename="report.csv"');
-    assert.equal(props.cacheControl, 'max-age=3600');
-    assert.deepEqual(props.metadata, { owner: 'finance', rename_original_name: 'Report 2024.csv', rename_key_original_name: 'original-name' });
-    assert.deepEqual((await copy.getTags()).tags, { team: 'data', cost_center: '_-42' });
-
-    const strict = await copies.copy({ source: `s3://${BUCKET}/meta/`, destination: dst('meta-strict/'), options: { recursive: true, invalidMetadata: 'fail' } });
-    assert.deepEqual(strict.blobs, { total: 1, copied: 0, skipped: 0, failed: 1 });
-    assert.equal(strict.failures[0].code, 'INVALID_METADATA');
-    assert.match(strict.failures[0].message, /original-name/);
-    assert.equal(await target.getBlobClient('meta-strict/report.csv').exists(), false, 'nothing written');
+    const tagged = (key: string) => (key === 'meta/report.csv' ? { 'x-amz-tagging-count': '2' } : undefined);
+    await throughS3Proxy(tagged, async () => {
+      // One object (described by HeadObject), then the same in a prefix (described by the GET that relays it).
+      for (const [source, destination, options] of [
+        [`s3://${BUCKET}/meta/report.csv`, dst('meta/report.csv'), {}],
+        [`s3://${BUCKET}/meta/`, dst('meta-batch/'), { recursive: true }],
+      ] as const) {
+        const result = await copies.copy({ source, destination, options });
+        assert.equal(result.blobs.copied, 1, JSON.stringify(result));
+        const copy = target.getBlobClient(destination.includes('meta-batch') ? 'meta-batch/report.csv' : 'meta/report.csv');
+        const props = await copy.getProperties();
+        assert.equal(props.contentType, 'text/csv; charset=utf-8');
+        assert.equal(props.contentLanguage, 'en-GB');
+        assert.equal(props.contentDisposition, 'attachment; filename="report.csv"');
+        assert.equal(props.cacheControl, 'max-age=3600');
+        assert.deepEqual(props.metadata, { owner: 'finance', rename_original_name: 'Report 2024.csv', rename_key_original_name: 'original-name' });
+        assert.deepEqual((await copy.getTags()).tags, { team: 'data', cost_center: '_-42' });
+      }
+      const strict = await copies.copy({ source: `s3://${BUCKET}/meta/`, destination: dst('meta-strict/'), options: { recursive: true, invalidMetadata: 'fail' } });
+      assert.deepEqual(strict.blobs, { total: 1, copied: 0, skipped: 0, failed: 1 });
+      assert.equal(strict.failures[0].code, 'INVALID_METADATA');
+      assert.match(strict.failures[0].message, /original-name/);
+      assert.equal(await target.getBlobClient('meta-strict/report.csv').exists(), false, 'nothing written');
+    });
   });
 
   it('fails keys that are not valid blob names beside valid ones, or renames them when asked', async () => {
@@ -235,30 +243,44 @@ describe('S3 objects', () => {
 });
 
 /**
- * What real S3 says of a multipart object that s3rver does not: an ETag ending "-<parts>" (not an
- * MD5) and a whole-object CRC-64/NVME checksum (S3's default since 2025). A loopback proxy in
- * front of s3rver adds them to HEAD and GET answers for the keys it is given.
+ * What real S3 says and s3rver does not: x-amz-tagging-count on HEAD and GET of an object with
+ * tags; for a multipart object an ETag ending "-<parts>" (not an MD5) and a whole-object
+ * CRC-64/NVME checksum (S3's default since 2025). A loopback proxy in front of s3rver adds the
+ * headers `headersFor` gives to HEAD and GET answers; copies made meanwhile read S3 through it.
  */
-async function startMultipartLookingProxy(declared: Map<string, string>): Promise<{ endpoint: string; close(): Promise<void> }> {
+async function throughS3Proxy(headersFor: (key: string, answer: http.IncomingHttpHeaders) => Record<string, string> | undefined, run: () => Promise<void>, listingEtag?: (key: string, etag: string) => string): Promise<void> {
   const upstream = new URL(s3.endpoint);
   const server = http.createServer((req, res) => {
     const key = decodeURIComponent((req.url ?? '').split('?')[0].replace(`/${BUCKET}/`, ''));
     const forwarded = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      const headers = { ...answer.headers };
-      const checksum = declared.get(key);
-      if (checksum !== undefined && (req.method === 'HEAD' || req.method === 'GET')) {
-        headers.etag = `${String(headers.etag).replace(/"$/, '')}-2"`;
-        headers['x-amz-checksum-crc64nvme'] = checksum;
-        headers['x-amz-checksum-type'] = 'FULL_OBJECT';
+      const listing = req.method === 'GET' && /[?&]list-type=2/.test(req.url ?? '');
+      if (listing && listingEtag) {
+        // A listing names the same ETags as HEAD and GET do.
+        let xml = '';
+        answer.on('data', (c: Buffer) => (xml += c.toString()));
+        answer.on('end', () => {
+          const body = xml.replace(/<Key>([^<]*)<\/Key>(.*?)<ETag>([^<]*)<\/ETag>/gs, (_, k: string, between: string, etag: string) => `<Key>${k}</Key>${between}<ETag>${listingEtag(k, etag)}</ETag>`);
+          res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        });
+        return;
       }
-      res.writeHead(answer.statusCode ?? 502, headers);
+      const added = req.method === 'HEAD' || req.method === 'GET' ? headersFor(key, answer.headers) : undefined;
+      res.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...added });
       answer.pipe(res);
     });
     forwarded.on('error', () => res.destroy());
     req.pipe(forwarded);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  const saved = process.env.AWS_ENDPOINT_URL_S3;
+  process.env.AWS_ENDPOINT_URL_S3 = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    await run();
+  } finally {
+    process.env.AWS_ENDPOINT_URL_S3 = saved;
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 describe('multipart S3 objects, checked by their whole-object checksum', () => {
@@ -268,10 +290,14 @@ describe('multipart S3 objects, checked by their whole-object checksum', () => {
     crc.update(body);
     await s3.put(BUCKET, 'checksum/good.bin', body);
     await s3.put(BUCKET, 'checksum/bad.bin', body);
-    const proxy = await startMultipartLookingProxy(new Map([['checksum/good.bin', crc.finish().checksum!], ['checksum/bad.bin', 'AAAAAAAAAAA=']]));
-    const saved = process.env.AWS_ENDPOINT_URL_S3;
-    process.env.AWS_ENDPOINT_URL_S3 = proxy.endpoint;
-    try {
+    const declared = new Map([['checksum/good.bin', crc.finish().checksum!], ['checksum/bad.bin', 'AAAAAAAAAAA=']]);
+    const multipart = (key: string, answer: http.IncomingHttpHeaders) => {
+      const checksum = declared.get(key);
+      return checksum === undefined ? undefined : { etag: `${String(answer.etag).replace(/"$/, '')}-2"`, 'x-amz-checksum-crc64nvme': checksum, 'x-amz-checksum-type': 'FULL_OBJECT' };
+    };
+    const multipartEtag = (key: string, etag: string) => (declared.has(key) ? etag.replace(/(&quot;|")$/, '-2$1') : etag);
+    await throughS3Proxy(multipart, async () => {
+      // 2 MiB + 11 bytes in 1 MiB blocks: a copyBlob relay, segments carrying the digests.
       const good = await copies.copy({ source: `s3://${BUCKET}/checksum/good.bin`, destination: dst('checksum/good.bin'), options: { blockSizeMiB: 1 } });
       assert.deepEqual(good.blobs, { total: 1, copied: 1, skipped: 0, failed: 0 }, JSON.stringify(good));
       assert.deepEqual(good.verification, { crc64nvme: 1 }, 'no MD5 to compare with: the checksum was');
@@ -279,10 +305,12 @@ describe('multipart S3 objects, checked by their whole-object checksum', () => {
       const bad = await copies.copy({ source: `s3://${BUCKET}/checksum/bad.bin`, destination: dst('checksum/bad.bin'), options: { blockSizeMiB: 1 } });
       assert.equal(bad.failures[0]?.code, 'CHECKSUM_MISMATCH', JSON.stringify(bad));
       assert.equal(await target.getBlobClient('checksum/bad.bin').exists(), false, 'nothing committed');
-    } finally {
-      process.env.AWS_ENDPOINT_URL_S3 = saved;
-      await proxy.close();
-    }
+      // Small objects in a prefix batch: the one GET that reads them says all this too.
+      const batch = await copies.copy({ source: `s3://${BUCKET}/checksum/`, destination: dst('checksum-batch/'), options: { recursive: true } });
+      assert.deepEqual(batch.blobs, { total: 2, copied: 1, skipped: 0, failed: 1 }, JSON.stringify(batch));
+      assert.deepEqual(batch.verification, { crc64nvme: 1 });
+      assert.equal(batch.failures[0]?.code, 'CHECKSUM_MISMATCH');
+    }, multipartEtag);
   });
 });
 

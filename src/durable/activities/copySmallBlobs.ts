@@ -22,9 +22,9 @@ import { blobOutcome, type Ended } from '../outcome';
 import type { ActivityResult, Job } from '../types';
 import { commitContent } from './content';
 import { deleteCopiedSource } from './deleteSource';
-import { DigestRun } from './digests';
+import { digestsOf } from './digests';
 import { decide } from './prepareBlob';
-import { md5Of, relayParallel } from './relay';
+import { relayParallel } from './relay';
 import { beginServerCopy, finishCopy, type ServerCopyStarted } from './serverCopy';
 import { settle } from './settle';
 import { syncCopyOne } from './syncCopy';
@@ -40,6 +40,8 @@ export interface SmallBlobsArgs {
   job: Job;
   sourcePrefix: string;
   destinationPrefix: string;
+  /** Tags can be read (and are copied). */
+  listTags: boolean;
   items: SourceBlob[];
 }
 
@@ -84,8 +86,8 @@ async function copyOne(args: SmallBlobsArgs, source: SourceEndpoint, destination
         // "never" needs no look: the write's If-None-Match decides, one request fewer per blob.
         const decision = await decide(destination, job, blob, name, policy === 'if-source-newer' || policy === 'rename');
         if (decision.action === 'skip') return outcome({ outcome: 'skipped', code: decision.code, message: decision.reason });
-        const verified = await writeSmall(job, strategy, source, destination, blob, decision.name, decision.conditions);
-        return outcome(await afterCopy(job, destination, blob, { outcome: 'copied', name: decision.name, verified }));
+        const written = await writeSmall(args, strategy, source, destination, blob, decision.name, decision.conditions);
+        return outcome(await afterCopy(job, destination, written.blob, { outcome: 'copied', name: decision.name, verified: written.verified }));
       } catch (err) {
         if (policy === 'rename' && isBlobferryError(err) && err.code === 'DESTINATION_EXISTS' && attempt < RENAME_ATTEMPTS) continue;
         throw err;
@@ -114,33 +116,32 @@ async function afterCopy(job: Job, destination: BlobDestination, blob: SourceBlo
   }
 }
 
-/** Writes one small blob; how it was checked against its source. */
-async function writeSmall(job: Job, strategy: Strategy, source: SourceEndpoint, destination: BlobDestination, blob: SourceBlob, name: string, conditions: CommitConditions): Promise<Verification> {
+/** Writes one small blob; how it was checked against its source, and the source's facts (a relay's read completes a partial listing's). */
+async function writeSmall(args: SmallBlobsArgs, strategy: Strategy, source: SourceEndpoint, destination: BlobDestination, listed: SourceBlob, name: string, conditions: CommitConditions): Promise<{ verified: Verification; blob: SourceBlob }> {
+  const { job } = args;
   if (strategy === 'sync-copy') {
-    await syncCopyOne(job, blob, name, conditions, destination);
-    return 'size';
+    await syncCopyOne(job, listed, name, conditions, destination);
+    return { verified: 'size', blob: listed };
   }
   if (strategy === 'relay') {
-    const body = await source.readRange(blob, 0, blob.size);
-    const digests = await DigestRun.open(blob.checksum?.algorithm);
-    digests.update(body);
-    const computed = digests.finish();
+    const { body, blob } = await source.readObject(listed, { tags: args.listTags });
+    const computed = await digestsOf(body, blob.checksum?.algorithm);
     const verified = checkDigests(blob, computed);
-    await destination.putWhole(name, body, md5Of(body), commitContent(job.options, blob, computed.md5), conditions);
-    return verified;
+    await destination.putWhole(name, body, Buffer.from(computed.md5, 'base64'), commitContent(job.options, blob, computed.md5), conditions);
+    return { verified, blob };
   }
-  const content = commitContent(job.options, blob);
-  if (blob.size === 0) {
+  const content = commitContent(job.options, listed);
+  if (listed.size === 0) {
     await destination.commit(name, [], content, conditions);
-    return 'size';
+    return { verified: 'size', blob: listed };
   }
-  const id = blockId(versionTag(blob), 0);
-  const access = await source.serviceAccess(blob);
-  await destination.stageFromUrl(name, id, access, 0, blob.size);
+  const id = blockId(versionTag(listed), 0);
+  const access = await source.serviceAccess(listed);
+  await destination.stageFromUrl(name, id, access, 0, listed.size);
   // A source the service cannot pin (x-ms-source-if-match) is checked again before the commit.
-  if (!access.ifMatch && !(await source.stillPinned(blob))) {
-    throw new BlobferryError('SOURCE_CHANGED', `The source ${blob.name} changed while it was being copied; nothing was committed. Copy it again.`);
+  if (!access.ifMatch && !(await source.stillPinned(listed))) {
+    throw new BlobferryError('SOURCE_CHANGED', `The source ${listed.name} changed while it was being copied; nothing was committed. Copy it again.`);
   }
   await destination.commit(name, [id], content, conditions);
-  return 'size';
+  return { verified: 'size', blob: listed };
 }

@@ -1,8 +1,11 @@
 /**
  * Whole-object digests computed while relaying: MD5 always (it becomes the blob's Content-MD5),
  * and the source's own checksum algorithm when it declares one. hash-wasm hashers can save and
- * load their state, so a relay split over several activities carries them along (DigestStates).
+ * load their state, so a relay split over several activities carries them along (DigestStates);
+ * a small object read whole is hashed at once (digestsOf), MD5 by Node's native crypto: a
+ * WebAssembly instance per object costs more than hashing 64 KiB.
  */
+import { createHash } from 'node:crypto';
 import { createCRC32, createCRC64, createMD5, createSHA1, createSHA256, type IHasher } from 'hash-wasm';
 import type { ChecksumAlgorithm } from '../../contracts/blobFacts';
 import type { Digests, DigestStates } from '../../plan/verification';
@@ -54,4 +57,14 @@ export class DigestRun {
   finish(): Digests {
     return { md5: Buffer.from(this.md5.digest('binary')).toString('base64'), ...(this.checksum ? { checksum: Buffer.from(this.checksum.digest('binary')).toString('base64') } : {}) };
   }
+}
+
+/** The digests of a whole object in one buffer. */
+export async function digestsOf(bytes: Buffer, algorithm: ChecksumAlgorithm | undefined): Promise<Digests> {
+  const md5 = createHash('md5').update(bytes).digest('base64');
+  if (!algorithm) return { md5 };
+  const checksum = await createHasher(algorithm);
+  checksum.init();
+  checksum.update(bytes);
+  return { md5, checksum: Buffer.from(checksum.digest('binary')).toString('base64') };
 }

@@ -91,17 +91,18 @@ function tagsNote(noun: string): string {
  */
 async function lookForOne(source: SourceEndpoint, input: TransferInput, prefix: string): Promise<string[]> {
   const keep = keepFilter(input.options);
+  const filtered = input.options.include.length > 0 || input.options.exclude.length > 0;
   let scanned = 0;
   let continuation: string | undefined;
   for (let page = 0; page < PAGES_TO_FIND_ONE; page++) {
-    const listed = await source.listPage(prefix, continuation, 1000, { keep, tags: false, namesOnly: true });
+    // Without filters the first few names settle it (past any folder markers).
+    const listed = await source.listPage(prefix, continuation, filtered ? 1000 : 10, { keep, tags: false, namesOnly: true });
     if (listed.items.length > 0) return [];
     scanned += listed.scanned;
     continuation = listed.next;
     if (!continuation) break;
   }
   if (continuation) return [];
-  const filtered = input.options.include.length > 0 || input.options.exclude.length > 0;
   if (scanned > 0 && filtered) {
     throw new BlobferryError('NOTHING_TO_COPY', `None of the ${scanned} object(s) under "${prefix || '/'}" matches --include ${JSON.stringify(input.options.include)} / --exclude ${JSON.stringify(input.options.exclude)}; nothing was copied.`);
   }

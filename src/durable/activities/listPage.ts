@@ -1,7 +1,9 @@
 /** One page of a prefix listing, filtered by --include/--exclude (directory markers are never objects to copy). */
 import type { SourceBlob } from '../../contracts/blobFacts';
 import type { CopyOptions } from '../../contracts/copyRequest';
+import { DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
 import { nameFilter } from '../../plan/select';
+import { chooseStrategy } from '../../plan/strategy';
 import type { ListOptions } from '../../storage/endpoint';
 import { openSource } from '../../storage/registry';
 import { activity } from '../calls';
@@ -25,5 +27,14 @@ export function keepFilter(options: Pick<CopyOptions, 'include' | 'exclude'>): L
 }
 
 export const listPage = activity('listPage', (args: ListPageArgs): Promise<ListedItems> =>
-  settle(() => openSource(args.job.source).listPage(args.sourcePrefix, args.continuation, args.pageSize, { keep: keepFilter(args.job.options), tags: args.listTags })),
+  settle(() => openSource(args.job.source).listPage(args.sourcePrefix, args.continuation, args.pageSize, { keep: keepFilter(args.job.options), tags: args.listTags, describe: (size) => !relayedWhole(args.job, size) })),
 );
+
+/**
+ * Objects a batch relays whole (one read, one Put Blob): the read itself tells their content
+ * headers, metadata and tags, so the listing need not ask for them first (migrate batches
+ * relayed objects up to one block).
+ */
+function relayedWhole(job: Job, size: number): boolean {
+  return size <= (requestedBlockSize(job.options) ?? DEFAULT_BLOCK_SIZE) && chooseStrategy(job.route, { size, blobType: 'Object' }).strategy === 'relay';
+}

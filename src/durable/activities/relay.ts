@@ -129,6 +129,6 @@ export const relayStream = activity('relayStream', (args: StageArgs): Promise<Ac
   }),
 );
 
-export function md5Of(body: Buffer): Buffer {
+function md5Of(body: Buffer): Buffer {
   return createHash('md5').update(body).digest();
 }

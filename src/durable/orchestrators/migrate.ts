@@ -175,7 +175,7 @@ function planPage(context: OrchestrationContext, input: MigrateInput, page: Sour
     else batches.push([blob]);
   }
   const work: PageTask[] = batches.map((items) => ({
-    start: () => schedule(context, copySmallBlobs, { job, sourcePrefix: input.sourcePrefix, destinationPrefix: input.destinationPrefix, items }),
+    start: () => schedule(context, copySmallBlobs, { job, sourcePrefix: input.sourcePrefix, destinationPrefix: input.destinationPrefix, listTags: input.listTags, items }),
     weight: Math.min(items.length, job.options.concurrency),
     covers: items,
   }));

@@ -110,6 +110,11 @@ export class AzureBlobSource implements SourceEndpoint {
     throw new BlobferryError('INTERNAL', 'Azure blobs are read by ranges.');
   }
 
+  /** A listing already says everything about the object: one ranged read. */
+  async readObject(blob: SourceBlob): Promise<{ body: Buffer; blob: SourceBlob }> {
+    return { body: await this.readRange(blob, 0, blob.size), blob };
+  }
+
   /**
    * The URL the destination service reads the blob by: the caller's SAS, or a short-lived read
    * SAS made with the account key, or (Entra ID) the plain URL plus a bearer token.

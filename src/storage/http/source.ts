@@ -64,6 +64,11 @@ export class HttpSource implements SourceEndpoint {
     return this.reader.stream(pinOf(blob));
   }
 
+  /** A listing already says everything about the object: one ranged read. */
+  async readObject(blob: SourceBlob): Promise<{ body: Buffer; blob: SourceBlob }> {
+    return { body: await this.readRange(blob, 0, blob.size), blob };
+  }
+
   /**
    * The URL with its query. No source condition: Azure documents x-ms-source-if-match for blob
    * sources only (AzCopy sends none either), so the version is checked again before the commit.

@@ -111,6 +111,10 @@ export function s3Error(err: unknown, what: string, location: Pick<S3Location, '
   const said = redact((e.message ?? '').split('\n')[0]).slice(0, 300);
   const make = (c: ConstructorParameters<typeof BlobferryError>[0], message: string) => new BlobferryError(c, message, { status, serviceCode: code || undefined });
   const bucketRegion = e.$response?.headers?.['x-amz-bucket-region'] ?? e.BucketRegion ?? e.Region;
+  // The SDK checks a GET's body against the checksum S3 declares for it (x-amz-checksum-*).
+  if (/^Checksum mismatch/.test(e.message ?? '')) {
+    return make('CHECKSUM_MISMATCH', `The bytes S3 sent do not match the checksum it declares (${what}): ${said}; nothing was committed.`);
+  }
   if (code === 'PermanentRedirect' || code === 'AuthorizationHeaderMalformed' || code === 'IllegalLocationConstraintException' || status === 301) {
     return make('WRONG_REGION', `The bucket ${location.bucket} is ${bucketRegion ? `in ${bucketRegion}` : 'in another region'}${location.region ? `, not ${location.region}` : ''} (${what}). Set AWS_REGION=${bucketRegion ?? '<its region>'}, or name the region in the URL: https://${location.bucket}.s3.${bucketRegion ?? '<region>'}.amazonaws.com/<key>.`);
   }

@@ -4,7 +4,7 @@
  * service, through presigned GET URLs made per request and valid minutes, never stored. S3's
  * ETag pins every read (If-Match); a single-part ETag is the object's MD5.
  */
-import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import type { GetObjectCommandOutput, HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { CHECKSUM_ALGORITHMS, type SourceBlob, type SourceChecksum } from '../../contracts/blobFacts';
 import { BlobferryError } from '../../contracts/errors';
 import type { SourceFacts } from '../../contracts/endpointFacts';
@@ -89,10 +89,12 @@ export class S3Source implements SourceEndpoint {
 
   async listPage(prefix: string, continuation: string | undefined, pageSize: number, options: ListOptions): Promise<ListedPage> {
     const { kept, next, scanned } = await this.list(prefix, continuation, pageSize, options.keep);
-    const listed = (o: (typeof kept)[number]): SourceBlob => ({ name: o.Key!, size: o.Size ?? 0, etag: o.ETag, lastModified: (o.LastModified ?? new Date(0)).toISOString(), blobType: 'Object', properties: {} });
+    const listed = (o: (typeof kept)[number]): SourceBlob => ({ name: o.Key!, size: o.Size ?? 0, etag: o.ETag, lastModified: (o.LastModified ?? new Date(0)).toISOString(), blobType: 'Object', properties: {}, partial: true });
     if (options.namesOnly) return { items: kept.map(listed), next, scanned };
-    // A listing says nothing of content headers, metadata, tags or checksums: each kept object is described.
+    // A listing says nothing of content headers, metadata, tags or checksums: the objects that need
+    // them now are described (HeadObject); the others are when they are read (readObject).
     const items = await mapPool(kept, DESCRIBE_PARALLEL, async (o) => {
+      if (options.describe && !options.describe(o.Size ?? 0)) return listed(o);
       try {
         return await this.describe(o.Key!, options.tags);
       } catch (err) {
@@ -115,15 +117,30 @@ export class S3Source implements SourceEndpoint {
     return { kept, next: page.IsTruncated ? page.NextContinuationToken : undefined, scanned: listed.length };
   }
 
-  /** HeadObject (with checksums) and, when asked, the object's tags. */
+  /** HeadObject (with checksums) and, when asked and it has any, the object's tags. */
   private async describe(key: string, tags: boolean): Promise<SourceBlob> {
     const { client } = await connect(this.location);
-    const { HeadObjectCommand, GetObjectTaggingCommand } = s3Sdk();
-    const [head, tagSet] = await Promise.all([
-      client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: key, ChecksumMode: 'ENABLED' })),
-      tags ? client.send(new GetObjectTaggingCommand({ Bucket: this.location.bucket, Key: key })).then((t) => t.TagSet ?? []) : Promise.resolve([]),
-    ]);
-    return factsFromHead(key, head, tagSet);
+    const head = await client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: this.location.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+    return factsFromHead(key, head, tags ? await this.tagsOf(key, head.TagCount) : []);
+  }
+
+  /** S3 answers x-amz-tagging-count on HEAD and GET when an object has tags: only those are asked for them. */
+  private async tagsOf(key: string, count: number | undefined): Promise<Array<{ Key?: string; Value?: string }>> {
+    if (!count) return [];
+    const { client } = await connect(this.location);
+    return (await client.send(new (s3Sdk().GetObjectTaggingCommand)({ Bucket: this.location.bucket, Key: key }))).TagSet ?? [];
+  }
+
+  /** A small object whole: one GetObject gives its bytes and every fact a HeadObject would (and its tags, if it has any). */
+  async readObject(blob: SourceBlob, options: { tags: boolean }): Promise<{ body: Buffer; blob: SourceBlob }> {
+    const what = `reading ${this.display(blob.name)}`;
+    return this.send(what, async (client) => {
+      const got = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: this.location.bucket, Key: blob.name, ChecksumMode: 'ENABLED', ...(blob.etag ? { IfMatch: blob.etag } : {}) }));
+      const body = Buffer.from(await got.Body!.transformToByteArray());
+      // A service that ignores If-Match (some S3-compatible ones) still says which version it sent.
+      if (blob.etag && got.ETag !== blob.etag) throw new BlobferryError('SOURCE_CHANGED', `The source ${this.display(blob.name)} changed while it was being copied; nothing was committed. Copy it again.`);
+      return { body, blob: { ...factsFromHead(blob.name, got, options.tags ? await this.tagsOf(blob.name, got.TagCount) : []), size: body.length } };
+    });
   }
 
   private reader(blob: SourceBlob): HttpReader {
@@ -186,7 +203,7 @@ export function fullObjectChecksum(head: Partial<Record<'ChecksumCRC32' | 'Check
   return undefined;
 }
 
-function factsFromHead(key: string, head: HeadObjectCommandOutput, tagSet: Array<{ Key?: string; Value?: string }>): SourceBlob {
+function factsFromHead(key: string, head: HeadObjectCommandOutput | GetObjectCommandOutput, tagSet: Array<{ Key?: string; Value?: string }>): SourceBlob {
   const properties = Object.fromEntries(
     Object.entries({
       contentType: head.ContentType,

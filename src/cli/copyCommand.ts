@@ -122,9 +122,9 @@ async function copyHere(request: unknown, options: CopyCommandOptions, out: Outp
       engine.startNew(transfer.name, { instanceId, input });
     }
     const read = (): CopyView => {
-      const transfer = engine.getStatus(instanceId)!;
-      const child = (transfer.customStatus as { child?: string } | null)?.child;
-      return copyView(transfer, child ? engine.getStatus(child) : undefined);
+      const status = engine.getStatus(instanceId)!;
+      const child = (status.customStatus as { child?: string } | null)?.child;
+      return copyView(status, child ? engine.getStatus(child) : undefined);
     };
     const ticker = setInterval(() => out.progress(read()), 250);
     try {

@@ -9,6 +9,11 @@ export interface BlobProperties {
   contentMD5?: string;
 }
 
+/** Content headers as a source gives them, without the absent or empty ones. */
+export function blobProperties(given: { [K in keyof BlobProperties]?: string | undefined }): BlobProperties {
+  return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined && value !== '')) as BlobProperties;
+}
+
 export interface SourceBlob {
   name: string;
   size: number;

@@ -42,6 +42,8 @@ export const ErrorCodes = {
   SOURCE_ARCHIVED: 409,
   /** The source is leased by someone else (--lease-source). */
   SOURCE_LEASED: 409,
+  /** --delete-source: the source blob has snapshots (not copied), so it is kept. */
+  SOURCE_HAS_SNAPSHOTS: 409,
   /** A blob that must be written is leased by someone else. */
   BLOB_LEASED: 409,
   /** The destination already has a pending copy (Azure allows one per blob). */

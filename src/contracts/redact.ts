@@ -5,7 +5,7 @@
  */
 const PATTERNS: Array<[RegExp, string]> = [
   // The signature is what makes a SAS or presigned URL a secret; the other parameters are not.
-  [/([?&](?:sig|code|x-amz-signature|x-amz-security-token|x-amz-credential)=)[^&\s"'#]*/gi, '$1REDACTED'],
+  [/([?&](?:sig|code|signature|x-amz-signature|x-amz-security-token|x-amz-credential|awsaccesskeyid|x-goog-signature|x-goog-credential)=)[^&\s"'#]*/gi, '$1REDACTED'],
   [/(AccountKey=)[^;\s"']*/gi, '$1REDACTED'],
   [/(SharedAccessSignature=)[^;\s"']*/gi, '$1REDACTED'],
   [/(x-functions-key["']?\s*[:=]\s*["']?)[^"'\s,}]+/gi, '$1REDACTED'],

@@ -11,6 +11,10 @@ export interface Ended {
   message?: string;
   /** How a copy was checked against its source. */
   verified?: string;
+  /** A relay's MD5 of what it read (base64): --verify md5 compares the copy with it instead of reading the source again. */
+  computedMD5?: string;
+  /** The copy ended because it was stopped (cancelled, timed out) just as it finished: --delete-source keeps its source. */
+  stopped?: { code: string };
   sourceDeleted?: BlobOutcome['sourceDeleted'];
 }
 

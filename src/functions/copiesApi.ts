@@ -82,16 +82,16 @@ copiesRoute('listCopies', 'GET', 'copies', async (request, client) => {
 });
 
 copiesRoute('getCopy', 'GET', 'copies/{id}', async (request, client) => {
-  const transfer = await findCopy(client, request.params.id);
-  const child = (transfer.customStatus as { child?: string } | undefined)?.child;
+  const copy = await findCopy(client, request.params.id);
+  const child = (copy.customStatus as { child?: string } | undefined)?.child;
   const worker = child ? await client.getStatus(child).catch(() => undefined) : undefined;
-  return { status: 200, jsonBody: copyView(transfer, worker) };
+  return { status: 200, jsonBody: copyView(copy, worker) };
 });
 
 copiesRoute('cancelCopy', 'POST', 'copies/{id}/cancel', async (request, client) => {
   const id = request.params.id;
-  const transfer = await findCopy(client, id);
-  if (!ACTIVE.has(transfer.runtimeStatus)) throw new BlobferryError('NOT_RUNNING', `The copy '${id}' has ended (${transfer.runtimeStatus}); there is nothing to cancel.`);
+  const copy = await findCopy(client, id);
+  if (!ACTIVE.has(copy.runtimeStatus)) throw new BlobferryError('NOT_RUNNING', `The copy '${id}' has ended (${copy.runtimeStatus}); there is nothing to cancel.`);
   await client.raiseEvent(id, CANCEL_EVENT, { reason: 'cancelled through the API' });
   const copyUrl = new URL(request.url);
   copyUrl.pathname = copyUrl.pathname.replace(/\/cancel$/, '');
@@ -100,9 +100,10 @@ copiesRoute('cancelCopy', 'POST', 'copies/{id}/cancel', async (request, client) 
 });
 
 async function findCopy(client: df.DurableClient, id: string): Promise<df.DurableOrchestrationStatus> {
-  const transfer = await statusOrNone(client, id);
-  if (!transfer || transfer.name !== transfer.name) throw new BlobferryError('NOT_FOUND', `No copy with id '${id}'.`);
-  return transfer;
+  const status = await statusOrNone(client, id);
+  // Only transfers are copies: a job or a transfer's own children (`<id>:blob`, `<id>:prefix`) are not.
+  if (!status || status.name !== transfer.name) throw new BlobferryError('NOT_FOUND', `No copy with id '${id}'.`);
+  return status;
 }
 
 /** JSON bodies only (415 otherwise), parsed (400 when they are not JSON). */

@@ -65,16 +65,17 @@ export function blobNameProblem(name: string): string | undefined {
 
 /**
  * A valid blob name for `name` (--invalid-names rename): "." and "/" at the end and "." / ".."
- * segments are written %2E and %2F, segments past the 254th are joined with %2F, and a name
- * still too long keeps its first 1015 characters and a hash of the whole.
+ * segments are written %2E and %2F, segments past the 254th are joined with %2F, a name still too
+ * long keeps its first characters, and "~" and a hash of the original name end it, so two source
+ * names never become one ("x." and a real "x%2E~..." would otherwise meet).
  */
 export function validBlobName(name: string): string {
   let segments = name.replace(/[./]+$/, (tail) => tail.replace(/\./g, '%2E').replace(/\//g, '%2F')).split('/');
   segments = segments.map((s) => (s === '.' || s === '..' ? s.replace(/\./g, '%2E') : s));
   if (segments.length > MAX_SEGMENTS) segments = [...segments.slice(0, MAX_SEGMENTS - 1), segments.slice(MAX_SEGMENTS - 1).join('%2F')];
+  const suffix = `~${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
   const joined = segments.join('/');
-  if (joined.length <= MAX_NAME_LENGTH) return joined;
-  return `${joined.slice(0, MAX_NAME_LENGTH - 9).replace(/[./]+$/, '')}~${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+  return `${joined.length + suffix.length <= MAX_NAME_LENGTH ? joined : joined.slice(0, MAX_NAME_LENGTH - suffix.length).replace(/[./]+$/, '')}${suffix}`;
 }
 
 /** Where a source object lands, under the --invalid-names policy: its name, or why it has none. */

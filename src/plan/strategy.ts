@@ -92,6 +92,17 @@ export function checkStrategyFits(strategy: Strategy, blob: { name: string; size
   }
 }
 
+/**
+ * A forced strategy the source cannot take: Copy Blob and Copy Blob From URL carry properties
+ * and pin versions only for Azure blob sources, and a Copy Blob may outlive the presigned URL it
+ * reads. Refused before anything is written.
+ */
+export function checkRequestFits(route: Route): void {
+  if ((route.requested === 'server-copy' || route.requested === 'sync-copy') && !route.serviceCopiesProperties) {
+    throw new BlobferryError('CONFLICTING_OPTIONS', `--strategy ${route.requested} copies Azure blob sources only; this source takes block-copy (the storage service reads it by URL) or relay.`);
+  }
+}
+
 /** The table applied to a prefix, in words (its blobs are decided one by one). */
 export function describeRoute(route: Route): StrategyDecision {
   if (route.requested !== 'auto') return { strategy: route.requested, reason: `${route.requested} was asked for` };
@@ -116,4 +127,18 @@ function canServiceRead(f: RouteFacts): { ok: boolean; why: string } {
   }
   if (f.source.privateBecause) return { ok: false, why: f.source.privateBecause };
   return { ok: true, why: 'the storage service can read the source directly' };
+}
+
+/**
+ * In a prefix copy, whether a blob is copied by a batch activity (a request or two each: one
+ * block, a sync copy, the start of a server copy) rather than a copyBlob orchestration of its own.
+ */
+export function copiedInBatch(route: Route, oneBlock: number, blob: { size: number; blobType: string }): boolean {
+  const { strategy } = chooseStrategy(route, blob);
+  return blob.size <= oneBlock || strategy === 'server-copy' || (strategy === 'sync-copy' && blob.size <= SYNC_COPY_MAX_BYTES);
+}
+
+/** Relayed whole by a batch (one read, one Put Blob): the read itself tells the blob's content headers, metadata and tags. */
+export function relayedWholeInBatch(route: Route, oneBlock: number, blob: { size: number; blobType: string }): boolean {
+  return copiedInBatch(route, oneBlock, blob) && chooseStrategy(route, blob).strategy === 'relay';
 }

@@ -93,14 +93,11 @@ export interface CopyState {
   bytesCopied?: number;
   totalBytes?: number;
   description?: string;
-  contentLength?: number;
 }
 
-/** Options of a copy the service does (Copy Blob, Copy Blob From URL). */
+/** Options of a copy the service does (Copy Blob, Copy Blob From URL); the source is pinned by its access's ifMatch. */
 export interface ServiceCopyOptions {
   conditions: CommitConditions;
-  /** The source version the copy is pinned to. */
-  sourceEtag?: string;
   tags?: Record<string, string>;
   accessTier?: string;
 }
@@ -141,4 +138,9 @@ export interface BlobDestination {
   deleteBlob(name: string, etag?: string): Promise<void>;
   tags(name: string): Promise<Record<string, string>>;
   setTags(name: string, tags: Record<string, string>): Promise<void>;
+}
+
+/** readObject for sources whose listing or stat already gave every fact: one read of the whole range. */
+export async function readWhole(source: SourceEndpoint, blob: SourceBlob): Promise<{ body: Buffer; blob: SourceBlob }> {
+  return { body: await source.readRange(blob, 0, blob.size), blob };
 }

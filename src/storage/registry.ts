@@ -16,7 +16,7 @@ import { containerUrl, parseBlobUrl, primaryServiceUrl } from './azureBlob/locat
 import { AzureBlobSource } from './azureBlob/source';
 import type { BlobDestination, SourceEndpoint } from './endpoint';
 import { HttpSource } from './http/source';
-import { isPresigned, parseS3HttpsUrl, parseS3Url } from './s3/location';
+import { isPresigned, parseS3HttpsUrl, parseS3Url, s3ObjectUrl } from './s3/location';
 import { S3Source } from './s3/source';
 import { unsealLocation } from './seal';
 import { shorten } from './urls';
@@ -90,8 +90,7 @@ export function displayObjectUrl(location: Location, name: string): string {
     case 'http':
       return displayUrl(location);
     case 's3':
-      // An S3-compatible service is named by its endpoint: the same bucket name elsewhere is another place.
-      return location.endpoint ? `${location.endpoint}/${location.bucket}/${name}` : `s3://${location.bucket}/${name}`;
+      return s3ObjectUrl(location, name);
     case 'azure-blob':
       return `${containerUrl(location)}/${name}`;
   }

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DigestRun } from '../../src/durable/activities/digests';
 import type { CopyView } from '../../src/durable/copyStatus';
 import { openSource, parseLocation } from '../../src/storage/registry';
@@ -164,8 +164,11 @@ describe('S3 objects', () => {
 
     const renamed = await copies.copy({ source: `s3://${BUCKET}/names/`, destination: dst('names-renamed/'), options: { recursive: true, invalidNames: 'rename' } });
     assert.deepEqual(renamed.blobs, { total: 3, copied: 3, skipped: 0, failed: 0 }, JSON.stringify(renamed));
-    assert.equal((await download('names-renamed/trailing-dot%2E')).toString(), 'dot');
-    assert.equal((await download('names-renamed/folder-with-data%2F')).toString(), 'not a marker');
+    const renamedNames: string[] = [];
+    for await (const blob of target.listBlobsFlat({ prefix: 'names-renamed/' })) renamedNames.push(blob.name);
+    const named = (start: string) => renamedNames.find((n) => n.startsWith(start) && /~[0-9a-f]{8}$/.test(n)) ?? assert.fail(`no ${start}~<hash> in ${renamedNames}`);
+    assert.equal((await download(named('names-renamed/trailing-dot%2E'))).toString(), 'dot');
+    assert.equal((await download(named('names-renamed/folder-with-data%2F'))).toString(), 'not a marker');
   });
 
   it('fails an object that changes mid-copy with SOURCE_CHANGED, nothing committed', async () => {
@@ -205,6 +208,22 @@ describe('S3 objects', () => {
     const single = await copies.copy({ source: `s3://${BUCKET}/move/single.bin`, destination: dst('moved/single.bin'), options: { deleteSource: true, verify: 'md5', blockSizeMiB: 1 } });
     assert.deepEqual(single.blobs, { total: 1, copied: 1, skipped: 0, failed: 0, deleted: 1 }, JSON.stringify(single));
     assert.equal(await exists('move/single.bin'), false);
+  });
+
+  it('fails an object deleted after it was listed on its own (SOURCE_NOT_FOUND); the rest of the prefix copies', async () => {
+    await putAll([['vanishing/a.txt', Buffer.from('a')], ['vanishing/b.txt', Buffer.from('b')], ['vanishing/c.txt', Buffer.from('c')]]);
+    // Relayed two at a time in name order: c.txt (listed already) is read only once a.txt or b.txt
+    // is written, and it goes away as the first of those writes arrives.
+    proxy.rules.push({
+      match: (r) => r.method === 'PUT' && decodeURIComponent(r.path).includes('/vanished/'),
+      before: async () => void (await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'vanishing/c.txt' }))),
+      times: 1,
+    });
+    const result = await copies.copy({ source: `s3://${BUCKET}/vanishing/`, destination: dst('vanished/', proxy.origin), options: { recursive: true, concurrency: 1 } });
+    assert.deepEqual(result.blobs, { total: 3, copied: 2, skipped: 0, failed: 1 }, JSON.stringify(result));
+    assert.equal(result.failures[0].code, 'SOURCE_NOT_FOUND');
+    assert.match(result.failures[0].source, /vanishing\/c\.txt$/);
+    assert.equal((await download('vanished/b.txt')).toString(), 'b');
   });
 
   it('refuses filters that match nothing with NOTHING_TO_COPY, and says when a prefix is empty', async () => {
@@ -340,6 +359,9 @@ describe('S3 sources through the HTTP API and a queue job', () => {
     const status = await (await fetch(`${queued.host.url}/api/copies/${id}`)).text();
     assert.match(status, /"runtimeStatus":"Completed"/);
     assert.doesNotMatch(status, /S3RVER|X-Amz-Signature|X-Amz-Credential/i);
+    // A copy's own children are not copies: the API neither shows nor cancels them.
+    assert.equal((await fetch(`${queued.host.url}/api/copies/${encodeURIComponent(`${id}:prefix`)}`)).status, 404);
+    assert.equal((await fetch(`${queued.host.url}/api/copies/${encodeURIComponent(`${id}:prefix`)}/cancel`, { method: 'POST' })).status, 404);
   });
 
   it('copies an S3 object named in a queue job', async () => {

@@ -41,9 +41,9 @@ export async function startCopyHost(options: { queues?: Record<string, unknown> 
   process.env.BLOBFERRY_SEAL_KEY ??= randomBytes(32).toString('base64');
   const host = await LocalHost.start({ appDir: dir, stateDir: path.join(dir, 'state'), port: 0, entryPoints: [PRODUCT_ENTRY], logger: silentLogger });
   const view = (instanceId: string): CopyView => {
-    const transfer = host.engine.getStatus(instanceId)!;
-    const child = (transfer.customStatus as { child?: string } | null)?.child;
-    return copyView(transfer, child ? host.engine.getStatus(child) : undefined);
+    const status = host.engine.getStatus(instanceId)!;
+    const child = (status.customStatus as { child?: string } | null)?.child;
+    return copyView(status, child ? host.engine.getStatus(child) : undefined);
   };
   const start = (request: CopyRequestLike): string => {
     const { instanceId, input } = prepareTransfer({ ...request, options: request.options ?? {} });

@@ -7,7 +7,7 @@ import { asPrefix, blobNameProblem, destinationNameFor, prefixDestinationName, r
 import { checkDigests } from '../../src/plan/verification';
 import { decideOverwrite } from '../../src/plan/overwrite';
 import { nameFilter } from '../../src/plan/select';
-import { checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
+import { checkRequestFits, checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
 import { nextPollWaitMs } from '../../src/plan/polling';
 import { mirrorCopy, parseMirrorRules, ruleFor, underADestination } from '../../src/plan/mirror';
 import { blobCreatedOf, writtenByBlobferry } from '../../src/contracts/blobEvents';
@@ -158,6 +158,12 @@ describe('strategy table', () => {
     assert.equal(pick({ blobType: 'block' }, { size: 5, blobType: 'AppendBlob' }), 'block-copy');
     assert.equal(pick({ ...sameAccount, blobType: 'block' }, { size: 5, blobType: 'PageBlob' }), 'block-copy', 'Copy Blob would keep the page blob');
   });
+  it('refuses server-copy and sync-copy forced on a source that is not an Azure blob', () => {
+    assert.throws(() => checkRequestFits(routeFor(facts({ ...s3, requested: 'server-copy' }))), { code: 'CONFLICTING_OPTIONS', message: /Azure blob sources only/ });
+    assert.throws(() => checkRequestFits(routeFor(facts({ ...s3, requested: 'sync-copy' }))), { code: 'CONFLICTING_OPTIONS' });
+    checkRequestFits(routeFor(facts({ ...s3, requested: 'block-copy' })));
+    checkRequestFits(routeFor(facts({ requested: 'sync-copy' })));
+  });
   it('a forced strategy is honoured, with the reason saying so', () => {
     for (const requested of ['server-copy', 'sync-copy', 'block-copy', 'relay'] as const) {
       assert.deepEqual(chooseStrategy(routeFor(facts({ requested, source: { privateBecause: 'private' } })), block(1)), { strategy: requested, reason: `${requested} was asked for` });
@@ -265,19 +271,22 @@ describe('blob names from other stores', () => {
     assert.match(blobNameProblem(Array.from({ length: 255 }, () => 'd').join('/'))!, /254/);
     assert.equal(blobNameProblem(Array.from({ length: 254 }, () => 'd').join('/')), undefined);
   });
-  it('renames when asked, into a valid name that says what it was', () => {
-    assert.equal(validBlobName('report.'), 'report%2E');
-    assert.equal(validBlobName('dir/folder./'), 'dir/folder%2E%2F');
-    assert.equal(validBlobName('a/../b/./c'), 'a/%2E%2E/b/%2E/c');
+  it('renames when asked, into a valid name that says what it was and never meets another name', () => {
+    const hashed = (renamed: string, start: string) => assert.match(renamed, new RegExp(`^${start.replace(/[.%/]/g, (c) => `\\${c}`)}~[0-9a-f]{8}$`), renamed);
+    hashed(validBlobName('report.'), 'report%2E');
+    hashed(validBlobName('dir/folder./'), 'dir/folder%2E%2F');
+    hashed(validBlobName('a/../b/./c'), 'a/%2E%2E/b/%2E/c');
+    assert.notEqual(validBlobName('x.'), validBlobName('x%2E'), 'a real "x%2E" and a renamed "x." stay apart');
     const deep = validBlobName(Array.from({ length: 300 }, () => 'd').join('/'));
     assert.equal(blobNameProblem(deep), undefined);
     assert.equal(deep.split('/').length, 254);
     const long = validBlobName(`${'x'.repeat(1100)}.txt`);
-    assert.equal(long.length <= 1024, true);
+    assert.equal(long.length, 1024);
     assert.equal(blobNameProblem(long), undefined);
     assert.notEqual(validBlobName(`${'x'.repeat(1100)}a`), validBlobName(`${'x'.repeat(1100)}b`), 'a hash of the whole keeps them apart');
     assert.deepEqual(destinationNameFor('ok.txt', 'fail', 'ok.txt'), { name: 'ok.txt' });
-    assert.deepEqual(destinationNameFor('p/bad.', 'rename', 'bad.'), { name: 'p/bad%2E' });
+    const renamed = destinationNameFor('p/bad.', 'rename', 'bad.');
+    assert.ok('name' in renamed && renamed.name.startsWith('p/bad%2E~'));
     const refused = destinationNameFor('p/bad.', 'fail', 'bad.');
     assert.ok('code' in refused && refused.code === 'INVALID_NAME' && /--invalid-names rename/.test(refused.message));
   });

@@ -87,7 +87,7 @@ async function copyOne(args: SmallBlobsArgs, source: SourceEndpoint, destination
         const decision = await decide(destination, job, blob, name, policy === 'if-source-newer' || policy === 'rename');
         if (decision.action === 'skip') return outcome({ outcome: 'skipped', code: decision.code, message: decision.reason });
         const written = await writeSmall(args, strategy, source, destination, blob, decision.name, decision.conditions);
-        return outcome(await afterCopy(job, destination, written.blob, { outcome: 'copied', name: decision.name, verified: written.verified }));
+        return outcome(await afterCopy(job, destination, written.blob, { outcome: 'copied', name: decision.name, verified: written.verified, computedMD5: written.computedMD5 }));
       } catch (err) {
         if (policy === 'rename' && isBlobferryError(err) && err.code === 'DESTINATION_EXISTS' && attempt < RENAME_ATTEMPTS) continue;
         throw err;
@@ -103,7 +103,7 @@ async function copyOne(args: SmallBlobsArgs, source: SourceEndpoint, destination
 async function afterCopy(job: Job, destination: BlobDestination, blob: SourceBlob, ended: Ended): Promise<Ended> {
   let done = ended;
   if (job.options.verify === 'md5') {
-    await verifyOne(job, blob, ended.name, destination);
+    await verifyOne(job, blob, ended.name, destination, ended.computedMD5);
     done = { ...done, verified: 'md5' };
   }
   if (!job.options.deleteSource) return done;
@@ -117,7 +117,7 @@ async function afterCopy(job: Job, destination: BlobDestination, blob: SourceBlo
 }
 
 /** Writes one small blob; how it was checked against its source, and the source's facts (a relay's read completes a partial listing's). */
-async function writeSmall(args: SmallBlobsArgs, strategy: Strategy, source: SourceEndpoint, destination: BlobDestination, listed: SourceBlob, name: string, conditions: CommitConditions): Promise<{ verified: Verification; blob: SourceBlob }> {
+async function writeSmall(args: SmallBlobsArgs, strategy: Strategy, source: SourceEndpoint, destination: BlobDestination, listed: SourceBlob, name: string, conditions: CommitConditions): Promise<{ verified: Verification; blob: SourceBlob; computedMD5?: string }> {
   const { job } = args;
   if (strategy === 'sync-copy') {
     await syncCopyOne(job, listed, name, conditions, destination);
@@ -128,7 +128,7 @@ async function writeSmall(args: SmallBlobsArgs, strategy: Strategy, source: Sour
     const computed = await digestsOf(body, blob.checksum?.algorithm);
     const verified = checkDigests(blob, computed);
     await destination.putWhole(name, body, Buffer.from(computed.md5, 'base64'), commitContent(job.options, blob, computed.md5), conditions);
-    return { verified, blob };
+    return { verified, blob, computedMD5: computed.md5 };
   }
   const content = commitContent(job.options, listed);
   if (listed.size === 0) {

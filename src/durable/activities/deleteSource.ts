@@ -23,7 +23,7 @@ export async function deleteCopiedSource(job: Job, blob: SourceBlob): Promise<vo
   try {
     await source.delete(blob);
   } catch (err) {
-    if (err instanceof BlobferryError && (err.code === 'SOURCE_CHANGED' || err.code === 'DESTINATION_CHANGED')) {
+    if (err instanceof BlobferryError && err.code === 'SOURCE_CHANGED') {
       throw new BlobferryError('SOURCE_CHANGED', `${blob.name} was copied, but changed at the source before it could be deleted; it was kept.`);
     }
     throw err;

@@ -8,7 +8,7 @@ import { BlobferryError } from '../../contracts/errors';
 import type { SourceBlob } from '../../contracts/blobFacts';
 import { planBlocks, requestedBlockSize } from '../../plan/blocks';
 import { asPrefix, destinationNameFor, singleDestinationName } from '../../plan/names';
-import { checkStrategyFits, chooseStrategy, describeRoute, routeFor, type StrategyDecision } from '../../plan/strategy';
+import { checkRequestFits, checkStrategyFits, chooseStrategy, describeRoute, routeFor, type StrategyDecision } from '../../plan/strategy';
 import type { BlobDestination, SourceEndpoint } from '../../storage/endpoint';
 import { openDestination, openSource } from '../../storage/registry';
 import { activity } from '../calls';
@@ -46,6 +46,7 @@ async function inspect(input: TransferInput): Promise<Inspection> {
   source.checkAccess({ list: prefixCopy, lease: options.leaseSource, delete: options.deleteSource });
 
   const route = routeFor({ source: facts, destination: destination.facts, requested: options.strategy, blobType: options.blobType });
+  checkRequestFits(route);
   const jobFor = (decision: StrategyDecision): Job => ({ ...input, route, strategy: decision.strategy, strategyReason: decision.reason });
   const sameContainer = facts.container !== undefined && facts.container === destination.facts.container;
 

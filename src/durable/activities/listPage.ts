@@ -3,7 +3,7 @@ import type { SourceBlob } from '../../contracts/blobFacts';
 import type { CopyOptions } from '../../contracts/copyRequest';
 import { DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
 import { nameFilter } from '../../plan/select';
-import { chooseStrategy } from '../../plan/strategy';
+import { relayedWholeInBatch } from '../../plan/strategy';
 import type { ListOptions } from '../../storage/endpoint';
 import { openSource } from '../../storage/registry';
 import { activity } from '../calls';
@@ -26,15 +26,11 @@ export function keepFilter(options: Pick<CopyOptions, 'include' | 'exclude'>): L
   return (name, size) => !(name.endsWith('/') && size === 0) && filter(name);
 }
 
-export const listPage = activity('listPage', (args: ListPageArgs): Promise<ListedItems> =>
-  settle(() => openSource(args.job.source).listPage(args.sourcePrefix, args.continuation, args.pageSize, { keep: keepFilter(args.job.options), tags: args.listTags, describe: (size) => !relayedWhole(args.job, size) })),
-);
-
 /**
- * Objects a batch relays whole (one read, one Put Blob): the read itself tells their content
- * headers, metadata and tags, so the listing need not ask for them first (migrate batches
- * relayed objects up to one block).
+ * Objects a batch relays whole are described by the read that copies them (readObject): the
+ * listing need not ask for their headers, metadata and tags first. Only endpoints whose listing
+ * lacks those facts (S3) take the hint.
  */
-function relayedWhole(job: Job, size: number): boolean {
-  return size <= (requestedBlockSize(job.options) ?? DEFAULT_BLOCK_SIZE) && chooseStrategy(job.route, { size, blobType: 'Object' }).strategy === 'relay';
-}
+export const listPage = activity('listPage', (args: ListPageArgs): Promise<ListedItems> =>
+  settle(() => openSource(args.job.source).listPage(args.sourcePrefix, args.continuation, args.pageSize, { keep: keepFilter(args.job.options), tags: args.listTags, describe: (size) => !relayedWholeInBatch(args.job.route, requestedBlockSize(args.job.options) ?? DEFAULT_BLOCK_SIZE, { size, blobType: 'Object' }) })),
+);

@@ -16,8 +16,9 @@ export const prepareBlob = activity('prepareBlob', (args: { job: Job; blob: Sour
 );
 
 export async function decide(destination: BlobDestination, job: Job, blob: SourceBlob, name: string, lookFirst = job.options.overwrite !== 'always'): Promise<OverwriteDecision> {
-  // Metadata or tags Azure would refuse fail the blob now, before any block is staged.
-  commitContent(job.options, blob);
+  // Metadata or tags Azure would refuse fail the blob now, before any block is staged (a listing
+  // entry not yet described is checked when its read describes it).
+  if (!blob.partial) commitContent(job.options, blob);
   return (await lookAndDecide(destination, job, blob, name, lookFirst)).decision;
 }
 

@@ -66,7 +66,7 @@ export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, 
     previous = { snapshot: await destination.snapshot(target, etag), ...(tags && Object.keys(tags).length > 0 ? { tags } : {}) };
   }
   try {
-    const response = await destination.startCopy(target, access, { conditions, sourceEtag: blob.etag, tags: content.tags, accessTier: content.accessTier });
+    const response = await destination.startCopy(target, access, { conditions, tags: content.tags, accessTier: content.accessTier });
     return { action: 'started', started: { name: target, copyId: response.copyId, status: response.status ?? 'pending', ...(previous ? { previous } : {}) } };
   } catch (err) {
     const failure = await sourceOrDestination(err, job, blob);

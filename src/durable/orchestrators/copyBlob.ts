@@ -134,16 +134,18 @@ function* copyInBlocks(context: OrchestrationContext, input: BlobCopy, strategy:
     name = decision.name;
 
     let committed: ActivityResult<{ verified?: string }>;
+    let computedMD5: string | undefined;
     if (plan) {
       const staged = yield* stageAll(context, input, name, plan, strategy);
       if (!staged.ok) return { outcome: 'failed', name, ...why(staged) };
+      computedMD5 = staged.digests?.md5;
       context.df.setCustomStatus({ phase: 'committing', bytes: { total: blob.size, copied: blob.size }, strategy } satisfies CopyProgress);
       committed = yield* call(context, commitBlob, { job, blob, name, plan, conditions: decision.conditions, computed: staged.digests });
     } else {
       context.df.setCustomStatus({ phase: 'copying', bytes: { total: blob.size, copied: 0 }, strategy } satisfies CopyProgress);
       committed = yield* call(context, syncCopyBlob, { job, blob, name, conditions: decision.conditions });
     }
-    if (committed.ok) return { outcome: 'copied', name, verified: committed.verified ?? 'size' };
+    if (committed.ok) return { outcome: 'copied', name, verified: committed.verified ?? 'size', computedMD5 };
     const lostName = committed.code === 'DESTINATION_EXISTS' && policy === 'rename';
     if ((lostName || committed.code === 'BLOCKS_LOST') && attempt < COMMIT_ATTEMPTS) continue;
     return { outcome: keptByPolicy(policy, committed.code) ? 'skipped' : 'failed', name, ...why(committed) };

@@ -11,7 +11,7 @@ import type { BlobOutcome, SourceBlob } from '../../contracts/blobFacts';
 import type { CopyProgress } from '../../contracts/progress';
 import { MiB, DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
 import { destinationNameFor, prefixDestinationName } from '../../plan/names';
-import { chooseStrategy, SYNC_COPY_MAX_BYTES } from '../../plan/strategy';
+import { chooseStrategy, copiedInBatch } from '../../plan/strategy';
 import { bytesPerSecond, planWaves } from '../../plan/waves';
 import { displayObjectUrl } from '../../storage/registry';
 import { copySmallBlobs, type PendingServerCopy } from '../activities/copySmallBlobs';
@@ -21,6 +21,7 @@ import { undoServerCopy } from '../activities/serverCopy';
 import { orchestration, resultOf, schedule, scheduleChild, type TypedTask } from '../calls';
 import { blobOutcome, type Ended } from '../outcome';
 import type { ActivityResult, MigrateInput, MigrateState, TransferSummary } from '../types';
+import { keptAfterStop } from './afterCopy';
 import { cancelWatch } from './cancel';
 import { copyBlob } from './copyBlob';
 import { serverCopy, type ServerCopyInput } from './serverCopy';
@@ -92,7 +93,7 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
     if (cancel.requested) {
       const undoing = wave.map((p) => schedule(context, undoServerCopy, { job, blob: p.blob, started: p.started, mode: 'abort' }));
       yield context.df.Task.all(undoing);
-      wave.forEach((p, i) => tally(state, totals, blobOutcome(job, p.blob, cancelledCopy(p, resultOf(undoing[i])), 'server-copy')));
+      wave.forEach((p, i) => tally(state, totals, blobOutcome(job, p.blob, cancelledCopy(job, p, resultOf(undoing[i])), 'server-copy')));
     } else {
       const ids = wave.map((p) => childIdFor(context, p.blob));
       const tasks = wave.map((p, i) => scheduleChild(context, serverCopy, { job, blob: p.blob, started: p.started } satisfies ServerCopyInput, ids[i]));
@@ -131,9 +132,12 @@ function* runWave(context: OrchestrationContext, tasks: Task[], childIds: Array<
   yield all;
 }
 
-/** A pending server copy undone on a cancel request (or kept: it had finished). */
-function cancelledCopy(p: PendingServerCopy, undone: ActivityResult<{ completed: boolean; note?: string }>): Ended {
-  if (undone.ok && undone.completed) return { outcome: 'copied', name: p.started.name, message: undone.note, verified: 'size' };
+/** A pending server copy undone on a cancel request (or kept: it had finished; a move keeps its source). */
+function cancelledCopy(job: MigrateInput['job'], p: PendingServerCopy, undone: ActivityResult<{ completed: boolean; note?: string }>): Ended {
+  if (undone.ok && undone.completed) {
+    const copied: Ended = { outcome: 'copied', name: p.started.name, message: undone.note, verified: 'size' };
+    return job.options.deleteSource ? keptAfterStop({ ...copied, stopped: { code: 'CANCELLED' } }) : copied;
+  }
   const restored = undone.ok ? 'it was aborted and the destination restored' : `stopping it failed: ${undone.message}`;
   return { outcome: 'failed', name: p.started.name, code: 'CANCELLED', message: `The copy to ${p.started.name} was cancelled; ${restored}.` };
 }
@@ -165,7 +169,7 @@ function planPage(context: OrchestrationContext, input: MigrateInput, page: Sour
   const named = page.map((blob) => ({ blob, to: destinationNameFor(prefixDestinationName(input.destinationPrefix, input.sourcePrefix, blob.name), job.options.invalidNames, blob.name) }));
   const unnamed = named.flatMap(({ blob, to }) => ('code' in to ? [blobOutcome(job, blob, { outcome: 'failed', name: prefixDestinationName(input.destinationPrefix, input.sourcePrefix, blob.name), code: to.code, message: to.message }, strategyOf(blob))] : []));
   const copyable = named.flatMap(({ blob, to }) => ('name' in to ? [{ blob, name: to.name }] : []));
-  const batched = (blob: SourceBlob) => blob.size <= oneBlock || strategyOf(blob) === 'server-copy' || (strategyOf(blob) === 'sync-copy' && blob.size <= SYNC_COPY_MAX_BYTES);
+  const batched = (blob: SourceBlob) => copiedInBatch(job.route, oneBlock, blob);
   // Bytes a batch moves itself or waits for; a server copy's start returns at once.
   const batchBytes = (blob: SourceBlob) => (strategyOf(blob) === 'server-copy' ? 0 : blob.size);
   const batches: SourceBlob[][] = [];

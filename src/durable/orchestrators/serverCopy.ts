@@ -139,6 +139,6 @@ function* stopServerCopy(context: OrchestrationContext, job: BlobJob, blob: Sour
   publish('restoring');
   const undone = yield* call(context, undoServerCopy, { job, blob, started, mode: 'abort' });
   if (!undone.ok) return { outcome: 'failed', name: started.name, code, message: `${message.replace(/; it was aborted.*$/, '')}; stopping it failed: ${undone.message}` };
-  if (undone.completed) return { outcome: 'copied', name: started.name, message: undone.note, verified: 'size' };
+  if (undone.completed) return { outcome: 'copied', name: started.name, message: undone.note, verified: 'size', stopped: { code } };
   return { outcome: 'failed', name: started.name, code, message };
 }

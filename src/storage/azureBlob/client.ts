@@ -19,6 +19,8 @@ export type ExtraHeaders = (headers: { set(name: string, value: string): void })
 
 export class BlobClients {
   readonly auth: BlobAuth;
+  /** The pipeline of calls without per-request headers: built once (a prefix copy makes thousands of calls). */
+  private shared?: Pipeline;
 
   constructor(
     readonly location: BlobLocation,
@@ -28,6 +30,11 @@ export class BlobClients {
   }
 
   private pipeline(extra?: ExtraHeaders): Pipeline {
+    if (!extra) return (this.shared ??= this.build());
+    return this.build(extra);
+  }
+
+  private build(extra?: ExtraHeaders): Pipeline {
     const pipeline = newPipeline(this.auth.credential, { retryOptions: RETRY, keepAliveOptions: { enable: true } });
     if (this.role === 'destination') {
       // Writes carry a client request id Event Grid reports (data.clientRequestId): mirror rules

@@ -98,7 +98,7 @@ export class AzureBlobDestination implements BlobDestination {
     return this.call(`starting a server copy to ${name}`, () =>
       startCopy(this.blob(name), source.url, {
         conditions: options.conditions,
-        sourceConditions: options.sourceEtag ? { ifMatch: options.sourceEtag } : undefined,
+        sourceConditions: source.ifMatch ? { ifMatch: source.ifMatch } : undefined,
         tags: nonEmpty(options.tags),
         tier: options.accessTier as never,
       }),
@@ -110,7 +110,7 @@ export class AzureBlobDestination implements BlobDestination {
     const response = await this.call(`copying to ${name} from the source URL`, () =>
       this.blob(name).syncCopyFromURL(source.url, {
         conditions: options.conditions,
-        sourceConditions: options.sourceEtag ? { ifMatch: options.sourceEtag } : undefined,
+        sourceConditions: source.ifMatch ? { ifMatch: source.ifMatch } : undefined,
         metadata: options.metadata,
         tags: nonEmpty(options.tags),
         tier: options.accessTier as never,
@@ -133,7 +133,6 @@ export class AzureBlobDestination implements BlobDestination {
         bytesCopied: Number.isFinite(copied) ? copied : undefined,
         totalBytes: Number.isFinite(total) ? total : undefined,
         description: p.copyStatusDescription,
-        contentLength: p.contentLength,
       };
     } catch (err) {
       if (blobNotFound(err)) return { exists: false };

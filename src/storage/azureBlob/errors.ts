@@ -50,6 +50,8 @@ export function toBlobferryError(err: unknown, role: Role, what: string): Blobfe
       return make('BLOB_LEASED', `The ${role} blob is leased by someone else (${what}); it cannot be written until the lease ends or is broken.`);
     case 'LeaseAlreadyPresent':
       return make(role === 'source' ? 'SOURCE_LEASED' : 'STORAGE_ERROR', `The ${role} is leased by someone else (${what}); --lease-source needs it free. Wait for the lease to end, or copy without --lease-source.`);
+    case 'SnapshotsPresent':
+      return make('SOURCE_HAS_SNAPSHOTS', `The source has snapshots, which were not copied (${what}); it was kept. Delete its snapshots first to move it.`);
     case 'BlobArchived':
       return make('SOURCE_ARCHIVED', `The source is in the Archive tier (${what}); rehydrate it to Hot or Cool first.`);
     case 'InvalidBlockList':

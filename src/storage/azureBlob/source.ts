@@ -1,10 +1,10 @@
 /** An Azure blob, container or prefix as a copy source (a primary endpoint, or a read-only secondary). */
 import { BlobSASPermissions, generateBlobSASQueryParameters, type BlobGetPropertiesResponse, type BlobItem } from '@azure/storage-blob';
 import { BlobferryError } from '../../contracts/errors';
-import type { BlobProperties, SourceBlob } from '../../contracts/blobFacts';
+import { blobProperties, type BlobProperties, type SourceBlob } from '../../contracts/blobFacts';
 import type { SourceFacts } from '../../contracts/endpointFacts';
 import type { BlobLocation } from '../../contracts/locations';
-import type { ListOptions, ListedPage, SourceAccess, SourceEndpoint, SourceNeeds } from '../endpoint';
+import { readWhole, type ListOptions, type ListedPage, type SourceAccess, type SourceEndpoint, type SourceNeeds } from '../endpoint';
 import { privateBecause, withSecret } from '../urls';
 import { BlobClients, statusOf } from './client';
 import { checkSas } from './errors';
@@ -48,8 +48,10 @@ export class AzureBlobSource implements SourceEndpoint {
           }
         },
       };
+      // Only the version that was copied (If-Match); never its snapshots, which were not copied
+      // (a blob that has some is kept: SOURCE_HAS_SNAPSHOTS). Already gone (a re-run) is deleted.
       this.delete = async (blob) => {
-        await this.clients.call(`deleting the source ${blob.name}`, () => this.clients.blob(blob.name).deleteIfExists({ deleteSnapshots: 'include', conditions: blob.etag ? { ifMatch: blob.etag } : undefined }));
+        await this.clients.call(`deleting the source ${blob.name}`, () => this.clients.blob(blob.name).deleteIfExists({ conditions: blob.etag ? { ifMatch: blob.etag } : undefined }));
       };
     }
   }
@@ -110,9 +112,9 @@ export class AzureBlobSource implements SourceEndpoint {
     throw new BlobferryError('INTERNAL', 'Azure blobs are read by ranges.');
   }
 
-  /** A listing already says everything about the object: one ranged read. */
-  async readObject(blob: SourceBlob): Promise<{ body: Buffer; blob: SourceBlob }> {
-    return { body: await this.readRange(blob, 0, blob.size), blob };
+  /** A listing already says everything about a blob: one ranged read. */
+  readObject(blob: SourceBlob): Promise<{ body: Buffer; blob: SourceBlob }> {
+    return readWhole(this, blob);
   }
 
   /**
@@ -159,7 +161,7 @@ type ContentHeaders = Pick<BlobGetPropertiesResponse, 'contentType' | 'contentEn
 /** The content headers a copy carries over, from Get Blob Properties or a listing alike. */
 function contentProperties(p: ContentHeaders): BlobProperties {
   const md5 = p.contentMD5 && p.contentMD5.length > 0 ? Buffer.from(p.contentMD5).toString('base64') : undefined;
-  return withoutEmpty({ contentType: p.contentType, contentEncoding: p.contentEncoding, contentLanguage: p.contentLanguage, contentDisposition: p.contentDisposition, cacheControl: p.cacheControl, contentMD5: md5 });
+  return blobProperties({ contentType: p.contentType, contentEncoding: p.contentEncoding, contentLanguage: p.contentLanguage, contentDisposition: p.contentDisposition, cacheControl: p.cacheControl, contentMD5: md5 });
 }
 
 function factsFromProperties(name: string, p: BlobGetPropertiesResponse): SourceBlob {
@@ -188,9 +190,4 @@ function factsFromListing(item: BlobItem): SourceBlob {
     tags: item.tags && Object.keys(item.tags).length > 0 ? item.tags : undefined,
     accessTier: p.accessTier,
   };
-}
-
-export function withoutEmpty<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined || value[key] === '') delete value[key];
-  return value;
 }

@@ -4,10 +4,10 @@
  * it by its URL when the URL is public; otherwise it is relayed.
  */
 import { BlobferryError } from '../../contracts/errors';
-import type { SourceBlob } from '../../contracts/blobFacts';
+import { blobProperties, type SourceBlob } from '../../contracts/blobFacts';
 import type { SourceFacts } from '../../contracts/endpointFacts';
 import { baseName, type HttpLocation } from '../../contracts/locations';
-import type { ListedPage, SourceAccess, SourceEndpoint } from '../endpoint';
+import { readWhole, type ListedPage, type SourceAccess, type SourceEndpoint } from '../endpoint';
 import { privateBecause, withSecret } from '../urls';
 import { HttpReader, type SourcePin } from './reader';
 
@@ -64,9 +64,9 @@ export class HttpSource implements SourceEndpoint {
     return this.reader.stream(pinOf(blob));
   }
 
-  /** A listing already says everything about the object: one ranged read. */
-  async readObject(blob: SourceBlob): Promise<{ body: Buffer; blob: SourceBlob }> {
-    return { body: await this.readRange(blob, 0, blob.size), blob };
+  /** stat already said everything about the object: one ranged read. */
+  readObject(blob: SourceBlob): Promise<{ body: Buffer; blob: SourceBlob }> {
+    return readWhole(this, blob);
   }
 
   /**
@@ -104,16 +104,14 @@ export class HttpSource implements SourceEndpoint {
       etag: header('etag'),
       lastModified: lastModified ? new Date(lastModified).toISOString() : undefined,
       blobType: 'Object',
-      properties: Object.fromEntries(
-        Object.entries({
-          contentType: header('content-type'),
-          contentEncoding: header('content-encoding'),
-          contentLanguage: header('content-language'),
-          contentDisposition: header('content-disposition'),
-          cacheControl: header('cache-control'),
-          contentMD5: header('content-md5'),
-        }).filter(([, v]) => v !== undefined),
-      ),
+      properties: blobProperties({
+        contentType: header('content-type'),
+        contentEncoding: header('content-encoding'),
+        contentLanguage: header('content-language'),
+        contentDisposition: header('content-disposition'),
+        cacheControl: header('cache-control'),
+        contentMD5: header('content-md5'),
+      }),
       acceptsRanges,
     };
   }

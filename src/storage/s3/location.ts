@@ -73,3 +73,8 @@ export function s3EndpointSetting(env: NodeJS.ProcessEnv): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BlobferryError('CONFIG_INVALID', `The S3 endpoint ${url.origin} must be http(s).`);
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
 }
+
+/** An object's URL without secrets: s3://bucket/key, or for an S3-compatible service its endpoint's path-style URL (the same bucket name elsewhere is another place). */
+export function s3ObjectUrl(location: S3Location, key: string): string {
+  return location.endpoint ? `${location.endpoint}/${location.bucket}/${key}` : `s3://${location.bucket}/${key}`;
+}

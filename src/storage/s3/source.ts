@@ -5,7 +5,7 @@
  * ETag pins every read (If-Match); a single-part ETag is the object's MD5.
  */
 import type { GetObjectCommandOutput, HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
-import { CHECKSUM_ALGORITHMS, type SourceBlob, type SourceChecksum } from '../../contracts/blobFacts';
+import { blobProperties, CHECKSUM_ALGORITHMS, type SourceBlob, type SourceChecksum } from '../../contracts/blobFacts';
 import { BlobferryError } from '../../contracts/errors';
 import type { SourceFacts } from '../../contracts/endpointFacts';
 import { encodeBlobName, type S3Location } from '../../contracts/locations';
@@ -14,6 +14,7 @@ import { HttpReader } from '../http/reader';
 import { mapPool } from '../pool';
 import { privateBecause } from '../urls';
 import { connect, s3Error, s3Sdk, type S3Connection } from './client';
+import { s3ObjectUrl } from './location';
 
 /** How long a presigned URL lives: one request's worth, with room for a slow start. */
 const PRESIGNED_SECONDS = 15 * 60;
@@ -34,13 +35,22 @@ export class S3Source implements SourceEndpoint {
       serviceCopiesProperties: false,
     };
     this.delete = async (blob) => {
-      // If-Match: only the version that was copied (S3 has honoured conditional deletes since 2025).
-      await this.send(`deleting ${this.display(blob.name)}`, (client) => client.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: this.location.bucket, Key: blob.name, ...(blob.etag ? { IfMatch: blob.etag } : {}) })));
+      // Only the version that was copied: checked first (S3-compatible services may ignore a
+      // conditional delete), then asked for with If-Match (S3 honours it since 2025). Already
+      // gone (a re-run after the delete) is deleted.
+      const what = `deleting ${this.display(blob.name)}`;
+      const now = await this.send(what, (client) => client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: this.location.bucket, Key: blob.name }))).catch((err: { code?: string }) => {
+        if (err.code === 'SOURCE_NOT_FOUND') return undefined;
+        throw err;
+      });
+      if (!now) return;
+      if (blob.etag && now.ETag !== blob.etag) throw new BlobferryError('SOURCE_CHANGED', `${this.display(blob.name)} changed after it was copied; it was kept.`);
+      await this.send(what, (client) => client.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: this.location.bucket, Key: blob.name, ...(blob.etag ? { IfMatch: blob.etag } : {}) })));
     };
   }
 
   private display(key: string): string {
-    return `s3://${this.location.bucket}/${key}`;
+    return s3ObjectUrl(this.location, key);
   }
 
   private async send<T>(what: string, call: (client: S3Client, connection: S3Connection) => Promise<T>): Promise<T> {
@@ -204,16 +214,14 @@ export function fullObjectChecksum(head: Partial<Record<'ChecksumCRC32' | 'Check
 }
 
 function factsFromHead(key: string, head: HeadObjectCommandOutput | GetObjectCommandOutput, tagSet: Array<{ Key?: string; Value?: string }>): SourceBlob {
-  const properties = Object.fromEntries(
-    Object.entries({
-      contentType: head.ContentType,
-      contentEncoding: head.ContentEncoding,
-      contentLanguage: head.ContentLanguage,
-      contentDisposition: head.ContentDisposition,
-      cacheControl: head.CacheControl,
-      ...md5FromEtag(head.ETag, { sse: head.ServerSideEncryption, customerKey: head.SSECustomerAlgorithm !== undefined }),
-    }).filter(([, v]) => v !== undefined && v !== ''),
-  );
+  const properties = blobProperties({
+    contentType: head.ContentType,
+    contentEncoding: head.ContentEncoding,
+    contentLanguage: head.ContentLanguage,
+    contentDisposition: head.ContentDisposition,
+    cacheControl: head.CacheControl,
+    ...md5FromEtag(head.ETag, { sse: head.ServerSideEncryption, customerKey: head.SSECustomerAlgorithm !== undefined }),
+  });
   const tags = Object.fromEntries(tagSet.filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']));
   const checksum = fullObjectChecksum(head);
   return {

@@ -1,4 +1,5 @@
 /** What most copy tests start with: Azurite (two accounts), the app on a local host, and a source and a target container. */
+import { after, before } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from './azurite';
 import { startCopyHost, type CopyHost } from './copyHost';
@@ -45,4 +46,15 @@ export async function startProxiedCopyFixture(): Promise<ProxiedCopyFixture> {
       await fixture.stop();
     },
   };
+}
+
+/**
+ * The fixture for a whole test file: started before its tests, stopped after them. The object
+ * returned is filled in when the fixture has started (read its fields inside tests and hooks).
+ */
+export function useCopyFixture(): CopyFixture {
+  const fixture = {} as CopyFixture;
+  before(async () => void Object.assign(fixture, await startCopyFixture()));
+  after(() => fixture.stop());
+  return fixture;
 }

@@ -38,14 +38,13 @@ export class S3Source implements SourceEndpoint {
       // Only the version that was copied: checked first (S3-compatible services may ignore a
       // conditional delete), then asked for with If-Match (S3 honours it since 2025). Already
       // gone (a re-run after the delete) is deleted.
-      const what = `deleting ${this.display(blob.name)}`;
-      const now = await this.send(what, (client) => client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: this.location.bucket, Key: blob.name }))).catch((err: { code?: string }) => {
+      const pinned = await this.stillPinned(blob).catch((err: { code?: string }) => {
         if (err.code === 'SOURCE_NOT_FOUND') return undefined;
         throw err;
       });
-      if (!now) return;
-      if (blob.etag && now.ETag !== blob.etag) throw new BlobferryError('SOURCE_CHANGED', `${this.display(blob.name)} changed after it was copied; it was kept.`);
-      await this.send(what, (client) => client.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: this.location.bucket, Key: blob.name, ...(blob.etag ? { IfMatch: blob.etag } : {}) })));
+      if (pinned === undefined) return;
+      if (!pinned) throw new BlobferryError('SOURCE_CHANGED', `${this.display(blob.name)} changed after it was copied; it was kept.`);
+      await this.send(`deleting ${this.display(blob.name)}`, (client) => client.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: this.location.bucket, Key: blob.name, ...(blob.etag ? { IfMatch: blob.etag } : {}) })));
     };
   }
 

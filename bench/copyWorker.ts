@@ -69,7 +69,7 @@ async function blobferry(args: CopyArgs): Promise<Measured> {
   let stopped = false;
   try {
     const started = Date.now();
-    const { instanceId, input } = prepareTransfer({ source: args.source, destination: args.destination, options: { recursive: args.recursive ?? false, concurrency: args.concurrency, overwrite: 'always', ...(args.strategy ? { strategy: args.strategy } : {}) } });
+    const { instanceId, input } = prepareTransfer({ source: args.source, destination: args.destination, options: { recursive: args.recursive ?? false, concurrency: args.concurrency, overwrite: 'always', ...(args.strategy ? { strategy: args.strategy } : {}) } }, 'user');
     host.engine.startNew(transfer.name, { instanceId, input });
     const status = await host.engine.waitForCompletion(instanceId);
     const done = Date.now();

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const destination = `${proxy.origin}/${args.destinationAccount}/${args.destination}`;
-    const { instanceId, input } = prepareTransfer({ source: args.source, destination, options: { strategy: 'server-copy', overwrite: 'always' } });
+    const { instanceId, input } = prepareTransfer({ source: args.source, destination, options: { strategy: 'server-copy', overwrite: 'always' } }, 'user');
     host.engine.startNew(transfer.name, { instanceId, input });
     const status = await host.engine.waitForCompletion(instanceId);
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;

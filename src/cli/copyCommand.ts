@@ -98,7 +98,7 @@ export async function runCopy(source: string, destination: string, options: Copy
 async function copyHere(request: unknown, options: CopyCommandOptions, out: Output): Promise<CopyView> {
   const stateDir = path.resolve(options.stateDir || process.env.BLOBFERRY_STATE_DIR || path.join(os.homedir(), '.blobferry', 'state'));
   ensureLocalSealKey(stateDir);
-  const { instanceId, input } = prepareTransfer(request);
+  const { instanceId, input } = prepareTransfer(request, 'user');
   const host = await LocalHost.start({
     appDir: options.appDir,
     stateDir,

@@ -75,8 +75,9 @@ program
   .option('--state-dir <dir>', 'durable state folder (default: BLOBFERRY_STATE_DIR, else <app-dir>/.blobferry/state)')
   .option('--azurite-dir <dir>', 'data folder of the embedded Azurite (default: <app-dir>/.blobferry/azurite)')
   .option('--no-azurite', 'never start the embedded Azurite, even without AzureWebJobsStorage')
+  .option('--allow-anonymous', 'serve a non-loopback --listen-host without a function key (BLOBFERRY_FUNCTION_KEY); only behind a network that authenticates callers')
   .addOption(new Option('--log-level <level>', 'log detail').choices(['debug', 'info', 'warn', 'error']).default('info'))
-  .action(async (options: { port?: number; listenHost: string; appDir: string; stateDir?: string; azuriteDir?: string; azurite: boolean; logLevel: LogLevel }) => {
+  .action(async (options: { port?: number; listenHost: string; appDir: string; stateDir?: string; azuriteDir?: string; azurite: boolean; allowAnonymous?: boolean; logLevel: LogLevel }) => {
     const logger = createLogger({ level: options.logLevel });
     const appDir = path.resolve(options.appDir);
     applyLocalSettings(appDir);
@@ -92,7 +93,7 @@ program
     }
     let host: LocalHost;
     try {
-      host = await LocalHost.start({ appDir, port: options.port, listenHost: options.listenHost, stateDir, logger });
+      host = await LocalHost.start({ appDir, port: options.port, listenHost: options.listenHost, stateDir, logger, allowAnonymous: options.allowAnonymous });
     } catch (err) {
       await azurite?.stop();
       throw err;

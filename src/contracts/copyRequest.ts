@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
 import { BlobferryError } from './errors';
+import { globComplexity, LIMITS } from './limits';
 
 export const OVERWRITE_POLICIES = ['never', 'always', 'if-source-newer', 'rename'] as const;
 export type OverwritePolicy = (typeof OVERWRITE_POLICIES)[number];
@@ -41,10 +42,25 @@ export const MAX_BLOCK_SIZE_MIB = 4000;
 /** Below this a block's request overhead dominates; also keeps block counts sane. */
 export const MIN_BLOCK_SIZE_BYTES = 1024;
 
+/** A glob list, bounded: matching runs for every listed name, so its size and wildcards are capped. */
+const Patterns = z
+  .array(
+    z
+      .string()
+      .min(1, 'a pattern cannot be empty')
+      .max(LIMITS.patternLength, `a pattern is at most ${LIMITS.patternLength} characters`)
+      .refine((p) => globComplexity(p) <= LIMITS.patternWildcards, `a pattern has at most ${LIMITS.patternWildcards} wildcards and groups (*, ?, [...], {...}, (...))`),
+  )
+  .max(LIMITS.patterns, `at most ${LIMITS.patterns} patterns`)
+  .default([]);
+
+/** A URL, bounded (SAS included). */
+const Url = (what: string) => z.string().min(1, `${what} URL is required`).max(LIMITS.urlLength, `a URL is at most ${LIMITS.urlLength} characters`);
+
 export const CopyOptionsSchema = z.strictObject({
   recursive: z.boolean().default(false),
-  include: z.array(z.string().min(1, 'a pattern cannot be empty')).default([]),
-  exclude: z.array(z.string().min(1, 'a pattern cannot be empty')).default([]),
+  include: Patterns,
+  exclude: Patterns,
   overwrite: z.enum(OVERWRITE_POLICIES).default('never'),
   blockSizeMiB: z.number().positive('must be a positive number of MiB').optional(),
   concurrency: z.number().int('must be a whole number').min(1).max(256).default(16),
@@ -66,8 +82,8 @@ export const CopyOptionsSchema = z.strictObject({
 export const CopyRequestSchema = z.strictObject({
   /** Optional caller-chosen id; default: derived from the request, so a repeated request is the same copy. */
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'must be 1-100 letters, digits or . _ : - (it is the copy\'s instance id, used in URLs)').optional(),
-  source: z.string().min(1, 'a source URL is required'),
-  destination: z.string().min(1, 'a destination URL is required'),
+  source: Url('a source'),
+  destination: Url('a destination'),
   options: CopyOptionsSchema.default(CopyOptionsSchema.parse({})),
 });
 

@@ -19,6 +19,8 @@ export const ErrorCodes = {
   /** The copy has ended: there is nothing to cancel. */
   NOT_RUNNING: 409,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A request body, URL, name or list longer than the documented limits (docs/security.md). */
+  PAYLOAD_TOO_LARGE: 413,
   NOT_SUPPORTED: 501,
   // Copy requests and their endpoints
   INVALID_URL: 400,
@@ -37,6 +39,12 @@ export const ErrorCodes = {
   NOTHING_TO_COPY: 404,
   PERMISSION_DENIED: 403,
   AUTH_FAILED: 403,
+  /** A remote caller named a source the app may not read for it: an internal address, the app's working storage, or an account only the app's own identity can read and no access policy allows. */
+  SOURCE_NOT_ALLOWED: 403,
+  /** The same, for a destination the app may not write for a remote caller. */
+  DESTINATION_NOT_ALLOWED: 403,
+  /** A sealed credential or grant was opened for another role, place or copy than the one it was given for (or not sealed by this app at all). */
+  SEAL_MISMATCH: 403,
   CONTAINER_NOT_FOUND: 404,
   SOURCE_NOT_FOUND: 404,
   SOURCE_ARCHIVED: 409,
@@ -126,6 +134,9 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'CONTAINER_NOT_FOUND',
   'SOURCE_NOT_FOUND',
   'SOURCE_ARCHIVED',
+  'SOURCE_NOT_ALLOWED',
+  'DESTINATION_NOT_ALLOWED',
+  'PAYLOAD_TOO_LARGE',
 ]);
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -39,6 +39,8 @@ export interface S3Location {
   endpoint?: string;
   /** Named by its https URL: with no AWS credentials found it is read anonymously (a public object), as a browser would. */
   anonymousFallback?: true;
+  /** Read without credentials even when the AWS chain has some: a remote caller's request the access policy does not cover (docs/security.md). */
+  anonymousOnly?: true;
   /** Never set: S3 credentials come from the SDK's chain, not from the URL. */
   secret?: undefined;
 }

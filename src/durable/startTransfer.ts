@@ -3,13 +3,12 @@
  * secrets sealed, and its instance id derived from what it copies, so the same request (even
  * with a fresh SAS) is the same copy: a repeat resumes or collapses instead of starting over.
  * The same fingerprint travels in the input, so a caller-chosen id can be checked against it.
+ * Who asks decides what may be named (docs/security.md): a remote caller's locations pass the
+ * access policy here, before anything is started, and again in every activity.
  */
-import { createHash } from 'node:crypto';
-import { parseCopyRequest, type CopyOptions } from '../contracts/copyRequest';
+import { parseCopyRequest } from '../contracts/copyRequest';
 import { BlobferryError } from '../contracts/errors';
-import type { Location } from '../contracts/locations';
-import { displayUrl, parseLocation, sameObject } from '../storage/registry';
-import { sealLocation } from '../storage/seal';
+import { authorize, parseLocation, sameObject, sealTransfer, type Caller } from '../storage/registry';
 import { copyLimits } from './settings';
 import type { TransferInput } from './types';
 
@@ -18,22 +17,16 @@ export interface PreparedTransfer {
   input: TransferInput;
 }
 
-export function prepareTransfer(raw: unknown): PreparedTransfer {
+export function prepareTransfer(raw: unknown, caller: Caller): PreparedTransfer {
   const request = parseCopyRequest(raw);
-  const source = parseLocation(request.source, 'source');
-  const destination = parseLocation(request.destination, 'destination');
+  const source = authorize(parseLocation(request.source, 'source'), 'source', caller);
+  const destination = authorize(parseLocation(request.destination, 'destination'), 'destination', caller);
   if (sameObject(source, destination)) {
     throw new BlobferryError('SAME_SOURCE_DESTINATION', 'The source and the destination are the same; nothing to copy.');
   }
-  const fingerprint = requestFingerprint(source, destination, request.options);
+  const sealed = sealTransfer(source, destination, request.options, caller);
   return {
-    instanceId: request.id ?? `copy-${fingerprint.slice(0, 32)}`,
-    input: { source: sealLocation(source), destination: sealLocation(destination), options: request.options, limits: copyLimits(request.options), fingerprint },
+    instanceId: request.id ?? `copy-${sealed.fingerprint.slice(0, 32)}`,
+    input: { ...sealed, limits: copyLimits(request.options) },
   };
-}
-
-/** A hash of the source and destination (without secrets) and the options: what makes two requests the same copy. */
-function requestFingerprint(source: Location, destination: Location, options: CopyOptions): string {
-  const identity = JSON.stringify({ source: displayUrl(source), destination: displayUrl(destination), options });
-  return createHash('sha256').update(identity).digest('hex');
 }

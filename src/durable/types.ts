@@ -14,6 +14,8 @@ export interface TransferInput {
   limits: CopyLimits;
   /** What makes two requests the same copy (src/durable/startTransfer.ts). */
   fingerprint: string;
+  /** Who asked, sealed to this copy: the CLI's user or a remote caller (storage/registry.ts sealTransfer). */
+  grant: string;
 }
 
 /** Time limits, from the request and the app's settings (src/durable/settings.ts). */

@@ -44,7 +44,7 @@ app.eventGrid('blobCreated', {
     const id = `mirror-${createHash('sha256').update(created.id).digest('hex').slice(0, 32)}`;
     let prepared: ReturnType<typeof prepareTransfer>;
     try {
-      prepared = prepareTransfer({ id, ...mirrorCopy(match, created.url) });
+      prepared = prepareTransfer({ id, ...mirrorCopy(match, created.url) }, 'remote');
     } catch (err) {
       // A rule whose URLs or options are wrong: no delivery would ever succeed.
       context.error(`Event ${created.id} not mirrored: the mirror rule for ${created.url} is unusable: ${redact((err as Error).message)}`);

@@ -12,6 +12,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { pageOfCopies, parseCopyListQuery } from '../contracts/copyList';
 import { BlobferryError, isBlobferryError } from '../contracts/errors';
+import { LIMITS } from '../contracts/limits';
 import { redact } from '../contracts/redact';
 import { copyView } from '../durable/copyStatus';
 import { statusOrNone } from '../durable/instanceStatus';
@@ -34,7 +35,7 @@ function copiesRoute(name: string, method: 'GET' | 'POST', route: string, handle
 }
 
 copiesRoute('startCopy', 'POST', 'copies', async (request, client) => {
-  const { instanceId, input } = prepareTransfer(await jsonBody(request));
+  const { instanceId, input } = prepareTransfer(await jsonBody(request), 'remote');
   // A caller-chosen id already running: the same request is an idempotent retry, another is a conflict.
   const sameCopyRunning = async (): Promise<boolean> => {
     const existing = await statusOrNone(client, instanceId, true);
@@ -106,14 +107,18 @@ async function findCopy(client: df.DurableClient, id: string): Promise<df.Durabl
   return status;
 }
 
-/** JSON bodies only (415 otherwise), parsed (400 when they are not JSON). */
+/** JSON bodies only (415 otherwise), at most LIMITS.requestBodyBytes (413), parsed (400 when they are not JSON). */
 async function jsonBody(request: HttpRequest): Promise<unknown> {
   const type = request.headers.get('content-type');
   if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type.trim())) {
     throw new BlobferryError('UNSUPPORTED_MEDIA_TYPE', `The body must be JSON (content-type: application/json), not ${type.split(';')[0]}.`);
   }
+  const tooLarge = () => new BlobferryError('PAYLOAD_TOO_LARGE', `A copy request is at most ${LIMITS.requestBodyBytes} bytes; this one is larger.`);
+  if (Number(request.headers.get('content-length')) > LIMITS.requestBodyBytes) throw tooLarge();
+  const text = await request.text();
+  if (Buffer.byteLength(text) > LIMITS.requestBodyBytes) throw tooLarge();
   try {
-    return JSON.parse(await request.text());
+    return JSON.parse(text);
   } catch {
     throw new BlobferryError('INVALID_JSON', 'The request body must be a JSON copy request: {"source": "...", "destination": "...", "options": {...}}.');
   }

@@ -16,10 +16,9 @@ import { copyJob } from '../durable/orchestrators/copyJob';
 import { prepareTransfer, type PreparedTransfer } from '../durable/startTransfer';
 import { statusOrNone } from '../durable/instanceStatus';
 import type { CopyJobInput } from '../durable/types';
-import { appQueue } from '../storage/appStorage';
+import { appQueue, resultsContainer } from '../storage/appStorage';
 
 const JOBS_QUEUE = process.env.BLOBFERRY_JOBS_QUEUE || 'copy-jobs';
-const RESULTS_CONTAINER = process.env.BLOBFERRY_RESULTS_CONTAINER || 'copy-results';
 
 interface Problem {
   /** Which request of the job (absent: the message as a whole). */
@@ -45,7 +44,7 @@ app.storageQueue('copyJobs', {
     const prepared: PreparedTransfer[] = [];
     job?.requests.forEach((request, index) => {
       try {
-        prepared.push(prepareTransfer(request));
+        prepared.push(prepareTransfer(request, 'remote'));
       } catch (err) {
         problems.push({ request: index, ...problemOf(err) });
       }
@@ -64,7 +63,7 @@ app.storageQueue('copyJobs', {
     }
     const input: CopyJobInput = {
       jobId,
-      resultsContainer: RESULTS_CONTAINER,
+      resultsContainer: resultsContainer(),
       // A request's own id wins; otherwise ids scoped to the job (`job-<id>:<n>`), so two jobs never share a transfer.
       transfers: prepared.map((p, index) => ({ instanceId: hasOwnId(job.requests[index]) ? p.instanceId : `${instanceId}:${index + 1}`, input: p.input })),
     };

@@ -11,6 +11,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import { BlobferryError } from '../contracts/errors';
+import { isLoopbackHost } from '../storage/urls';
 import { DurableEngine } from './durable/engine';
 import type { DurableTimerOptions } from './durable/episode';
 import { installFunctionsCore, type CapturedFunction, type FunctionsCore } from './functionsCore';
@@ -34,6 +35,8 @@ export interface LocalHostOptions {
   stateDir?: string;
   /** Default: setting BLOBFERRY_FUNCTION_KEY. */
   functionKey?: string;
+  /** Serve a non-loopback interface without a function key (refused otherwise: anyone on the network could start copies). */
+  allowAnonymous?: boolean;
   /** Durable timer splitting; the extension's defaults (6 days / 3 days) unless set. */
   durableTimers?: Partial<DurableTimerOptions>;
   fsync?: boolean;
@@ -87,9 +90,12 @@ export class LocalHost {
       fsync: options.fsync,
     });
 
+    const listenHost = options.listenHost ?? '127.0.0.1';
+    if (options.http !== false && !functionKey && !options.allowAnonymous && !isLoopbackHost(listenHost)) {
+      throw new BlobferryError('CONFIG_INVALID', `The host would serve ${listenHost} without a function key: anyone who can reach it could start copies with the app's identity. Set BLOBFERRY_FUNCTION_KEY, listen on 127.0.0.1, or pass --allow-anonymous if the network in front of it authenticates callers.`);
+    }
     const servers: Server[] = [];
     try {
-      const listenHost = options.listenHost ?? '127.0.0.1';
       const layer = new HttpLayer({
         core,
         invoker,

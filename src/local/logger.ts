@@ -2,6 +2,7 @@
  * The local host's log: one line per event on stderr (stdout stays free for a CLI's output),
  * levels like the Functions host, secrets redacted on the way out.
  */
+import { LIMITS, truncate } from '../contracts/limits';
 import { redact } from '../contracts/redact';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'none';
@@ -33,7 +34,7 @@ export function createLogger(options: { level?: LogLevel; write?: (line: string)
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const emit = (level: LogLevel, message: string) => {
     if (ORDER[level] < threshold || level === 'none') return;
-    write(`[${new Date().toISOString()}] ${level.toUpperCase().padEnd(5)} ${redact(message)}`);
+    write(`[${new Date().toISOString()}] ${level.toUpperCase().padEnd(5)} ${truncate(redact(message), LIMITS.logLineLength)}`);
   };
   return {
     debug: (m) => emit('debug', m),

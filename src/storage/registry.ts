@@ -8,9 +8,17 @@
  *
  * Everything else (orchestrators, activities, the strategy table) works with the endpoints'
  * capability facts and operations (endpoint.ts), never with kinds.
+ *
+ * Who asks matters (docs/security.md): a transfer carries a sealed grant naming its caller, the
+ * CLI's user or a remote caller, bound to the copy; a remote caller's locations pass the access
+ * policy (access/) when the copy is requested and again whenever an endpoint is opened.
  */
-import { BlobferryError } from '../contracts/errors';
+import { createHash } from 'node:crypto';
+import type { CopyOptions } from '../contracts/copyRequest';
+import { BlobferryError, type ErrorCode } from '../contracts/errors';
 import type { Location } from '../contracts/locations';
+import { OPEN_NETWORK, remoteNetwork, type NetworkGuard } from './access/network';
+import { borrowsAppIdentity, isWorkingStorage, policyAllows, readRemoteAccess, type RemoteAccess, type Role } from './access/policy';
 import { AzureBlobDestination } from './azureBlob/destination';
 import { containerUrl, parseBlobUrl, primaryServiceUrl } from './azureBlob/location';
 import { AzureBlobSource } from './azureBlob/source';
@@ -18,8 +26,21 @@ import type { BlobDestination, SourceEndpoint } from './endpoint';
 import { HttpSource } from './http/source';
 import { isPresigned, parseS3HttpsUrl, parseS3Url, s3ObjectUrl } from './s3/location';
 import { S3Source } from './s3/source';
-import { unsealLocation } from './seal';
+import { isSealed, seal, unseal } from './seal';
 import { shorten } from './urls';
+
+/** The CLI acts for the person running it; everything else (HTTP API, queues, Event Grid, webhooks) is a remote caller. */
+export type Caller = 'user' | 'remote';
+const CALLERS: readonly Caller[] = ['user', 'remote'];
+
+/** A transfer's two sides as orchestrations carry them: secrets sealed to their role and copy, and the sealed grant. */
+export interface SealedTransfer {
+  source: Location;
+  destination: Location;
+  options: CopyOptions;
+  /** The caller, sealed to this copy (sealTransfer). */
+  grant: string;
+}
 
 export function parseLocation(text: string, role: 'source' | 'destination', env: NodeJS.ProcessEnv = process.env): Location {
   if (/^s3:\/\//i.test(text)) return parseS3Url(text, role, env);
@@ -52,24 +73,97 @@ export function parseLocation(text: string, role: 'source' | 'destination', env:
   return { kind: 'http', url: `${url.protocol}//${url.host}${url.pathname}`, secret };
 }
 
-/** The endpoint that reads from a location (its secrets unsealed here, in the activity that uses it). */
-export function openSource(sealed: Location): SourceEndpoint {
-  const location = unsealLocation(sealed);
+/** What makes two requests the same copy: the source and destination (without secrets) and the options. */
+export function copyFingerprint(source: Location, destination: Location, options: CopyOptions): string {
+  const identity = JSON.stringify({ source: displayUrl(source), destination: displayUrl(destination), options });
+  return createHash('sha256').update(identity).digest('hex');
+}
+
+const secretBinding = (role: Role, fingerprint: string) => `secret\n${role}\n${fingerprint}`;
+const grantBinding = (fingerprint: string) => `grant\n${fingerprint}`;
+
+/**
+ * A request's locations made ready for orchestration input: each secret sealed to its role and
+ * this copy (source, destination, options), and a grant naming the caller sealed to the same copy.
+ * A remote caller's locations must pass the access policy first (authorize).
+ */
+export function sealTransfer(source: Location, destination: Location, options: CopyOptions, caller: Caller): SealedTransfer & { fingerprint: string } {
+  const fingerprint = copyFingerprint(source, destination, options);
+  const sealed = <T extends Location>(location: T, role: Role): T => (location.secret ? { ...location, secret: seal(location.secret, secretBinding(role, fingerprint)) } : location);
+  return { source: sealed(source, 'source'), destination: sealed(destination, 'destination'), options, grant: seal(caller, grantBinding(fingerprint)), fingerprint };
+}
+
+/** The endpoint that reads a transfer's source (its secret opened here, in the activity that uses it). */
+export function openSource(transfer: SealedTransfer): SourceEndpoint {
+  const { location, network } = opened(transfer, 'source');
   switch (location.kind) {
     case 'azure-blob':
       return new AzureBlobSource(location);
     case 's3':
       return new S3Source(location);
     case 'http':
-      return new HttpSource(location);
+      return new HttpSource(location, network);
   }
 }
 
-/** The endpoint that writes to a location: an Azure Blob container. */
-export function openDestination(sealed: Location): BlobDestination {
-  const location = unsealLocation(sealed);
+/** The endpoint that writes a transfer's destination: an Azure Blob container. */
+export function openDestination(transfer: SealedTransfer): BlobDestination {
+  const { location } = opened(transfer, 'destination');
   if (location.kind !== 'azure-blob') throw new BlobferryError('UNSUPPORTED_URL', 'The destination must be an Azure Blob URL.');
   return new AzureBlobDestination(location);
+}
+
+/**
+ * One side of a transfer, opened: the grant and the secret are opened for this very copy (a
+ * value taken from another copy, or moved to the other role, fails SEAL_MISMATCH), and a remote
+ * caller's location passes the policy again (settings may have changed since it was requested).
+ */
+function opened(transfer: SealedTransfer, role: Role): { location: Location; network: NetworkGuard } {
+  const fingerprint = copyFingerprint(transfer.source, transfer.destination, transfer.options);
+  if (!isSealed(transfer.grant)) throw new BlobferryError('SEAL_MISMATCH', 'This copy\'s input carries no grant sealed by this app: copies are started through the API, a queue job, an Event Grid rule or the CLI. Nothing was read or written.');
+  const caller = unseal(transfer.grant, grantBinding(fingerprint)) as Caller;
+  if (!CALLERS.includes(caller)) throw new BlobferryError('SEAL_MISMATCH', 'This copy\'s grant names no known caller; nothing was read or written.');
+  const side = transfer[role];
+  const location = side.secret ? { ...side, secret: unseal(side.secret, secretBinding(role, fingerprint)) } : side;
+  return { location: authorize(location, role, caller), network: caller === 'remote' ? remoteAccess().network : OPEN_NETWORK };
+}
+
+let remote: { key: string; access: RemoteAccess & { network: NetworkGuard } } | undefined;
+
+/** The access policy and network guard of remote callers, read from settings (again when they change). */
+function remoteAccess(env: NodeJS.ProcessEnv = process.env): RemoteAccess & { network: NetworkGuard } {
+  const names = ['BLOBFERRY_ACCESS_POLICY', 'BLOBFERRY_TRUSTED_ENDPOINTS', 'AzureWebJobsStorage', 'AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__blobServiceUri', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL', 'BLOBFERRY_RESULTS_CONTAINER'];
+  const key = JSON.stringify(names.map((n) => env[n]));
+  if (remote?.key !== key) {
+    const access = readRemoteAccess(env, (text, role) => parseLocation(text, role, env));
+    remote = { key, access: { ...access, network: remoteNetwork(access.trusted) } };
+  }
+  return remote.access;
+}
+
+/**
+ * May this caller have the app open this location in this role? The CLI's user may open anything
+ * they can reach. A remote caller: only public or trusted endpoints, never the app's working
+ * storage, and the app's own credentials only where the access policy says so. Answers the
+ * location to open (an S3 object the policy does not cover is read anonymously), or throws
+ * SOURCE_NOT_ALLOWED / DESTINATION_NOT_ALLOWED before any request is made.
+ */
+export function authorize<T extends Location>(location: T, role: Role, caller: Caller, env: NodeJS.ProcessEnv = process.env): T {
+  if (caller === 'user') return location;
+  const access = remoteAccess(env);
+  const code: ErrorCode = role === 'source' ? 'SOURCE_NOT_ALLOWED' : 'DESTINATION_NOT_ALLOWED';
+  const what = `The ${role} ${displayUrl(location)}`;
+  const endpoint = location.kind === 'azure-blob' ? location.serviceUrl : location.kind === 'http' ? location.url : location.endpoint;
+  if (endpoint) access.network.check(new URL(endpoint), what, code);
+  if (isWorkingStorage(access, location, env)) {
+    throw new BlobferryError(code, `${what} is in the app's own working storage (its task hub, runtime or results containers), which remote requests can never read or write.`);
+  }
+  if (borrowsAppIdentity(location) && !policyAllows(access, location, role)) {
+    if (location.kind === 's3' && location.anonymousFallback) return { ...location, anonymousOnly: true };
+    const bring = location.kind === 's3' ? 'a presigned URL' : 'a SAS in the URL';
+    throw new BlobferryError(code, `${what} would be ${role === 'source' ? 'read' : 'written'} with the app's own credentials, which serve remote requests only where BLOBFERRY_ACCESS_POLICY allows. Give ${bring}, or ask the operator to allow it (docs/security.md).`);
+  }
+  return location;
 }
 
 /** A location's URL without secrets: safe for logs, status and reports. */

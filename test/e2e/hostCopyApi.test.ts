@@ -21,7 +21,8 @@ let blobs: BlobServiceClient;
 let proxy: StorageProxy;
 
 function env(): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env, BLOBFERRY_STATE_DIR: path.join(temp, 'state') };
+  // The fault proxy in front of the embedded Azurite is a private endpoint the operator trusts.
+  const e: NodeJS.ProcessEnv = { ...process.env, BLOBFERRY_STATE_DIR: path.join(temp, 'state'), BLOBFERRY_TRUSTED_ENDPOINTS: '127.0.0.1' };
   delete e.AzureWebJobsStorage;
   delete e.BLOBFERRY_FUNCTION_KEY;
   delete e.BLOBFERRY_SEAL_KEY;

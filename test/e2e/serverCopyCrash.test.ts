@@ -37,6 +37,10 @@ async function startHost(): Promise<ProductHost> {
     BLOBFERRY_POLL_INTERVAL: '100ms',
     BLOBFERRY_POLL_MAX_INTERVAL: '200ms',
     [`BLOBFERRY_ACCOUNT_KEY_${SECOND_ACCOUNT.toUpperCase()}`]: azurite.accounts.find((a) => a.name === SECOND_ACCOUNT)!.key,
+    // The copies are posted to the API (remote callers): the operator trusts the loopback storage
+    // and the fault proxy, and lets the app's key for the second account write its target container.
+    BLOBFERRY_TRUSTED_ENDPOINTS: '127.0.0.1',
+    BLOBFERRY_ACCESS_POLICY: JSON.stringify([{ write: `${proxy.origin}/${SECOND_ACCOUNT}/target/` }]),
   };
   delete env.AzureWebJobsStorage;
   delete env.BLOBFERRY_FUNCTION_KEY;

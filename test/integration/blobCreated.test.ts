@@ -25,6 +25,8 @@ before(async () => {
     { source: `${azurite.blobEndpoint()}/uploads/incoming/`, destination: azurite.containerSasUrl('mirror', SECOND_ACCOUNT).replace('/mirror?', '/mirror/copies/?'), options: { overwrite: 'always' } },
     { source: azurite.containerSasUrl('mirror', SECOND_ACCOUNT), destination: `${azurite.blobEndpoint()}/uploads/archive/` },
   ]);
+  // As on a developer's machine: Azurite is the app's storage, so mirror rules may name it.
+  process.env.AzureWebJobsStorage = azurite.connectionString();
   copies = await startCopyHost();
   host = copies.host;
   uploads = azurite.blobService().getContainerClient('uploads');
@@ -33,6 +35,7 @@ before(async () => {
 });
 after(async () => {
   await copies.stop();
+  delete process.env.AzureWebJobsStorage;
   await azurite.cleanup();
 });
 

@@ -55,7 +55,7 @@ describe('refused before the copy starts', () => {
   ];
   for (const [label, request, code] of cases) {
     it(`refuses ${label} with ${code}`, () => {
-      assert.throws(() => prepareTransfer(request()), (err: { code?: string; message?: string }) => {
+      assert.throws(() => prepareTransfer(request(), 'user'), (err: { code?: string; message?: string }) => {
         assert.equal(err.code, code, err.message);
         assert.ok((err.message ?? '').length > 20, 'a message a user can act on');
         assert.doesNotMatch(err.message ?? '', /sig=/);
@@ -66,7 +66,7 @@ describe('refused before the copy starts', () => {
 
   it('lists every bad field at once', () => {
     assert.throws(
-      () => prepareTransfer({ source: '', options: { concurrency: 0, overwrite: 'sometimes' } }),
+      () => prepareTransfer({ source: '', options: { concurrency: 0, overwrite: 'sometimes' } }, 'user'),
       (err: { details?: { errors: Array<{ field: string }> } }) => {
         const fields = err.details!.errors.map((e) => e.field);
         for (const field of ['source', 'destination', 'options.concurrency', 'options.overwrite']) assert.ok(fields.includes(field), `${field} in ${fields}`);

@@ -23,6 +23,7 @@ import { startCopyHost, type CopyHost } from '../support/copyHost';
 import { startProxiedCopyFixture, type ProxiedCopyFixture } from '../support/copyFixture';
 import type { StorageProxy } from '../support/storageProxy';
 import { startTestS3, type TestS3 } from '../support/s3';
+import { sealedTransfer } from '../support/transfers';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'blobferry-src';
@@ -250,7 +251,7 @@ describe('S3 objects', () => {
   it('hands the storage service presigned URLs that serve the pinned bytes (what Put Block From URL reads on Azure)', async () => {
     const body = randomBytes(64 * 1024);
     await s3.put(BUCKET, 'presigned/o b#.bin', body);
-    const source = openSource(parseLocation(`s3://${BUCKET}/presigned/o b#.bin`, 'source'));
+    const source = openSource(sealedTransfer(parseLocation(`s3://${BUCKET}/presigned/o b#.bin`, 'source')));
     const blob = await source.stat('presigned/o b#.bin', { tags: false });
     const access = await source.serviceAccess(blob);
     assert.match(access.url, /X-Amz-Signature=/);
@@ -337,11 +338,14 @@ describe('S3 sources through the HTTP API and a queue job', () => {
   let queued: CopyHost;
   before(async () => {
     process.env.AzureWebJobsStorage = azurite.connectionString();
+    // Remote callers borrow the app's AWS credentials only where the operator allows: this bucket.
+    process.env.BLOBFERRY_ACCESS_POLICY = JSON.stringify([{ read: `s3://${BUCKET}/` }]);
     queued = await startCopyHost({ queues: { visibilityTimeout: '00:00:00', maxPollingInterval: '00:00:00.200' } });
   });
   after(async () => {
     await queued.stop();
     delete process.env.AzureWebJobsStorage;
+    delete process.env.BLOBFERRY_ACCESS_POLICY;
   });
 
   it('copies an S3 prefix posted to the API; the status holds no AWS secret or signature', async () => {

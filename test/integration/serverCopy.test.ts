@@ -284,7 +284,7 @@ describe('server copy stopped: abort, then restore', () => {
     const old = await existingDestination(name);
     const starts = proxy.copyStarts().length;
     proxy.rules.push(pending(100_000));
-    const { input } = prepareTransfer({ source: srcUrl(name), destination: dstUrl(name), options: serverCopy({ overwrite: 'always' }) });
+    const { input } = prepareTransfer({ source: srcUrl(name), destination: dstUrl(name), options: serverCopy({ overwrite: 'always' }) }, 'user');
     const inspected = await run(inspectTransfer, input);
     assert.ok(inspected.ok && inspected.inspection.kind === 'blob', JSON.stringify(inspected));
     const { job, blob } = inspected.inspection;

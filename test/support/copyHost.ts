@@ -46,7 +46,7 @@ export async function startCopyHost(options: { queues?: Record<string, unknown> 
     return copyView(status, child ? host.engine.getStatus(child) : undefined);
   };
   const start = (request: CopyRequestLike): string => {
-    const { instanceId, input } = prepareTransfer({ ...request, options: request.options ?? {} });
+    const { instanceId, input } = prepareTransfer({ ...request, options: request.options ?? {} }, 'user');
     host.engine.startNew(transfer.name, { instanceId, input });
     return instanceId;
   };

@@ -43,10 +43,10 @@ describe('URLs', () => {
 describe('request options', () => {
   const request = (options: Record<string, unknown>) => ({ source: 'https://acct1.blob.core.windows.net/cont/x', destination: 'https://acct2.blob.core.windows.net/cont/x', options });
   it('takes a timeout as seconds or a duration, and refuses zero, negative or unreadable ones', () => {
-    assert.equal(prepareTransfer(request({ timeout: '90m' })).input.limits.timeoutSeconds, 5400);
-    assert.equal(prepareTransfer(request({ timeout: 30 })).input.limits.timeoutSeconds, 30);
+    assert.equal(prepareTransfer(request({ timeout: '90m' }), 'user').input.limits.timeoutSeconds, 5400);
+    assert.equal(prepareTransfer(request({ timeout: 30 }), 'user').input.limits.timeoutSeconds, 30);
     for (const timeout of [0, -5, '0s', '-1h', 'soon', true]) {
-      assert.throws(() => prepareTransfer(request({ timeout })), (err: { code: string; details: { errors: Array<{ field: string; message: string }> } }) => {
+      assert.throws(() => prepareTransfer(request({ timeout }), 'user'), (err: { code: string; details: { errors: Array<{ field: string; message: string }> } }) => {
         assert.equal(err.code, 'BAD_REQUEST');
         assert.equal(err.details.errors[0].field, 'options.timeout');
         return true;
@@ -54,11 +54,11 @@ describe('request options', () => {
     }
   });
   it('knows every strategy and refuses others; refuses a lease on a prefix', () => {
-    for (const strategy of ['auto', 'server-copy', 'sync-copy', 'block-copy', 'relay']) prepareTransfer(request({ strategy }));
-    assert.throws(() => prepareTransfer(request({ strategy: 'teleport' })), { code: 'BAD_REQUEST' });
-    assert.throws(() => prepareTransfer(request({ leaseSource: true, recursive: true })), { code: 'CONFLICTING_OPTIONS' });
-    assert.throws(() => prepareTransfer(request({ onPendingCopy: 'sometimes' })), { code: 'BAD_REQUEST' });
-    assert.throws(() => prepareTransfer(request({ blobType: 'PageBlob' })), { code: 'BAD_REQUEST' });
+    for (const strategy of ['auto', 'server-copy', 'sync-copy', 'block-copy', 'relay']) prepareTransfer(request({ strategy }), 'user');
+    assert.throws(() => prepareTransfer(request({ strategy: 'teleport' }), 'user'), { code: 'BAD_REQUEST' });
+    assert.throws(() => prepareTransfer(request({ leaseSource: true, recursive: true }), 'user'), { code: 'CONFLICTING_OPTIONS' });
+    assert.throws(() => prepareTransfer(request({ onPendingCopy: 'sometimes' }), 'user'), { code: 'BAD_REQUEST' });
+    assert.throws(() => prepareTransfer(request({ blobType: 'PageBlob' }), 'user'), { code: 'BAD_REQUEST' });
   });
 });
 
@@ -90,13 +90,13 @@ describe('listing copies', () => {
 
 describe('sealed secrets', () => {
   it('seals and unseals, and orchestration inputs carry only sealed SAS tokens', () => {
-    const sealed = seal('sv=1&sig=topsecret');
-    assert.match(sealed, /^sealed:v1:/);
+    const sealed = seal('sv=1&sig=topsecret', 'a use');
+    assert.match(sealed, /^sealed:v2:[0-9a-f]{8}:/);
     assert.doesNotMatch(sealed, /topsecret/);
-    assert.equal(unseal(sealed), 'sv=1&sig=topsecret');
-    const { input, instanceId } = prepareTransfer({ source: 'https://srcacct.blob.core.windows.net/cont/x?sv=1&sig=s1', destination: 'https://dstacct.blob.core.windows.net/cont/x?sv=1&sig=s2' });
+    assert.equal(unseal(sealed, 'a use'), 'sv=1&sig=topsecret');
+    const { input, instanceId } = prepareTransfer({ source: 'https://srcacct.blob.core.windows.net/cont/x?sv=1&sig=s1', destination: 'https://dstacct.blob.core.windows.net/cont/x?sv=1&sig=s2' }, 'user');
     assert.doesNotMatch(JSON.stringify(input), /sig=s[12]/);
-    const again = prepareTransfer({ source: 'https://srcacct.blob.core.windows.net/cont/x?sv=2&sig=new', destination: 'https://dstacct.blob.core.windows.net/cont/x?sv=2&sig=new2' });
+    const again = prepareTransfer({ source: 'https://srcacct.blob.core.windows.net/cont/x?sv=2&sig=new', destination: 'https://dstacct.blob.core.windows.net/cont/x?sv=2&sig=new2' }, 'user');
     assert.equal(again.instanceId, instanceId, 'a fresh SAS is still the same copy');
     assert.match(instanceId, /^copy-[0-9a-f]{32}$/);
   });

@@ -5,6 +5,7 @@ import { DigestRun } from '../../src/durable/activities/digests';
 import { displayObjectUrl, displayUrl, openSource, parseLocation, sameObject } from '../../src/storage/registry';
 import { s3Error } from '../../src/storage/s3/client';
 import { fullObjectChecksum, md5FromEtag } from '../../src/storage/s3/source';
+import { sealedTransfer } from '../support/transfers';
 
 const noEnv = {};
 
@@ -67,12 +68,12 @@ describe('RA-GRS secondary endpoints', () => {
   it('a secondary holds its primary\'s data: the same blob, the same container, but no lease and no delete', () => {
     const secondary = parseLocation('https://acct-secondary.blob.core.windows.net/cont/x.bin?sv=1&sig=s', 'source', noEnv);
     assert.equal(sameObject(secondary, parseLocation('https://acct.blob.core.windows.net/cont/x.bin?sv=1&sig=s', 'destination', noEnv)), true);
-    const endpoint = openSource(secondary);
+    const endpoint = openSource(sealedTransfer(secondary));
     assert.equal(endpoint.facts.container, 'https://acct.blob.core.windows.net/cont');
     assert.equal(endpoint.facts.account?.secondary, true);
     assert.equal(endpoint.lease, undefined);
     assert.equal(endpoint.delete, undefined);
-    assert.ok(openSource(parseLocation('https://acct.blob.core.windows.net/cont/x.bin?sv=1&sig=s', 'source', noEnv)).delete, 'a primary can delete');
+    assert.ok(openSource(sealedTransfer(parseLocation('https://acct.blob.core.windows.net/cont/x.bin?sv=1&sig=s', 'source', noEnv))).delete, 'a primary can delete');
   });
 });
 

@@ -17,13 +17,13 @@ import { settle } from './settle';
 export const commitBlob = activity('commitBlob', (args: CommitArgs): Promise<ActivityResult<{ etag: string; bytes: number; verified: Verification }>> =>
   settle(async () => {
     const { job, blob, name, plan, conditions, computed } = args;
-    if (!(await openSource(job.source).stillPinned(blob))) {
+    if (!(await openSource(job).stillPinned(blob))) {
       throw new BlobferryError('SOURCE_CHANGED', `The source ${blob.name} changed while it was being copied; nothing was committed. Copy it again.`);
     }
     const verified = checkDigests(blob, computed);
     const tag = versionTag(blob);
     const ids = Array.from({ length: plan.blockCount }, (_, index) => blockId(tag, index));
-    const destination = openDestination(job.destination);
+    const destination = openDestination(job);
     const { etag } = await destination.commit(name, ids, commitContent(job.options, blob, computed?.md5), conditions);
     const written = await destination.properties(name);
     if (written.contentLength !== blob.size) {

@@ -18,7 +18,7 @@ export const deleteSource = activity('deleteSource', (args: { job: Job; blob: So
 );
 
 export async function deleteCopiedSource(job: Job, blob: SourceBlob): Promise<void> {
-  const source = openSource(job.source);
+  const source = openSource(job);
   if (!source.delete) throw new BlobferryError('CONFLICTING_OPTIONS', `--delete-source: ${source.facts.noun} cannot be deleted.`);
   try {
     await source.delete(blob);

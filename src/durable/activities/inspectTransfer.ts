@@ -26,8 +26,8 @@ const PAGES_TO_FIND_ONE = 20;
 export const inspectTransfer = activity('inspectTransfer', (input: TransferInput): Promise<ActivityResult<{ inspection: Inspection }>> => settle(async () => ({ inspection: await inspect(input) })));
 
 async function inspect(input: TransferInput): Promise<Inspection> {
-  const source = openSource(input.source);
-  const destination = openDestination(input.destination);
+  const source = openSource(input);
+  const destination = openDestination(input);
   const { options } = input;
   const facts = source.facts;
   const namesPrefix = facts.path === '' || facts.path.endsWith('/');

@@ -12,7 +12,7 @@ import type { ActivityResult, Job } from '../types';
 import { settle } from './settle';
 
 export const prepareBlob = activity('prepareBlob', (args: { job: Job; blob: SourceBlob; name: string }): Promise<ActivityResult<{ decision: OverwriteDecision }>> =>
-  settle(async () => ({ decision: await decide(openDestination(args.job.destination), args.job, args.blob, args.name) })),
+  settle(async () => ({ decision: await decide(openDestination(args.job), args.job, args.blob, args.name) })),
 );
 
 export async function decide(destination: BlobDestination, job: Job, blob: SourceBlob, name: string, lookFirst = job.options.overwrite !== 'always'): Promise<OverwriteDecision> {

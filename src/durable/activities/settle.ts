@@ -3,6 +3,7 @@
  * code and message reach the orchestrator intact on any host (exception details do not).
  */
 import { isBlobferryError } from '../../contracts/errors';
+import { LIMITS, truncate } from '../../contracts/limits';
 import { redact } from '../../contracts/redact';
 import type { ActivityResult } from '../types';
 
@@ -10,7 +11,8 @@ export async function settle<T extends object>(work: () => Promise<T>): Promise<
   try {
     return { ok: true, ...(await work()) };
   } catch (err) {
-    if (isBlobferryError(err)) return { ok: false, code: err.code, message: redact(err.message) };
-    return { ok: false, code: 'INTERNAL', message: redact(`Unexpected error: ${(err as Error)?.message ?? String(err)}`) };
+    // Messages go into status and history: bounded, whatever a service or a source answered.
+    if (isBlobferryError(err)) return { ok: false, code: err.code, message: truncate(redact(err.message), LIMITS.messageLength) };
+    return { ok: false, code: 'INTERNAL', message: truncate(redact(`Unexpected error: ${(err as Error)?.message ?? String(err)}`), LIMITS.messageLength) };
   }
 }

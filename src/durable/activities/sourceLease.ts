@@ -32,7 +32,7 @@ export const releaseSource = activity('releaseSource', (args: LeaseArgs): Promis
 );
 
 function leaseOf(job: Job): NonNullable<SourceEndpoint['lease']> {
-  const source = openSource(job.source);
+  const source = openSource(job);
   if (!source.lease) throw new BlobferryError('CONFLICTING_OPTIONS', `--lease-source: ${source.facts.noun} cannot be leased.`);
   return source.lease;
 }

@@ -16,7 +16,7 @@ import { settle } from './settle';
 export const syncCopyBlob = activity('syncCopyBlob', (args: { job: Job; blob: SourceBlob; name: string; conditions: CommitConditions }): Promise<ActivityResult<{ bytes: number }>> =>
   settle(async () => {
     const { job, blob, name } = args;
-    const destination = openDestination(job.destination);
+    const destination = openDestination(job);
     await syncCopyOne(job, blob, name, args.conditions, destination);
     const written = await destination.properties(name);
     if (written.contentLength !== blob.size) {
@@ -29,7 +29,7 @@ export const syncCopyBlob = activity('syncCopyBlob', (args: { job: Job; blob: So
 export async function syncCopyOne(job: Job, blob: SourceBlob, name: string, conditions: CommitConditions, destination: BlobDestination): Promise<void> {
   const content = commitContent(job.options, blob);
   try {
-    await destination.syncCopy(name, await openSource(job.source).serviceAccess(blob), { conditions, metadata: content.metadata, tags: content.tags, accessTier: content.accessTier });
+    await destination.syncCopy(name, await openSource(job).serviceAccess(blob), { conditions, metadata: content.metadata, tags: content.tags, accessTier: content.accessTier });
   } catch (err) {
     throw await sourceOrDestination(err, job, blob);
   }

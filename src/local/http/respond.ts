@@ -1,9 +1,8 @@
 /** Small helpers every local HTTP handler uses: JSON answers, error answers, bounded bodies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BlobferryError, isBlobferryError } from '../../contracts/errors';
+import { LIMITS } from '../../contracts/limits';
 import { redact } from '../../contracts/redact';
-
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = body === undefined ? '' : JSON.stringify(body);
@@ -20,15 +19,20 @@ export function sendError(res: ServerResponse, err: unknown): void {
   }
 }
 
-export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number = LIMITS.hostBodyBytes): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => new BlobferryError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes.`);
+    if (Number(req.headers['content-length']) > limit) {
+      req.resume();
+      return reject(tooLarge());
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new BlobferryError('BAD_REQUEST', `The request body is larger than ${limit} bytes.`));
-        req.destroy();
+        reject(tooLarge());
+        req.pause();
         return;
       }
       chunks.push(chunk);

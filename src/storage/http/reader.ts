@@ -3,16 +3,20 @@
  * version seen when planning: If-Match with a strong ETag, else If-Unmodified-Since with
  * Last-Modified. Transient failures (408, 429, 5xx, resets) are tried again with backoff.
  * Shared by plain HTTP sources and S3 (which reads through short-lived presigned URLs).
+ * Every request, and every redirect it is sent on, goes through the caller's network guard
+ * (access/network.ts): a remote caller's source never reaches an internal address.
  */
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { Readable } from 'node:stream';
 import { BlobferryError } from '../../contracts/errors';
+import { OPEN_NETWORK, type NetworkGuard } from '../access/network';
 
 const REQUEST_TIMEOUT_MS = 5 * 60_000;
-const HTTP_AGENT = new http.Agent({ keepAlive: true });
-const HTTPS_AGENT = new https.Agent({ keepAlive: true });
 const ATTEMPTS = 4;
 const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
 
 export interface SourcePin {
   etag?: string;
@@ -28,6 +32,7 @@ export class HttpReader {
     private readonly display: string,
     private readonly signedUrl: () => Promise<string>,
     private readonly refusedHint: string,
+    private readonly network: NetworkGuard = OPEN_NETWORK,
   ) {}
 
   /** A byte range, only while the object is still the version `pin` describes, read into `into`. */
@@ -47,9 +52,10 @@ export class HttpReader {
   }
 
   private rangeInto(url: URL, offset: number, count: number, pin: SourcePin, into: Buffer): Promise<Buffer> {
+    this.network.check(url, `The source ${this.display}`);
     const get = url.protocol === 'https:' ? https.get : http.get;
     return new Promise((resolve, reject) => {
-      const req = get(url, { headers: { range: `bytes=${offset}-${offset + count - 1}`, ...pinHeaders(pin) }, agent: url.protocol === 'https:' ? HTTPS_AGENT : HTTP_AGENT, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+      const req = get(url, { headers: { range: `bytes=${offset}-${offset + count - 1}`, ...pinHeaders(pin) }, agent: this.network.agentFor(url), timeout: REQUEST_TIMEOUT_MS }, (res) => {
         const status = res.statusCode ?? 0;
         if (status !== 206) {
           res.resume();
@@ -83,10 +89,11 @@ export class HttpReader {
     let lastError: unknown;
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       try {
-        const res = await fetch(await this.signedUrl(), { method, headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        const res = await this.send(method, headers);
         if (!TRANSIENT.has(res.status) || attempt === ATTEMPTS) return res;
         await res.body?.cancel();
       } catch (err) {
+        if (err instanceof BlobferryError) throw err;
         lastError = err;
         if (attempt === ATTEMPTS) break;
       }
@@ -95,12 +102,48 @@ export class HttpReader {
     throw new BlobferryError('SOURCE_UNREACHABLE', `Could not reach the source ${this.display} for ${what} it: ${(lastError as Error)?.message ?? 'no answer'}.`);
   }
 
+  /** One request, following redirects (each hop checked by the network guard), as a fetch Response. */
+  private async send(method: string, headers: Record<string, string>): Promise<Response> {
+    let url = new URL(await this.signedUrl());
+    for (let hop = 0; ; hop++) {
+      this.network.check(url, hop === 0 ? `The source ${this.display}` : `The source ${this.display}, redirected to ${url.origin},`);
+      const res = await request(url, method, headers, this.network.agentFor(url));
+      const location = res.headers.location;
+      if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return asResponse(res, method);
+      res.resume();
+      if (hop === MAX_REDIRECTS) throw new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.display} redirected more than ${MAX_REDIRECTS} times.`, { final: true });
+      url = new URL(location, url);
+      if (res.statusCode === 303) method = 'GET';
+    }
+  }
+
   statusError(status: number, what: string): BlobferryError {
     if (status === 412) return new BlobferryError('SOURCE_CHANGED', `The source ${this.display} changed while it was being copied; nothing was committed. Copy it again.`);
     if (status === 404 || status === 410) return new BlobferryError('SOURCE_NOT_FOUND', `The source ${this.display} does not exist (HTTP ${status}).`);
     if (status === 401 || status === 403) return new BlobferryError('PERMISSION_DENIED', `The source ${this.display} refused ${what} it (HTTP ${status}); ${this.refusedHint}.`);
     return new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.display} answered HTTP ${status} when ${what} it.`);
   }
+}
+
+function request(url: URL, method: string, headers: Record<string, string>, agent: http.Agent): Promise<IncomingMessage> {
+  const send = url.protocol === 'https:' ? https.request : http.request;
+  return new Promise((resolve, reject) => {
+    const req = send(url, { method, headers, agent, timeout: REQUEST_TIMEOUT_MS }, resolve);
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function asResponse(res: IncomingMessage, method: string): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, v);
+  }
+  const status = res.statusCode ?? 502;
+  const bodyless = method === 'HEAD' || status === 204 || status === 304;
+  if (bodyless) res.resume();
+  return new Response(bodyless ? null : (Readable.toWeb(res) as ReadableStream), { status, headers });
 }
 
 function pinHeaders(pin: SourcePin): Record<string, string> {

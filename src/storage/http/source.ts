@@ -7,6 +7,7 @@ import { BlobferryError } from '../../contracts/errors';
 import { blobProperties, type SourceBlob } from '../../contracts/blobFacts';
 import type { SourceFacts } from '../../contracts/endpointFacts';
 import { baseName, type HttpLocation } from '../../contracts/locations';
+import { OPEN_NETWORK, type NetworkGuard } from '../access/network';
 import { readWhole, type ListedPage, type SourceAccess, type SourceEndpoint } from '../endpoint';
 import { privateBecause, withSecret } from '../urls';
 import { HttpReader, type SourcePin } from './reader';
@@ -16,9 +17,12 @@ export class HttpSource implements SourceEndpoint {
   private readonly reader: HttpReader;
   private readonly url: string;
 
-  constructor(private readonly location: HttpLocation) {
+  constructor(
+    private readonly location: HttpLocation,
+    network: NetworkGuard = OPEN_NETWORK,
+  ) {
     this.url = withSecret(location.url, location.secret);
-    this.reader = new HttpReader(location.url, async () => this.url, "check its URL's signature or expiry");
+    this.reader = new HttpReader(location.url, async () => this.url, "check its URL's signature or expiry", network);
     this.facts = {
       noun: 'the HTTP source',
       listable: false,

@@ -36,7 +36,7 @@ const connections = new Map<string, Promise<S3Connection>>();
 
 /** One client per region, endpoint and way of signing, for the process. */
 export function connect(location: S3Location): Promise<S3Connection> {
-  const key = JSON.stringify([location.region, location.endpoint, location.anonymousFallback]);
+  const key = JSON.stringify([location.region, location.endpoint, location.anonymousFallback, location.anonymousOnly]);
   let connection = connections.get(key);
   if (!connection) {
     connection = open(location);
@@ -76,6 +76,7 @@ async function defaultRegion(): Promise<string> {
 }
 
 async function findCredentials(location: S3Location): Promise<S3Credentials> {
+  if (location.anonymousOnly) return 'anonymous';
   const { defaultProvider } = require('@aws-sdk/credential-provider-node') as typeof import('@aws-sdk/credential-provider-node');
   const provider = defaultProvider();
   try {

@@ -35,7 +35,6 @@ for (const [network, prefix] of [
 }
 for (const [network, prefix] of [
   ['::', 96], // unspecified, loopback (::1) and the deprecated IPv4-compatible form
-  ['::ffff:0:0', 96], // IPv4-mapped (checked as IPv4 above; kept as a backstop)
   ['64:ff9b::', 96], // NAT64: an IPv4 address inside
   ['64:ff9b:1::', 48], // local NAT64
   ['100::', 64], // discard

@@ -250,3 +250,95 @@ describe('a host on the network', () => {
     }
   });
 });
+
+describe('bad input through the API: a stable code, no secret echoed, nothing written', () => {
+  const src = () => blob('landing', 'in/a.txt');
+  const dst = (name = 'out/a.txt') => blob('landing', name);
+  const sas = 'sv=2024-01-01&sp=r&sig=TOPSECRETSIG';
+  // [label, body (a string is sent as is), status, code]
+  const table: Array<[string, () => unknown, number, string]> = [
+    ['an empty body', () => '', 400, 'INVALID_JSON'],
+    ['not JSON', () => '{source:', 400, 'INVALID_JSON'],
+    ['JSON null', () => 'null', 400, 'BAD_REQUEST'],
+    ['a JSON array', () => '[]', 400, 'BAD_REQUEST'],
+    ['a JSON string', () => '"copy please"', 400, 'BAD_REQUEST'],
+    ['a number', () => '42', 400, 'BAD_REQUEST'],
+    ['no source', () => ({ destination: dst() }), 400, 'BAD_REQUEST'],
+    ['no destination', () => ({ source: src() }), 400, 'BAD_REQUEST'],
+    ['an empty source', () => ({ source: '', destination: dst() }), 400, 'BAD_REQUEST'],
+    ['a source that is a number', () => ({ source: 7, destination: dst() }), 400, 'BAD_REQUEST'],
+    ['a source that is an object', () => ({ source: { url: src() }, destination: dst() }), 400, 'BAD_REQUEST'],
+    ['an unknown top-level field', () => ({ source: src(), destination: dst(), priority: 'high' }), 400, 'BAD_REQUEST'],
+    ['a prototype-polluting field', () => '{"source":"x","destination":"y","__proto__":{"admin":true}}', 400, 'BAD_REQUEST'],
+    ['an id with a slash', () => ({ id: 'a/b', source: src(), destination: dst() }), 400, 'BAD_REQUEST'],
+    ['an id with spaces', () => ({ id: 'my copy', source: src(), destination: dst() }), 400, 'BAD_REQUEST'],
+    ['an id of 101 characters', () => ({ id: 'a'.repeat(101), source: src(), destination: dst() }), 400, 'BAD_REQUEST'],
+    ['an id starting with a dot', () => ({ id: '.hidden', source: src(), destination: dst() }), 400, 'BAD_REQUEST'],
+    ['a source that is not a URL', () => ({ source: 'just words', destination: dst() }), 400, 'INVALID_URL'],
+    ['a relative path', () => ({ source: '../../etc/passwd', destination: dst() }), 400, 'INVALID_URL'],
+    ['a file URL', () => ({ source: 'file:///etc/passwd', destination: dst() }), 400, 'UNSUPPORTED_URL'],
+    ['an ftp URL', () => ({ source: 'ftp://example.com/a', destination: dst() }), 400, 'UNSUPPORTED_URL'],
+    ['a javascript: URL', () => ({ source: 'javascript:alert(1)', destination: dst() }), 400, 'UNSUPPORTED_URL'],
+    ['a data: URL', () => ({ source: 'data:text/plain,hello', destination: dst() }), 400, 'UNSUPPORTED_URL'],
+    ['a gopher URL', () => ({ source: 'gopher://127.0.0.1:6379/_FLUSHALL', destination: dst() }), 400, 'UNSUPPORTED_URL'],
+    ['user info in the source', () => ({ source: `https://user:pass@example.com/a`, destination: dst() }), 400, 'UNSUPPORTED_URL'],
+    ['user info in the destination', () => ({ source: src(), destination: 'https://user:pass@acct.blob.core.windows.net/c/a' }), 400, 'UNSUPPORTED_URL'],
+    ['a fragment in the source', () => ({ source: `${src()}#frag`, destination: dst() }), 400, 'INVALID_URL'],
+    ['a broken percent-encoding', () => ({ source: 'https://acct.blob.core.windows.net/cont/%zz', destination: dst() }), 400, 'INVALID_URL'],
+    ['a destination on a web server', () => ({ source: src(), destination: 'https://example.com/upload' }), 400, 'UNSUPPORTED_URL'],
+    ['an S3 destination', () => ({ source: src(), destination: 's3://bucket/key' }), 400, 'UNSUPPORTED_URL'],
+    ['an S3 bucket with capitals', () => ({ source: 's3://Bad_Bucket/key', destination: dst() }), 400, 'INVALID_URL'],
+    ['an S3 URL without a bucket', () => ({ source: 's3://', destination: dst() }), 400, 'INVALID_URL'],
+    ['an S3 bucket shaped like an address', () => ({ source: 's3://192.168.1.1/key', destination: dst() }), 400, 'INVALID_URL'],
+    ['a destination with no container', () => ({ source: src(), destination: 'https://acct.blob.core.windows.net/' }), 400, 'INVALID_URL'],
+    ['a container name with capitals', () => ({ source: src(), destination: 'https://acct.blob.core.windows.net/Container/a' }), 400, 'INVALID_URL'],
+    ['a container name with a double hyphen', () => ({ source: src(), destination: 'https://acct.blob.core.windows.net/a--b/a' }), 400, 'INVALID_URL'],
+    ['a blob name over 1,024 characters', () => ({ source: src(), destination: dst('x'.repeat(1025)) }), 400, 'INVALID_URL'],
+    ['a query without a SAS signature', () => ({ source: src(), destination: `${dst()}?foo=bar` }), 400, 'UNSUPPORTED_URL'],
+    ['a write to a secondary', () => ({ source: src(), destination: `https://acct-secondary.blob.core.windows.net/c/a?${sas}` }), 400, 'UNSUPPORTED_URL'],
+    ['a copy onto itself', () => ({ source: src(), destination: src() }), 400, 'SAME_SOURCE_DESTINATION'],
+    ['overwrite sometimes', () => ({ source: src(), destination: dst(), options: { overwrite: 'sometimes' } }), 400, 'BAD_REQUEST'],
+    ['strategy teleport', () => ({ source: src(), destination: dst(), options: { strategy: 'teleport' } }), 400, 'BAD_REQUEST'],
+    ['concurrency 0', () => ({ source: src(), destination: dst(), options: { concurrency: 0 } }), 400, 'BAD_REQUEST'],
+    ['concurrency 257', () => ({ source: src(), destination: dst(), options: { concurrency: 257 } }), 400, 'BAD_REQUEST'],
+    ['concurrency 1.5', () => ({ source: src(), destination: dst(), options: { concurrency: 1.5 } }), 400, 'BAD_REQUEST'],
+    ['concurrency as text', () => ({ source: src(), destination: dst(), options: { concurrency: '16' } }), 400, 'BAD_REQUEST'],
+    ['a negative block size', () => ({ source: src(), destination: dst(), options: { blockSizeMiB: -1 } }), 400, 'BAD_REQUEST'],
+    ['a block size over 4,000 MiB', () => ({ source: src(), destination: dst(), options: { blockSizeMiB: 4001 } }), 400, 'BLOCK_SIZE_TOO_LARGE'],
+    ['a block size under 1 KiB', () => ({ source: src(), destination: dst(), options: { blockSizeMiB: 0.0001 } }), 400, 'BAD_REQUEST'],
+    ['a timeout of zero', () => ({ source: src(), destination: dst(), options: { timeout: 0 } }), 400, 'BAD_REQUEST'],
+    ['a negative timeout', () => ({ source: src(), destination: dst(), options: { timeout: '-1h' } }), 400, 'BAD_REQUEST'],
+    ['a timeout in words', () => ({ source: src(), destination: dst(), options: { timeout: 'soon' } }), 400, 'BAD_REQUEST'],
+    ['a boolean timeout', () => ({ source: src(), destination: dst(), options: { timeout: true } }), 400, 'BAD_REQUEST'],
+    ['recursive as text', () => ({ source: src(), destination: dst(), options: { recursive: 'yes' } }), 400, 'BAD_REQUEST'],
+    ['include as a string', () => ({ source: src(), destination: dst(), options: { recursive: true, include: '*.csv' } }), 400, 'BAD_REQUEST'],
+    ['an empty pattern', () => ({ source: src(), destination: dst(), options: { recursive: true, include: [''] } }), 400, 'BAD_REQUEST'],
+    ['a pattern that is a number', () => ({ source: src(), destination: dst(), options: { recursive: true, exclude: [5] } }), 400, 'BAD_REQUEST'],
+    ['include without recursive', () => ({ source: src(), destination: dst(), options: { include: ['*.csv'] } }), 400, 'CONFLICTING_OPTIONS'],
+    ['a lease on a prefix', () => ({ source: src(), destination: dst(), options: { recursive: true, leaseSource: true } }), 400, 'CONFLICTING_OPTIONS'],
+    ['blob type PageBlob', () => ({ source: src(), destination: dst(), options: { blobType: 'PageBlob' } }), 400, 'BAD_REQUEST'],
+    ['on pending copy sometimes', () => ({ source: src(), destination: dst(), options: { onPendingCopy: 'sometimes' } }), 400, 'BAD_REQUEST'],
+    ['verify sha1', () => ({ source: src(), destination: dst(), options: { verify: 'sha1' } }), 400, 'BAD_REQUEST'],
+    ['invalid metadata ignore', () => ({ source: src(), destination: dst(), options: { invalidMetadata: 'ignore' } }), 400, 'BAD_REQUEST'],
+    ['invalid names skip', () => ({ source: src(), destination: dst(), options: { invalidNames: 'skip' } }), 400, 'BAD_REQUEST'],
+    ['delete source as text', () => ({ source: src(), destination: dst(), options: { deleteSource: 'true' } }), 400, 'BAD_REQUEST'],
+    ['an unknown option', () => ({ source: src(), destination: dst(), options: { speed: 'max' } }), 400, 'BAD_REQUEST'],
+    ['options as a list', () => ({ source: src(), destination: dst(), options: [] }), 400, 'BAD_REQUEST'],
+    ['a loopback web server', () => ({ source: 'http://127.0.0.1:1/internal/a', destination: dst() }), 403, 'SOURCE_NOT_ALLOWED'],
+    ['a web server on a private network', () => ({ source: 'https://192.168.0.10/a', destination: dst() }), 403, 'SOURCE_NOT_ALLOWED'],
+    ['the metadata endpoint by name', () => ({ source: 'http://metadata.azure.internal/metadata/identity/oauth2/token', destination: dst() }), 403, 'SOURCE_NOT_ALLOWED'],
+    ['an Azure account the app has no policy for', () => ({ source: 'https://someoneelse.blob.core.windows.net/data/a', destination: dst() }), 403, 'SOURCE_NOT_ALLOWED'],
+    ['a destination the app would write with its identity', () => ({ source: src(), destination: 'https://someoneelse.blob.core.windows.net/data/a' }), 403, 'DESTINATION_NOT_ALLOWED'],
+    ['s3:// with the app\'s AWS credentials', () => ({ source: 's3://company-data/x', destination: dst() }), 403, 'SOURCE_NOT_ALLOWED'],
+  ];
+  for (const [label, body, status, code] of table) {
+    it(`${label}: ${status} ${code}`, async () => {
+      const answer = await post(typeof body() === 'string' ? (body() as string) : body());
+      assert.equal(answer.status, status, JSON.stringify(answer.body));
+      assert.equal(answer.body.code, code, answer.body.message);
+      assert.ok((answer.body.message ?? '').length > 15, 'a message a person can act on');
+      assert.doesNotMatch(JSON.stringify(answer.body), /TOPSECRETSIG|pass@/);
+    });
+  }
+  it('wrote nothing for any of them', async () => assert.deepEqual(await landed('out/'), []));
+});

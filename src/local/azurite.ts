@@ -29,6 +29,12 @@ export interface AzuriteOptions {
   startTimeoutMs?: number;
   /** Node options for Azurite's process (the benchmarks profile it with --cpu-prof). */
   execArgv?: string[];
+  /**
+   * Serve HTTPS with this certificate and key (PEM files) and accept Microsoft Entra ID bearer
+   * tokens (`--oauth basic`: Azurite checks audience, issuer and lifetime, not signatures).
+   * Azurite trusts the certificate itself, for the copy sources it checks by URL.
+   */
+  oauth?: { cert: string; key: string };
 }
 
 export interface RunningAzurite {
@@ -45,7 +51,7 @@ export interface RunningAzurite {
   stop(): Promise<void>;
 }
 
-const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/;
+const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at https?:\/\/[^:]+:(\d+)/;
 
 export async function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
   fs.mkdirSync(options.location, { recursive: true });
@@ -59,14 +65,16 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     '--disableTelemetry',
     '--silent',
     ...(options.inMemory ? ['--inMemoryPersistence'] : []),
+    ...(options.oauth ? ['--oauth', 'basic', '--cert', options.oauth.cert, '--key', options.oauth.key] : []),
   ];
   const child = fork(path.join(__dirname, 'azuriteChild.js'), args, {
     execArgv: options.execArgv,
-    env: { ...process.env, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') },
+    env: { ...process.env, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';'), ...(options.oauth ? { NODE_EXTRA_CA_CERTS: options.oauth.cert } : {}) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const ports = await waitForPorts(child, options.startTimeoutMs ?? 30_000);
-  const endpoint = (port: number) => (account = DEV_ACCOUNT.name) => `http://127.0.0.1:${port}/${account}`;
+  const scheme = options.oauth ? 'https' : 'http';
+  const endpoint = (port: number) => (account = DEV_ACCOUNT.name) => `${scheme}://127.0.0.1:${port}/${account}`;
   const blobEndpoint = endpoint(ports.Blob);
   const queueEndpoint = endpoint(ports.Queue);
   const tableEndpoint = endpoint(ports.Table);
@@ -82,7 +90,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     connectionString(account = DEV_ACCOUNT.name) {
       const found = accounts.find((a) => a.name === account);
       if (!found) throw new BlobferryError('CONFIG_INVALID', `Azurite has no account "${account}".`);
-      return `DefaultEndpointsProtocol=http;AccountName=${found.name};AccountKey=${found.key};BlobEndpoint=${blobEndpoint(account)};QueueEndpoint=${queueEndpoint(account)};TableEndpoint=${tableEndpoint(account)};`;
+      return `DefaultEndpointsProtocol=${scheme};AccountName=${found.name};AccountKey=${found.key};BlobEndpoint=${blobEndpoint(account)};QueueEndpoint=${queueEndpoint(account)};TableEndpoint=${tableEndpoint(account)};`;
     },
     stop: () => stopChild(child),
   };

@@ -7,10 +7,12 @@
 import type { BlobProperties, CommitConditions, DestinationState, SourceBlob } from '../contracts/blobFacts';
 import type { DestinationFacts, SourceFacts } from '../contracts/endpointFacts';
 
-/** How the destination service reads a source by itself: a URL it can open, maybe a bearer token, and the source condition it can check. */
+/**
+ * How the destination service reads a source by itself: a URL it can open (signed: a SAS, a user
+ * delegation SAS, a presigned S3 URL) and the source condition it can check.
+ */
 export interface SourceAccess {
   url: string;
-  authorization?: { scheme: string; value: string };
   /** Sent as x-ms-source-if-match: the service refuses to read a source that has changed. */
   ifMatch?: string;
 }

@@ -62,12 +62,12 @@ export class BlobClients {
     try {
       return await operation();
     } catch (err) {
-      throw toBlobferryError(err, this.role, what);
+      throw toBlobferryError(err, this.role, what, this.auth.kind);
     }
   }
 
   fail(err: unknown, what: string): never {
-    throw toBlobferryError(err, this.role, what);
+    throw toBlobferryError(err, this.role, what, this.auth.kind);
   }
 }
 

@@ -5,7 +5,7 @@
  *      BLOBFERRY_CONNECTION_STRING_<ACCOUNT> (a connection string), or AzureWebJobsStorage when it
  *      is that account; Azurite's public development key for devstoreaccount1 on loopback;
  *   3. Microsoft Entra ID through DefaultAzureCredential (managed identity in Azure, `az login`
- *      on a laptop), for real Azure accounts.
+ *      on a laptop), for real Azure accounts, and for Azurite over HTTPS (its OAuth mode).
  */
 import type { TokenCredential } from '@azure/identity';
 import { AnonymousCredential, StorageSharedKeyCredential } from '@azure/storage-blob';
@@ -56,10 +56,24 @@ export function defaultAzureCredential(): TokenCredential {
   return entra;
 }
 
+/**
+ * The Entra ID credential the process uses instead of DefaultAzureCredential. Only the tests call
+ * this, to sign requests to Azurite's OAuth mode with tokens Azurite accepts (Entra itself is
+ * not reachable from a test).
+ */
+export function useEntraCredential(credential: TokenCredential): void {
+  entra = credential;
+}
+
 export function authFor(location: BlobLocation): BlobAuth {
   if (location.secret) return { kind: 'sas', credential: new AnonymousCredential(), sas: location.secret };
   const key = accountKeyFor(location.account, location.emulator);
   if (key) return { kind: 'key', credential: new StorageSharedKeyCredential(location.account, key) };
-  if (location.emulator) return { kind: 'none', credential: new AnonymousCredential() };
+  // Azurite takes bearer tokens only over HTTPS (--oauth basic); over plain http an unkeyed account is anonymous.
+  if (location.emulator && !isHttps(location)) return { kind: 'none', credential: new AnonymousCredential() };
   return { kind: 'entra', credential: defaultAzureCredential() };
+}
+
+function isHttps(location: BlobLocation): boolean {
+  return location.serviceUrl.startsWith('https:');
 }

@@ -66,7 +66,7 @@ export class AzureBlobDestination implements BlobDestination {
   async stageFromUrl(name: string, blockId: string, source: SourceAccess, offset: number, count: number): Promise<void> {
     // The SDK does not expose x-ms-source-if-match on Put Block From URL: a per-request header pins the read to the source's version.
     const client = this.clients.blob(name, source.ifMatch ? (headers) => headers.set('x-ms-source-if-match', source.ifMatch!) : undefined);
-    await this.call(`staging a block of ${name} from the source`, () => client.stageBlockFromURL(blockId, source.url, offset, count, { sourceAuthorization: source.authorization }));
+    await this.call(`staging a block of ${name} from the source`, () => client.stageBlockFromURL(blockId, source.url, offset, count));
   }
 
   async stageBody(name: string, blockId: string, body: Buffer, md5: Buffer): Promise<void> {
@@ -114,7 +114,6 @@ export class AzureBlobDestination implements BlobDestination {
         metadata: options.metadata,
         tags: nonEmpty(options.tags),
         tier: options.accessTier as never,
-        sourceAuthorization: source.authorization,
       }),
     );
     return { etag: response.etag ?? '' };

@@ -14,7 +14,15 @@ interface RestLike {
 
 export type Role = 'source' | 'destination';
 
-export function toBlobferryError(err: unknown, role: Role, what: string): BlobferryError {
+/** Why credentials of each kind are refused, for AUTH_FAILED's message. */
+const REFUSED_BECAUSE: Record<string, string> = {
+  sas: 'the SAS is expired, incomplete or for another resource',
+  key: 'the account key is wrong',
+  entra: 'the Microsoft Entra ID token was refused (expired, or for another audience or tenant)',
+  none: 'the request carried no credential: give a SAS in the URL, or set BLOBFERRY_ACCOUNT_KEY_<ACCOUNT>',
+};
+
+export function toBlobferryError(err: unknown, role: Role, what: string, authKind?: string): BlobferryError {
   if (isBlobferryError(err)) return err;
   const e = (err ?? {}) as RestLike;
   const status = e.statusCode ?? 0;
@@ -26,7 +34,7 @@ export function toBlobferryError(err: unknown, role: Role, what: string): Blobfe
     case 'InvalidAuthenticationInfo':
     // Azure: a firewall or network rule; Azurite: also a bad signature.
     case 'AuthorizationFailure':
-      return make('AUTH_FAILED', `The ${role} refused the credentials for ${what} (${serviceCode}): the SAS is expired, incomplete or for another resource, the key is wrong, or a network rule blocks the request.`);
+      return make('AUTH_FAILED', `The ${role} refused the credentials for ${what} (${serviceCode}): ${(authKind && REFUSED_BECAUSE[authKind]) ?? 'the SAS is expired, incomplete or for another resource, or the key is wrong'}, or a network rule blocks the request.`);
     case 'AuthorizationPermissionMismatch':
     case 'AuthorizationResourceTypeMismatch':
     case 'AuthorizationServiceMismatch':

@@ -3,8 +3,9 @@
  *   host-style  https://<account>.blob.core.windows.net/<container>/<path>   (and sovereign clouds)
  *   path-style  http://127.0.0.1:10000/<account>/<container>/<path>          (Azurite, on loopback)
  * and the read-only secondary of a geo-redundant account in either form (`<account>-secondary`).
- * A loopback URL is Azurite when it is the destination, carries a SAS, or names an account with
- * a key in settings (devstoreaccount1 always); otherwise it is not an Azure Blob URL at all.
+ * A loopback URL is Azurite when it is the destination, carries a SAS, names an account with a
+ * key in settings (devstoreaccount1 always), or is https (Azurite's OAuth mode, signed with
+ * Entra ID); otherwise it is not an Azure Blob URL at all.
  */
 import { BlobferryError } from '../../contracts/errors';
 import { encodeBlobName, type BlobLocation } from '../../contracts/locations';
@@ -28,7 +29,7 @@ export function parseBlobUrl(url: URL, role: 'source' | 'destination', secret: s
   const [first, ...rest] = segments;
   const secondary = first.endsWith(SECONDARY);
   const account = secondary ? first.slice(0, -SECONDARY.length) : first;
-  if (role !== 'destination' && !/(^|&)sig=/.test(secret ?? '') && !accountKeyFor(account, true)) return undefined;
+  if (role !== 'destination' && !/(^|&)sig=/.test(secret ?? '') && !accountKeyFor(account, true) && url.protocol !== 'https:') return undefined;
   return blobLocation(role, `${url.protocol}//${url.host}/${first}`, account, secondary, rest, true, secret, trailingSlash);
 }
 

@@ -1,5 +1,5 @@
 /** An Azure blob, container or prefix as a copy source (a primary endpoint, or a read-only secondary). */
-import { BlobSASPermissions, generateBlobSASQueryParameters, type BlobGetPropertiesResponse, type BlobItem } from '@azure/storage-blob';
+import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, type BlobGetPropertiesResponse, type BlobItem, type UserDelegationKey } from '@azure/storage-blob';
 import { BlobferryError } from '../../contracts/errors';
 import { blobProperties, type BlobProperties, type SourceBlob } from '../../contracts/blobFacts';
 import type { SourceFacts } from '../../contracts/endpointFacts';
@@ -12,6 +12,11 @@ import { blobUrl, primaryServiceUrl } from './location';
 
 /** How long a SAS blobferry signs for the service to read a source stays valid. */
 const SERVICE_SAS_HOURS = 6;
+/** A user delegation key is asked for this long, and replaced once it would not outlive a SAS signed now. */
+const DELEGATION_KEY_HOURS = 24;
+
+/** User delegation keys by account (their primary endpoint): one Get User Delegation Key per account and day, not per blob. */
+const delegationKeys = new Map<string, Promise<UserDelegationKey>>();
 
 export class AzureBlobSource implements SourceEndpoint {
   readonly facts: SourceFacts;
@@ -129,19 +134,39 @@ export class AzureBlobSource implements SourceEndpoint {
       case 'sas':
         return { url: withSecret(url, auth.sas), ifMatch };
       case 'key': {
-        const sas = generateBlobSASQueryParameters(
-          { containerName: this.location.container, blobName: blob.name, permissions: BlobSASPermissions.parse('r'), startsOn: new Date(Date.now() - 5 * 60_000), expiresOn: new Date(Date.now() + SERVICE_SAS_HOURS * 3600_000) },
-          auth.credential,
-        );
+        const sas = generateBlobSASQueryParameters(this.readOnly(blob.name), auth.credential);
         return { url: withSecret(url, sas.toString()), ifMatch };
       }
       case 'entra': {
-        const token = await this.clients.call('getting an Entra ID token', () => auth.credential.getToken('https://storage.azure.com/.default'));
-        return { url, authorization: { scheme: 'Bearer', value: token?.token ?? '' }, ifMatch };
+        // The async-copy pattern across accounts: a user delegation SAS, signed with a key the
+        // app's identity asks for (Storage Blob Data Reader includes the right to), read-only,
+        // for this blob, for hours. Copy Blob (async) takes no bearer token for its source;
+        // this one URL serves every server-side read.
+        const sas = generateBlobSASQueryParameters(this.readOnly(blob.name), await this.delegationKey(), this.location.account);
+        return { url: withSecret(url, sas.toString()), ifMatch };
       }
       default:
         return { url, ifMatch };
     }
+  }
+
+  private readOnly(name: string) {
+    return { containerName: this.location.container, blobName: name, permissions: BlobSASPermissions.parse('r'), startsOn: new Date(Date.now() - 5 * 60_000), expiresOn: new Date(Date.now() + SERVICE_SAS_HOURS * 3600_000) };
+  }
+
+  private async delegationKey(): Promise<UserDelegationKey> {
+    const account = primaryServiceUrl(this.location);
+    const cached = delegationKeys.get(account);
+    if (cached) {
+      const key = await cached.catch(() => undefined);
+      if (key && key.signedExpiresOn.getTime() > Date.now() + (SERVICE_SAS_HOURS + 1) * 3600_000) return key;
+    }
+    const asked = this.clients.call('getting a user delegation key (the identity needs Storage Blob Data Reader on the source account)', () =>
+      new BlobServiceClient(account, this.clients.auth.credential).getUserDelegationKey(new Date(Date.now() - 5 * 60_000), new Date(Date.now() + DELEGATION_KEY_HOURS * 3600_000)),
+    );
+    delegationKeys.set(account, asked);
+    asked.catch(() => delegationKeys.delete(account));
+    return asked;
   }
 
   async stillPinned(blob: SourceBlob): Promise<boolean> {

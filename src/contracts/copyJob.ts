@@ -13,6 +13,10 @@ export interface CopyJob {
 
 /** A job's id: letters, digits and - _ . : (it becomes part of orchestration instance ids). */
 const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+
+export function isJobId(id: unknown): id is string {
+  return typeof id === 'string' && JOB_ID.test(id);
+}
 /** Requests per job: one orchestration runs them, and stays within ~500 tasks. */
 const MAX_REQUESTS = 100;
 
@@ -49,7 +53,7 @@ function parseText(text: string): unknown {
 
 function jobId(id: unknown): string | undefined {
   if (id === undefined) return undefined;
-  if (typeof id !== 'string' || !JOB_ID.test(id)) throw new BlobferryError('BAD_REQUEST', `The job id must be 1-100 letters, digits or . _ : - (got ${JSON.stringify(id)}).`);
+  if (!isJobId(id)) throw new BlobferryError('BAD_REQUEST', `The job id must be 1-100 letters, digits or . _ : - (got ${JSON.stringify(id)}).`);
   return id;
 }
 

@@ -136,8 +136,6 @@ export interface CommitArgs {
 /** A batch migration from the jobs queue: its transfers, run by the copyJob orchestration. */
 export interface CopyJobInput {
   jobId: string;
-  /** Where the job's summary blob goes (in the app's storage account). */
-  resultsContainer: string;
   transfers: Array<{ instanceId: string; input: TransferInput }>;
 }
 

@@ -16,7 +16,7 @@ import { copyJob } from '../durable/orchestrators/copyJob';
 import { prepareTransfer, type PreparedTransfer } from '../durable/startTransfer';
 import { statusOrNone } from '../durable/instanceStatus';
 import type { CopyJobInput } from '../durable/types';
-import { appQueue, resultsContainer } from '../storage/appStorage';
+import { appQueue } from '../storage/appStorage';
 
 const JOBS_QUEUE = process.env.BLOBFERRY_JOBS_QUEUE || 'copy-jobs';
 
@@ -63,7 +63,6 @@ app.storageQueue('copyJobs', {
     }
     const input: CopyJobInput = {
       jobId,
-      resultsContainer: resultsContainer(),
       // A request's own id wins; otherwise ids scoped to the job (`job-<id>:<n>`), so two jobs never share a transfer.
       transfers: prepared.map((p, index) => ({ instanceId: hasOwnId(job.requests[index]) ? p.instanceId : `${instanceId}:${index + 1}`, input: p.input })),
     };

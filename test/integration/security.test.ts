@@ -200,6 +200,19 @@ describe('sealed secrets bound to their copy', () => {
       assert.deepEqual(await landed('attacker/'), []);
     });
   }
+  it('writes a hand-made job\'s summary only where settings say, under a checked name', async () => {
+    const secrets = azurite.blobService().getContainerClient('azure-webjobs-secrets');
+    for (const jobId of ['forged-job', '../azure-webjobs-secrets/host']) {
+      const res = await fetch(`${webhook()}/orchestrators/copyJob`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobId, resultsContainer: 'azure-webjobs-secrets', transfers: [] }) });
+      assert.equal(res.status, 202);
+      await copies.host.engine.waitForCompletion(((await res.json()) as { id: string }).id, { timeoutMs: 60_000 });
+    }
+    const inSecrets: string[] = [];
+    for await (const b of secrets.listBlobsFlat()) inSecrets.push(b.name);
+    assert.deepEqual(inSecrets, [], 'nothing written among the function keys');
+    assert.ok(await azurite.blobService().getContainerClient('copy-results').getBlobClient('forged-job.json').exists(), 'a well-named summary goes to the results container');
+  });
+
   it('kept the victim\'s source (the forged move deleted nothing)', async () => {
     assert.ok(await azurite.blobService(SECOND_ACCOUNT).getContainerClient('vault').getBlobClient('private/salaries.txt').exists());
   });

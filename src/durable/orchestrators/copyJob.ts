@@ -43,7 +43,7 @@ function* copyJobOrchestrator(context: OrchestrationContext): Generator<Task, Co
     publish('copying');
   }
   const summary: CopyJobSummary = { jobId: input.jobId, transfers: results, totals: totalsOf(results) };
-  const written = yield* call(context, writeJobSummary, { resultsContainer: input.resultsContainer, summary });
+  const written = yield* call(context, writeJobSummary, { summary });
   publish('done', written.ok ? { summaryBlob: written.url, totals: summary.totals } : { summaryError: written.message, totals: summary.totals });
   return { ...summary, ...(written.ok ? { summaryBlob: written.url } : { summaryError: written.message }) };
 }

@@ -24,7 +24,7 @@ import { containerUrl, parseBlobUrl, primaryServiceUrl } from './azureBlob/locat
 import { AzureBlobSource } from './azureBlob/source';
 import type { BlobDestination, SourceEndpoint } from './endpoint';
 import { HttpSource } from './http/source';
-import { isPresigned, parseS3HttpsUrl, parseS3Url, s3ObjectUrl } from './s3/location';
+import { isPresigned, parseS3HttpsUrl, parseS3Url, s3EndpointSetting, s3ObjectUrl } from './s3/location';
 import { S3Source } from './s3/source';
 import { isSealed, seal, unseal } from './seal';
 import { shorten } from './urls';
@@ -135,7 +135,8 @@ function remoteAccess(env: NodeJS.ProcessEnv = process.env): RemoteAccess & { ne
   const names = ['BLOBFERRY_ACCESS_POLICY', 'BLOBFERRY_TRUSTED_ENDPOINTS', 'AzureWebJobsStorage', 'AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__blobServiceUri', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL', 'BLOBFERRY_RESULTS_CONTAINER'];
   const key = JSON.stringify(names.map((n) => env[n]));
   if (remote?.key !== key) {
-    const access = readRemoteAccess(env, (text, role) => parseLocation(text, role, env));
+    const s3 = s3EndpointSetting(env);
+    const access = readRemoteAccess(env, (text, role) => parseLocation(text, role, env), s3 ? [s3] : []);
     remote = { key, access: { ...access, network: remoteNetwork(access.trusted) } };
   }
   return remote.access;

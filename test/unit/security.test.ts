@@ -15,6 +15,7 @@ import { globComplexity, truncate } from '../../src/contracts/limits';
 import type { BlobLocation, Location } from '../../src/contracts/locations';
 import { guardedLookup, isPublicAddress, remoteNetwork, trustedEndpoints } from '../../src/storage/access/network';
 import { authorize, openDestination, openSource, parseLocation, sealTransfer, type SealedTransfer } from '../../src/storage/registry';
+import { inScope, nameScope } from '../../src/storage/scope';
 import { seal, unseal } from '../../src/storage/seal';
 
 const NO_TRUST = trustedEndpoints([]);
@@ -179,6 +180,26 @@ describe('sealed values', () => {
       ['a plain-text grant claiming to be the CLI', () => ({ ...victim, grant: 'user' }), openDestination],
     ];
     for (const [label, forge, open] of forgeries) it(`refuse ${label}: SEAL_MISMATCH`, () => assert.throws(() => open(forge()), { code: 'SEAL_MISMATCH' }));
+
+    it('touch no name outside their path, whatever an activity is handed (refused before any request)', async () => {
+      const sourceEnd = openSource(victim);
+      await assert.rejects(sourceEnd.stat('reports/salaries.xlsx', { tags: false }), { code: 'SEAL_MISMATCH' });
+      await assert.rejects(sourceEnd.listPage('', undefined, 10, { keep: () => true, tags: false }), { code: 'SEAL_MISMATCH' });
+      await assert.rejects(sourceEnd.serviceAccess({ name: 'reports/other.pdf', size: 1, blobType: 'BlockBlob', properties: {} } as never), { code: 'SEAL_MISMATCH' });
+      const nightly = sealTransfer(source, parseLocation('https://victimdst.blob.core.windows.net/backup/nightly/q3.pdf?sv=1&sig=D', 'destination'), options, 'user');
+      await assert.rejects(openDestination(nightly).destinationState('weekly/q3.pdf'), { code: 'SEAL_MISMATCH' });
+      const s3 = openSource(sealTransfer(parseLocation('s3://company-data/exports/', 'source', {}), destination, options, 'user'));
+      await assert.rejects(s3.stat('private/key.pem', { tags: false }), { code: 'SEAL_MISMATCH' });
+    });
+
+    it('a destination may write beside its path (a renamed copy), a source only under it', () => {
+      assert.equal(nameScope('backup/q3.pdf', 'destination'), 'backup/');
+      assert.equal(inScope('backup/q3 (1).pdf', nameScope('backup/q3.pdf', 'destination'), 'destination'), 'backup/q3 (1).pdf');
+      assert.equal(nameScope('reports/q3.pdf', 'source'), 'reports/q3.pdf');
+      assert.equal(inScope('dir/a.txt', nameScope('dir', 'source'), 'source'), 'dir/a.txt');
+      assert.equal(inScope('any/thing', nameScope('', 'source'), 'source'), 'any/thing', 'a whole container');
+      assert.throws(() => inScope('other.txt', nameScope('dir/', 'source'), 'source'), { code: 'SEAL_MISMATCH' });
+    });
   });
 });
 

@@ -19,7 +19,6 @@ import type { BlobLocation, Location } from '../../contracts/locations';
 import { appStorageEndpoints, resultsContainer } from '../appStorage';
 import { primaryServiceUrl } from '../azureBlob/location';
 import { AZURITE_DEV_ACCOUNT } from '../azureBlob/credentials';
-import { s3EndpointSetting } from '../s3/location';
 import { trustedEndpoints, type TrustedEndpoints } from './network';
 
 export type Role = 'source' | 'destination';
@@ -39,13 +38,13 @@ export interface RemoteAccess {
 /** Containers the Functions runtime, the Durable task hub (Azure Storage provider) and blobferry itself keep their state in. */
 const WORKING_CONTAINER = /^(azure-webjobs-.*|.*-leases|.*-largemessages|.*-applease|scm-releases|app-package-.*|\$logs)$/;
 
-export function readRemoteAccess(env: NodeJS.ProcessEnv, parse: (text: string, role: Role) => Location): RemoteAccess {
+/** `configured`: endpoints the operator set up elsewhere in settings (the S3 endpoint), trusted like the app's storage. */
+export function readRemoteAccess(env: NodeJS.ProcessEnv, parse: (text: string, role: Role) => Location, configured: string[]): RemoteAccess {
   const app = appStorageEndpoints(env);
-  const s3 = s3EndpointSetting(env);
-  const configured = [...app.all, ...(s3 ? [s3] : [])].map((url) => new URL(url).host);
+  const hosts = [...app.all, ...configured].map((url) => new URL(url).host);
   return {
     rules: parseRules(env.BLOBFERRY_ACCESS_POLICY, parse),
-    trusted: trustedEndpoints([...configured, ...(env.BLOBFERRY_TRUSTED_ENDPOINTS ?? '').split(',')]),
+    trusted: trustedEndpoints([...hosts, ...(env.BLOBFERRY_TRUSTED_ENDPOINTS ?? '').split(',')]),
     appBlobService: app.blob?.replace(/\/+$/, '').toLowerCase(),
   };
 }

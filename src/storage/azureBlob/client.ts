@@ -7,6 +7,7 @@ import { BlockBlobClient, ContainerClient, newPipeline, type Pipeline } from '@a
 import { randomUUID } from 'node:crypto';
 import { OWN_WRITE_PREFIX } from '../../contracts/blobEvents';
 import type { BlobLocation } from '../../contracts/locations';
+import { inScope, nameScope } from '../scope';
 import { withSecret } from '../urls';
 import { authFor, type BlobAuth } from './credentials';
 import { toBlobferryError, type Role } from './errors';
@@ -19,6 +20,8 @@ export type ExtraHeaders = (headers: { set(name: string, value: string): void })
 
 export class BlobClients {
   readonly auth: BlobAuth;
+  /** Names this location may touch (scope.ts). */
+  readonly scope: string;
   /** The pipeline of calls without per-request headers: built once (a prefix copy makes thousands of calls). */
   private shared?: Pipeline;
 
@@ -27,6 +30,12 @@ export class BlobClients {
     readonly role: Role,
   ) {
     this.auth = authFor(location);
+    this.scope = nameScope(location.path, role);
+  }
+
+  /** `name`, when this location may touch it (SEAL_MISMATCH otherwise). */
+  scoped(name: string): string {
+    return inScope(name, this.scope, this.role);
   }
 
   private pipeline(extra?: ExtraHeaders): Pipeline {
@@ -50,7 +59,7 @@ export class BlobClients {
   }
 
   blob(name: string, extra?: ExtraHeaders): BlockBlobClient {
-    return new BlockBlobClient(this.signed(blobUrl(this.location, name)), this.pipeline(extra));
+    return new BlockBlobClient(this.signed(blobUrl(this.location, this.scoped(name))), this.pipeline(extra));
   }
 
   container(): ContainerClient {

@@ -95,6 +95,7 @@ export class AzureBlobSource implements SourceEndpoint {
 
   async listPage(prefix: string, continuationToken: string | undefined, pageSize: number, options: ListOptions): Promise<ListedPage> {
     const container = this.clients.container();
+    this.clients.scoped(prefix);
     return this.clients.call(`listing ${prefix || 'the container'}`, async () => {
       const pages = container.listBlobsFlat({ prefix: prefix || undefined, includeMetadata: true, includeTags: options.tags }).byPage({ continuationToken, maxPageSize: pageSize });
       const page = (await pages.next()).value;
@@ -127,7 +128,7 @@ export class AzureBlobSource implements SourceEndpoint {
    * SAS made with the account key, or (Entra ID) the plain URL plus a bearer token.
    */
   async serviceAccess(blob: SourceBlob): Promise<SourceAccess> {
-    const url = blobUrl(this.location, blob.name);
+    const url = blobUrl(this.location, this.clients.scoped(blob.name));
     const auth = this.clients.auth;
     const ifMatch = blob.etag;
     switch (auth.kind) {

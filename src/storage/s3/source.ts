@@ -13,6 +13,7 @@ import type { ListOptions, ListedPage, SourceAccess, SourceEndpoint } from '../e
 import { HttpReader } from '../http/reader';
 import { mapPool } from '../pool';
 import { privateBecause } from '../urls';
+import { inScope } from '../scope';
 import { connect, s3Error, s3Sdk, type S3Connection } from './client';
 import { s3ObjectUrl } from './location';
 
@@ -46,6 +47,11 @@ export class S3Source implements SourceEndpoint {
       if (!pinned) throw new BlobferryError('SOURCE_CHANGED', `${this.display(blob.name)} changed after it was copied; it was kept.`);
       await this.send(`deleting ${this.display(blob.name)}`, (client) => client.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: this.location.bucket, Key: blob.name, ...(blob.etag ? { IfMatch: blob.etag } : {}) })));
     };
+  }
+
+  /** `key`, when this location may touch it (scope.ts). */
+  private scoped(key: string): string {
+    return inScope(key, this.location.path, 'source');
   }
 
   private display(key: string): string {
@@ -118,6 +124,7 @@ export class S3Source implements SourceEndpoint {
 
   /** One ListObjectsV2 page, filtered. */
   private async list(prefix: string, continuation: string | undefined, pageSize: number, keep: ListOptions['keep']) {
+    this.scoped(prefix);
     const page = await this.send(`listing ${this.display(prefix)}`, (client) =>
       client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: this.location.bucket, Prefix: prefix || undefined, ContinuationToken: continuation, MaxKeys: pageSize })),
     );
@@ -128,6 +135,7 @@ export class S3Source implements SourceEndpoint {
 
   /** HeadObject (with checksums) and, when asked and it has any, the object's tags. */
   private async describe(key: string, tags: boolean): Promise<SourceBlob> {
+    this.scoped(key);
     const { client } = await connect(this.location);
     const head = await client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: this.location.bucket, Key: key, ChecksumMode: 'ENABLED' }));
     return factsFromHead(key, head, tags ? await this.tagsOf(key, head.TagCount) : []);
@@ -135,6 +143,7 @@ export class S3Source implements SourceEndpoint {
 
   /** S3 answers x-amz-tagging-count on HEAD and GET when an object has tags: only those are asked for them. */
   private async tagsOf(key: string, count: number | undefined): Promise<Array<{ Key?: string; Value?: string }>> {
+    this.scoped(key);
     if (!count) return [];
     const { client } = await connect(this.location);
     return (await client.send(new (s3Sdk().GetObjectTaggingCommand)({ Bucket: this.location.bucket, Key: key }))).TagSet ?? [];
@@ -142,6 +151,7 @@ export class S3Source implements SourceEndpoint {
 
   /** A small object whole: one GetObject gives its bytes and every fact a HeadObject would (and its tags, if it has any). */
   async readObject(blob: SourceBlob, options: { tags: boolean }): Promise<{ body: Buffer; blob: SourceBlob }> {
+    this.scoped(blob.name);
     const what = `reading ${this.display(blob.name)}`;
     return this.send(what, async (client) => {
       const got = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: this.location.bucket, Key: blob.name, ChecksumMode: 'ENABLED', ...(blob.etag ? { IfMatch: blob.etag } : {}) }));
@@ -174,11 +184,13 @@ export class S3Source implements SourceEndpoint {
   }
 
   async stillPinned(blob: SourceBlob): Promise<boolean> {
+    this.scoped(blob.name);
     const head = await this.send(`reading ${this.display(blob.name)}`, (client) => client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: this.location.bucket, Key: blob.name })));
     return head.ETag === blob.etag;
   }
 
   private async presignedGet(key: string): Promise<string> {
+    this.scoped(key);
     const connection = await connect(this.location);
     if (connection.credentials === 'anonymous') return this.plainUrl(key, connection.region);
     const { getSignedUrl } = require('@aws-sdk/s3-request-presigner') as typeof import('@aws-sdk/s3-request-presigner');

@@ -5,6 +5,7 @@
  * A transfer that fails (refused at inspection) is reported; the others go on.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
+import { LIMITS, truncate } from '../../contracts/limits';
 import { writeJobSummary } from '../activities/jobSummary';
 import { call, orchestration, scheduleChild } from '../calls';
 import type { CopyJobInput, CopyJobSummary, TransferSummary } from '../types';
@@ -51,7 +52,7 @@ function* copyJobOrchestrator(context: OrchestrationContext): Generator<Task, Co
 /** What the failed transfer threw ("CODE: message"): durable-functions' TaskFailedError carries it in its failure details. */
 function failureOf(result: unknown): string {
   const error = result as { failureDetails?: { errorMessage?: string }; message?: string } | undefined;
-  return error?.failureDetails?.errorMessage ?? error?.message ?? 'the transfer failed';
+  return truncate(error?.failureDetails?.errorMessage ?? error?.message ?? 'the transfer failed', LIMITS.messageLength);
 }
 
 function totalsOf(results: CopyJobSummary['transfers']): CopyJobSummary['totals'] {

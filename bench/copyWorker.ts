@@ -18,6 +18,7 @@ import path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BlockBlobClient, ContainerClient, StorageSharedKeyCredential, newPipeline } from '@azure/storage-blob';
 import { prepareTransfer } from '../src/durable/startTransfer';
+import { actForLocalUser } from '../src/storage/registry';
 import { transfer } from '../src/durable/orchestrators/transfer';
 import { LocalHost } from '../src/local/host';
 import { silentLogger } from '../src/local/logger';
@@ -69,6 +70,7 @@ async function blobferry(args: CopyArgs): Promise<Measured> {
   let stopped = false;
   try {
     const started = Date.now();
+    actForLocalUser(); // the benchmark copies as the CLI does
     const { instanceId, input } = prepareTransfer({ source: args.source, destination: args.destination, options: { recursive: args.recursive ?? false, concurrency: args.concurrency, overwrite: 'always', ...(args.strategy ? { strategy: args.strategy } : {}) } }, 'user');
     host.engine.startNew(transfer.name, { instanceId, input });
     const status = await host.engine.waitForCompletion(instanceId);

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { prepareTransfer } from '../src/durable/startTransfer';
+import { actForLocalUser } from '../src/storage/registry';
 import { transfer } from '../src/durable/orchestrators/transfer';
 import { LocalHost } from '../src/local/host';
 import { silentLogger } from '../src/local/logger';
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const destination = `${proxy.origin}/${args.destinationAccount}/${args.destination}`;
+    actForLocalUser(); // the benchmark copies as the CLI does
     const { instanceId, input } = prepareTransfer({ source: args.source, destination, options: { strategy: 'server-copy', overwrite: 'always' } }, 'user');
     host.engine.startNew(transfer.name, { instanceId, input });
     const status = await host.engine.waitForCompletion(instanceId);

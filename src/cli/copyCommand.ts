@@ -15,6 +15,7 @@ import { prepareTransfer } from '../durable/startTransfer';
 import { transfer } from '../durable/orchestrators/transfer';
 import { LocalHost } from '../local/host';
 import { createLogger, type LogLevel } from '../local/logger';
+import { actForLocalUser } from '../storage/registry';
 import { ensureLocalSealKey } from '../storage/seal';
 import { progressLine } from './progressBar';
 
@@ -98,6 +99,7 @@ export async function runCopy(source: string, destination: string, options: Copy
 async function copyHere(request: unknown, options: CopyCommandOptions, out: Output): Promise<CopyView> {
   const stateDir = path.resolve(options.stateDir || process.env.BLOBFERRY_STATE_DIR || path.join(os.homedir(), '.blobferry', 'state'));
   ensureLocalSealKey(stateDir);
+  actForLocalUser();
   const { instanceId, input } = prepareTransfer(request, 'user');
   const host = await LocalHost.start({
     appDir: options.appDir,

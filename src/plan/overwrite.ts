@@ -43,3 +43,21 @@ export function decideOverwrite(policy: OverwritePolicy, name: string, destinati
 export function keptByPolicy(policy: OverwritePolicy, code: string | undefined): boolean {
   return (code === 'DESTINATION_EXISTS' || code === 'DESTINATION_CHANGED') && (policy === 'never' || policy === 'if-source-newer');
 }
+
+/**
+ * Whether write conditions an activity was handed are at least as strict as the policy asks
+ * (activities take them from the orchestration's input, which a caller of the Durable webhooks
+ * can write by hand): "never" and "rename" write only what does not exist, "if-source-newer"
+ * only what does not exist or was looked at.
+ */
+export function conditionsFit(policy: OverwritePolicy, conditions: CommitConditions): boolean {
+  switch (policy) {
+    case 'always':
+      return true;
+    case 'never':
+    case 'rename':
+      return conditions.ifNoneMatch === '*';
+    case 'if-source-newer':
+      return conditions.ifNoneMatch === '*' || conditions.ifMatch !== undefined;
+  }
+}

@@ -26,6 +26,7 @@ import type { BlobDestination, SourceEndpoint } from './endpoint';
 import { HttpSource } from './http/source';
 import { isPresigned, parseS3HttpsUrl, parseS3Url, s3EndpointSetting, s3ObjectUrl } from './s3/location';
 import { S3Source } from './s3/source';
+import { nameScope } from './scope';
 import { isSealed, seal, unseal } from './seal';
 import { shorten } from './urls';
 
@@ -73,10 +74,23 @@ export function parseLocation(text: string, role: 'source' | 'destination', env:
   return { kind: 'http', url: `${url.protocol}//${url.host}${url.pathname}`, secret };
 }
 
-/** What makes two requests the same copy: the source and destination (without secrets) and the options. */
+/**
+ * What makes two requests the same copy: the source and destination and the options. Each
+ * location counts whole (kind, endpoint, account, container, path, every flag; whether it has a
+ * secret, not the secret), so a hand-made input cannot keep a grant while retyping a location
+ * (an HTTP URL read as an Azure account, a secondary pointed at another host).
+ */
 export function copyFingerprint(source: Location, destination: Location, options: CopyOptions): string {
-  const identity = JSON.stringify({ source: displayUrl(source), destination: displayUrl(destination), options });
+  const identity = JSON.stringify({ source: canonical(source), destination: canonical(destination), options });
   return createHash('sha256').update(identity).digest('hex');
+}
+
+/** A location's fields in a fixed order, its secret reduced to whether there is one. */
+function canonical(location: Location): Array<[string, unknown]> {
+  const fields: Record<string, unknown> = { ...location, secret: location.secret !== undefined };
+  return Object.keys(fields)
+    .sort()
+    .map((key) => [key, fields[key]]);
 }
 
 const secretBinding = (role: Role, fingerprint: string) => `secret\n${role}\n${fingerprint}`;
@@ -96,11 +110,12 @@ export function sealTransfer(source: Location, destination: Location, options: C
 /** The endpoint that reads a transfer's source (its secret opened here, in the activity that uses it). */
 export function openSource(transfer: SealedTransfer): SourceEndpoint {
   const { location, network } = opened(transfer, 'source');
+  const { recursive } = transfer.options;
   switch (location.kind) {
     case 'azure-blob':
-      return new AzureBlobSource(location);
+      return new AzureBlobSource(location, nameScope(location.path, 'source', recursive));
     case 's3':
-      return new S3Source(location);
+      return new S3Source(location, nameScope(location.path, 'source', recursive));
     case 'http':
       return new HttpSource(location, network);
   }
@@ -110,7 +125,7 @@ export function openSource(transfer: SealedTransfer): SourceEndpoint {
 export function openDestination(transfer: SealedTransfer): BlobDestination {
   const { location } = opened(transfer, 'destination');
   if (location.kind !== 'azure-blob') throw new BlobferryError('UNSUPPORTED_URL', 'The destination must be an Azure Blob URL.');
-  return new AzureBlobDestination(location);
+  return new AzureBlobDestination(location, nameScope(location.path, 'destination', transfer.options.recursive));
 }
 
 /**
@@ -123,17 +138,29 @@ function opened(transfer: SealedTransfer, role: Role): { location: Location; net
   if (!isSealed(transfer.grant)) throw new BlobferryError('SEAL_MISMATCH', 'This copy\'s input carries no grant sealed by this app: copies are started through the API, a queue job, an Event Grid rule or the CLI. Nothing was read or written.');
   const caller = unseal(transfer.grant, grantBinding(fingerprint)) as Caller;
   if (!CALLERS.includes(caller)) throw new BlobferryError('SEAL_MISMATCH', 'This copy\'s grant names no known caller; nothing was read or written.');
+  if (caller === 'user' && !localUserPresent) throw new BlobferryError('SEAL_MISMATCH', 'This copy was started by the blobferry CLI for its user; a host does not run it. Run it with blobferry copy.');
   const side = transfer[role];
   const location = side.secret ? { ...side, secret: unseal(side.secret, secretBinding(role, fingerprint)) } : side;
   return { location: authorize(location, role, caller), network: caller === 'remote' ? remoteAccess().network : OPEN_NETWORK };
+}
+
+let localUserPresent = false;
+
+/**
+ * Called by the CLI's in-process copy: this process acts for the person who runs it, so grants
+ * naming the CLI's user are honoured. A host never calls it: a `user` grant that reached a host
+ * (a state folder or seal key shared with the CLI, read back through its webhooks) opens nothing.
+ */
+export function actForLocalUser(): void {
+  localUserPresent = true;
 }
 
 let remote: { key: string; access: RemoteAccess & { network: NetworkGuard } } | undefined;
 
 /** The access policy and network guard of remote callers, read from settings (again when they change). */
 function remoteAccess(env: NodeJS.ProcessEnv = process.env): RemoteAccess & { network: NetworkGuard } {
-  const names = ['BLOBFERRY_ACCESS_POLICY', 'BLOBFERRY_TRUSTED_ENDPOINTS', 'AzureWebJobsStorage', 'AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__blobServiceUri', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL', 'BLOBFERRY_RESULTS_CONTAINER'];
-  const key = JSON.stringify(names.map((n) => env[n]));
+  // Every setting the policy is read from, and those its rules' URLs are parsed with (account keys).
+  const key = JSON.stringify(Object.entries(env).filter(([name]) => /^(BLOBFERRY_|AzureWebJobsStorage|AWS_ENDPOINT_URL)/.test(name)).sort());
   if (remote?.key !== key) {
     const s3 = s3EndpointSetting(env);
     const access = readRemoteAccess(env, (text, role) => parseLocation(text, role, env), s3 ? [s3] : []);

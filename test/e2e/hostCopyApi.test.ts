@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { prepareTransfer } from '../../src/durable/startTransfer';
 import { DEV_ACCOUNT } from '../../src/local/azurite';
 import { CLI, exited, spawnProductHost } from '../support/productHost';
 import { isCopyBlob, startStorageProxy, type StorageProxy } from '../support/storageProxy';
@@ -184,5 +186,29 @@ describe('the copy HTTP API', () => {
     });
     assert.equal(cli.status, 0, cli.stdout);
     assert.deepEqual(JSON.parse(cli.stdout).blobs, { total: 1, copied: 1, skipped: 0, failed: 0 });
+  });
+
+  it('does not run a copy sealed for the CLI\'s user when it reaches the host (a shared key or state folder)', async () => {
+    // The host keeps its seal key in its state folder; whoever shares it can seal a "user" grant.
+    const key = fs.readFileSync(path.join(temp, 'state', 'seal.key'), 'utf8').trim();
+    const saved = process.env.BLOBFERRY_SEAL_KEY;
+    process.env.BLOBFERRY_SEAL_KEY = key;
+    let input: unknown;
+    try {
+      ({ input } = prepareTransfer({ source: `${blobEndpoint}/api-source/docs/a.txt`, destination: `${blobEndpoint}/api-target/user-grant/a.txt` }, 'user'));
+    } finally {
+      if (saved === undefined) delete process.env.BLOBFERRY_SEAL_KEY;
+      else process.env.BLOBFERRY_SEAL_KEY = saved;
+    }
+    const started = await fetch(`${url}/runtime/webhooks/durabletask/orchestrators/transfer`, { method: 'POST', headers: json, body: JSON.stringify(input) });
+    assert.equal(started.status, 202);
+    const { id } = (await started.json()) as { id: string };
+    let status: { runtimeStatus: string; customStatus?: unknown; output?: unknown } = { runtimeStatus: 'Pending' };
+    for (let i = 0; i < 300 && !['Completed', 'Failed', 'Terminated'].includes(status.runtimeStatus); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await (await fetch(`${url}/runtime/webhooks/durabletask/instances/${id}`)).json()) as typeof status;
+    }
+    assert.match(JSON.stringify(status), /SEAL_MISMATCH/);
+    assert.equal(await blobs.getContainerClient('api-target').getBlobClient('user-grant/a.txt').exists(), false);
   });
 });

@@ -298,6 +298,8 @@ describe('bad input through the API: a stable code, no secret echoed, nothing wr
     ['user info in the destination', () => ({ source: src(), destination: 'https://user:pass@acct.blob.core.windows.net/c/a' }), 400, 'UNSUPPORTED_URL'],
     ['a fragment in the source', () => ({ source: `${src()}#frag`, destination: dst() }), 400, 'INVALID_URL'],
     ['a broken percent-encoding', () => ({ source: 'https://acct.blob.core.windows.net/cont/%zz', destination: dst() }), 400, 'INVALID_URL'],
+    ['a source path climbing out of its container (%2F..%2F)', () => ({ source: `${blob('landing', 'a')}%2F..%2F..%2Fazure-webjobs-secrets%2Fhost.json`, destination: dst() }), 400, 'INVALID_URL'],
+    ['a destination path climbing out of its container', () => ({ source: src(), destination: `${blob('landing', 'out')}/..%2F..%2Fazure-webjobs-secrets%2Fx` }), 400, 'INVALID_URL'],
     ['a destination on a web server', () => ({ source: src(), destination: 'https://example.com/upload' }), 400, 'UNSUPPORTED_URL'],
     ['an S3 destination', () => ({ source: src(), destination: 's3://bucket/key' }), 400, 'UNSUPPORTED_URL'],
     ['an S3 bucket with capitals', () => ({ source: 's3://Bad_Bucket/key', destination: dst() }), 400, 'INVALID_URL'],

@@ -10,6 +10,7 @@ import { copyView } from '../../src/durable/copyStatus';
 import { prepareTransfer } from '../../src/durable/startTransfer';
 import { transfer } from '../../src/durable/orchestrators/transfer';
 import { LocalHost } from '../../src/local/host';
+import { actForLocalUser } from '../../src/storage/registry';
 import { silentLogger } from '../../src/local/logger';
 import { makeTempDir, removeDir } from './temp';
 
@@ -39,6 +40,8 @@ export async function startCopyHost(options: { queues?: Record<string, unknown> 
   const extensions = { durableTask: { hubName: 'copytests', maxConcurrentActivityFunctions: 32, maxConcurrentOrchestratorFunctions: 8 }, ...(options.queues ? { queues: options.queues } : {}) };
   fs.writeFileSync(path.join(dir, 'host.json'), JSON.stringify({ version: '2.0', extensions }));
   process.env.BLOBFERRY_SEAL_KEY ??= randomBytes(32).toString('base64');
+  // The test acts as the CLI does for its user (start(); the HTTP API stays a remote caller).
+  actForLocalUser();
   const host = await LocalHost.start({ appDir: dir, stateDir: path.join(dir, 'state'), port: 0, entryPoints: [PRODUCT_ENTRY], logger: silentLogger });
   const view = (instanceId: string): CopyView => {
     const status = host.engine.getStatus(instanceId)!;

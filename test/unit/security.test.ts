@@ -14,7 +14,7 @@ import { CopyOptionsSchema } from '../../src/contracts/copyRequest';
 import { globComplexity, truncate } from '../../src/contracts/limits';
 import type { BlobLocation, Location } from '../../src/contracts/locations';
 import { guardedLookup, isPublicAddress, remoteNetwork, trustedEndpoints } from '../../src/storage/access/network';
-import { authorize, openDestination, openSource, parseLocation, sealTransfer, type SealedTransfer } from '../../src/storage/registry';
+import { actForLocalUser, authorize, openDestination, openSource, parseLocation, sealTransfer, type SealedTransfer } from '../../src/storage/registry';
 import { inScope, nameScope } from '../../src/storage/scope';
 import { seal, unseal } from '../../src/storage/seal';
 
@@ -159,6 +159,7 @@ describe('sealed values', () => {
     const key = newKey();
     let victim: SealedTransfer;
     beforeEach(() => {
+      actForLocalUser(); // some sides below are sealed for the CLI's user
       process.env.BLOBFERRY_SEAL_KEY = key;
       victim ??= sealTransfer(source, destination, options, 'remote');
     });
@@ -178,12 +179,16 @@ describe('sealed values', () => {
       ['the grant of another copy', () => ({ ...victim, grant: sealTransfer(source, parseLocation('https://attacker.blob.core.windows.net/loot/x', 'destination'), options, 'user').grant }), openSource],
       ['no grant at all', () => ({ ...victim, grant: '' }), openDestination],
       ['a plain-text grant claiming to be the CLI', () => ({ ...victim, grant: 'user' }), openDestination],
+      ['the source retyped from a blob into a plain URL', () => ({ ...victim, source: { kind: 'http', url: 'https://victimsrc.blob.core.windows.net/private/reports/q3.pdf', secret: secretOf(victim.source) } as Location }), openSource],
+      ['the source account pointed at another host (a secondary rewrite)', () => ({ ...victim, source: { ...victim.source, serviceUrl: 'https://victimsrc.blob.core.windows-secondary.net', secondary: true } as Location }), openSource],
+      ['the source marked as Azurite', () => ({ ...victim, source: { ...victim.source, emulator: true } as Location }), openSource],
     ];
     for (const [label, forge, open] of forgeries) it(`refuse ${label}: SEAL_MISMATCH`, () => assert.throws(() => open(forge()), { code: 'SEAL_MISMATCH' }));
 
     it('touch no name outside their path, whatever an activity is handed (refused before any request)', async () => {
       const sourceEnd = openSource(victim);
       await assert.rejects(sourceEnd.stat('reports/salaries.xlsx', { tags: false }), { code: 'SEAL_MISMATCH' });
+      await assert.rejects(sourceEnd.stat('reports/q3.pdf/../../../azure-webjobs-secrets/host.json', { tags: false }), { code: 'SEAL_MISMATCH' });
       await assert.rejects(sourceEnd.listPage('', undefined, 10, { keep: () => true, tags: false }), { code: 'SEAL_MISMATCH' });
       await assert.rejects(sourceEnd.serviceAccess({ name: 'reports/other.pdf', size: 1, blobType: 'BlockBlob', properties: {} } as never), { code: 'SEAL_MISMATCH' });
       const nightly = sealTransfer(source, parseLocation('https://victimdst.blob.core.windows.net/backup/nightly/q3.pdf?sv=1&sig=D', 'destination'), options, 'user');
@@ -192,13 +197,28 @@ describe('sealed values', () => {
       await assert.rejects(s3.stat('private/key.pem', { tags: false }), { code: 'SEAL_MISMATCH' });
     });
 
-    it('a destination may write beside its path (a renamed copy), a source only under it', () => {
-      assert.equal(nameScope('backup/q3.pdf', 'destination'), 'backup/');
-      assert.equal(inScope('backup/q3 (1).pdf', nameScope('backup/q3.pdf', 'destination'), 'destination'), 'backup/q3 (1).pdf');
-      assert.equal(nameScope('reports/q3.pdf', 'source'), 'reports/q3.pdf');
-      assert.equal(inScope('dir/a.txt', nameScope('dir', 'source'), 'source'), 'dir/a.txt');
-      assert.equal(inScope('any/thing', nameScope('', 'source'), 'source'), 'any/thing', 'a whole container');
-      assert.throws(() => inScope('other.txt', nameScope('dir/', 'source'), 'source'), { code: 'SEAL_MISMATCH' });
+    it('a source only what it was given; a destination also its renamed copies; a prefix only under itself', () => {
+      const allowed: Array<[string, string, 'source' | 'destination', boolean]> = [
+        ['reports/q3.pdf', 'reports/q3.pdf', 'source', false],
+        ['dir/a.txt', 'dir', 'source', true],
+        ['any/thing', '', 'source', false],
+        ['out/a.txt', 'out/', 'destination', false],
+        ['backup/q3.pdf', 'backup/q3.pdf', 'destination', false],
+        ['backup/q3_a1B2c3.pdf', 'backup/q3.pdf', 'destination', false],
+        ['backup/README_x9y8z7', 'backup/README', 'destination', false],
+      ];
+      for (const [name, path, role, recursive] of allowed) assert.equal(inScope(name, nameScope(path, role, recursive)), name, `${name} in ${path}`);
+      const refused: Array<[string, string, 'source' | 'destination', boolean]> = [
+        ['reports/q3-salaries.xlsx', 'reports/q3', 'source', false],
+        ['reports/q3.pdf.bak', 'reports/q3.pdf', 'source', false],
+        ['reports/q3_a1B2c3.pdf', 'reports/q3.pdf', 'source', false],
+        ['reports-private/a.txt', 'reports', 'source', true],
+        ['other.txt', 'dir/', 'source', true],
+        ['backup/other.pdf', 'backup/q3.pdf', 'destination', false],
+        ['backup/q3_../../x.pdf', 'backup/q3.pdf', 'destination', false],
+        ['backups/nightly-old/x', 'backups/nightly', 'destination', true],
+      ];
+      for (const [name, path, role, recursive] of refused) assert.throws(() => inScope(name, nameScope(path, role, recursive)), { code: 'SEAL_MISMATCH' }, `${name} in ${path}`);
     });
   });
 });

@@ -6,6 +6,7 @@
  * is checked.
  */
 import { BlobferryError } from '../../contracts/errors';
+import { conditionsFit } from '../../plan/overwrite';
 import { blockId, versionTag } from '../../plan/blocks';
 import { checkDigests, type Verification } from '../../plan/verification';
 import { openDestination, openSource } from '../../storage/registry';
@@ -17,6 +18,9 @@ import { settle } from './settle';
 export const commitBlob = activity('commitBlob', (args: CommitArgs): Promise<ActivityResult<{ etag: string; bytes: number; verified: Verification }>> =>
   settle(async () => {
     const { job, blob, name, plan, conditions, computed } = args;
+    if (!conditionsFit(job.options.overwrite, args.conditions)) {
+      throw new BlobferryError('SEAL_MISMATCH', `The write conditions for ${name} are weaker than --overwrite ${job.options.overwrite} allows: this input was not made by the copy; nothing was written.`);
+    }
     if (!(await openSource(job).stillPinned(blob))) {
       throw new BlobferryError('SOURCE_CHANGED', `The source ${blob.name} changed while it was being copied; nothing was committed. Copy it again.`);
     }

@@ -179,7 +179,8 @@ export const undoServerCopy = activity('undoServerCopy', (args: ServerCopyArgs &
 async function restore(destination: BlobDestination, started: ServerCopyStarted): Promise<void> {
   const { name, previous } = started;
   const state = await destination.copyState(name);
-  const ours = state.exists && state.copyId === started.copyId;
+  // Ours only by a copy id the service gave (a hand-made input without one matches nothing).
+  const ours = state.exists && !!started.copyId && state.copyId === started.copyId;
   if (previous) {
     if (!(await destination.snapshotExists(name, previous.snapshot))) return;
     if (!ours) {

@@ -4,6 +4,7 @@
  * policy's conditions, pinned to the source's version.
  */
 import { BlobferryError } from '../../contracts/errors';
+import { conditionsFit } from '../../plan/overwrite';
 import type { CommitConditions, SourceBlob } from '../../contracts/blobFacts';
 import type { BlobDestination } from '../../storage/endpoint';
 import { openDestination, openSource } from '../../storage/registry';
@@ -16,6 +17,9 @@ import { settle } from './settle';
 export const syncCopyBlob = activity('syncCopyBlob', (args: { job: Job; blob: SourceBlob; name: string; conditions: CommitConditions }): Promise<ActivityResult<{ bytes: number }>> =>
   settle(async () => {
     const { job, blob, name } = args;
+    if (!conditionsFit(job.options.overwrite, args.conditions)) {
+      throw new BlobferryError('SEAL_MISMATCH', `The write conditions for ${name} are weaker than --overwrite ${job.options.overwrite} allows: this input was not made by the copy; nothing was written.`);
+    }
     const destination = openDestination(job);
     await syncCopyOne(job, blob, name, args.conditions, destination);
     const written = await destination.properties(name);

@@ -12,6 +12,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** An error as `{code, message}` with the status its code stands for; unknown errors are 500 without internals. */
 export function sendError(res: ServerResponse, err: unknown): void {
+  if (isBlobferryError(err) && err.code === 'PAYLOAD_TOO_LARGE') {
+    // The rest of an oversized body is not read: answer, then close the connection.
+    res.setHeader('connection', 'close');
+    res.once('finish', () => res.socket?.destroy());
+  }
   if (isBlobferryError(err)) {
     sendJson(res, err.httpStatus, { code: err.code, message: redact(err.message), ...(err.details ? { details: err.details } : {}) });
   } else {

@@ -75,7 +75,7 @@ export function isPublicAddress(address: string): boolean {
 
 /** Host names that always mean this machine or its private network, whatever DNS says. */
 function isLocalName(hostname: string): boolean {
-  const name = hostname.toLowerCase().replace(/\.$/, '');
+  const name = hostname.toLowerCase().replace(/\.+$/, '');
   return name === 'localhost' || name.endsWith('.localhost') || name.endsWith('.internal') || name.endsWith('.local') || name === 'metadata' || !name.includes('.');
 }
 
@@ -148,7 +148,8 @@ export function guardedLookup(trusted: TrustedEndpoints, resolve: typeof dns.loo
       const list = addresses as unknown as dns.LookupAddress[];
       const refused = list.find((a) => !isPublicAddress(a.address) && !isTrustedAddress(trusted, a.address));
       if (refused || list.length === 0) {
-        const error = notAllowed(`The host ${hostname}`, refused ? `it resolves to ${refused.address}, which is not a public address` : 'it resolves to no address') as BlobferryError & NodeJS.ErrnoException;
+        // Which private address it resolved to is not said: remote callers must not learn the internal DNS.
+        const error = notAllowed(`The host ${hostname}`, refused ? 'it resolves to an address that is not public' : 'it resolves to no address') as BlobferryError & NodeJS.ErrnoException;
         return callback(error, '');
       }
       if (options.all) return callback(null, list);

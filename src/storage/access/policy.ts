@@ -18,7 +18,7 @@ import { BlobferryError } from '../../contracts/errors';
 import type { BlobLocation, Location } from '../../contracts/locations';
 import { appStorageEndpoints, resultsContainer } from '../appStorage';
 import { primaryServiceUrl } from '../azureBlob/location';
-import { AZURITE_DEV_ACCOUNT } from '../azureBlob/credentials';
+import { accountKeyFor, AZURITE_DEV_ACCOUNT, AZURITE_DEV_KEY } from '../azureBlob/credentials';
 import { trustedEndpoints, type TrustedEndpoints } from './network';
 
 export type Role = 'source' | 'destination';
@@ -36,7 +36,7 @@ export interface RemoteAccess {
 }
 
 /** Containers the Functions runtime, the Durable task hub (Azure Storage provider) and blobferry itself keep their state in. */
-const WORKING_CONTAINER = /^(azure-webjobs-.*|.*-leases|.*-largemessages|.*-applease|scm-releases|app-package-.*|\$logs)$/;
+const WORKING_CONTAINER = /^(azure-webjobs-.*|.*-leases|.*-largemessages|.*-applease|scm-releases|function-releases|app-package-.*|\$logs)$/;
 
 /** `configured`: endpoints the operator set up elsewhere in settings (the S3 endpoint), trusted like the app's storage. */
 export function readRemoteAccess(env: NodeJS.ProcessEnv, parse: (text: string, role: Role) => Location, configured: string[]): RemoteAccess {
@@ -99,8 +99,8 @@ export function isWorkingStorage(access: RemoteAccess, location: Location, env: 
 
 /**
  * Would opening this location use the app's own credentials rather than one the caller brought?
- * A SAS or presigned URL is the caller's; so is Azurite's development account, whose key Microsoft
- * publishes (anyone who can reach the emulator can sign for it).
+ * A SAS or presigned URL is the caller's; so is Azurite's development account while it has the key
+ * Microsoft publishes (anyone who can reach the emulator can sign for it), not a private one.
  */
 export function borrowsAppIdentity(location: Location): boolean {
   switch (location.kind) {
@@ -109,6 +109,6 @@ export function borrowsAppIdentity(location: Location): boolean {
     case 's3':
       return !location.anonymousOnly;
     case 'azure-blob':
-      return !location.secret && !(location.emulator && location.account === AZURITE_DEV_ACCOUNT);
+      return !location.secret && !(location.emulator && location.account === AZURITE_DEV_ACCOUNT && accountKeyFor(location.account, true) === AZURITE_DEV_KEY);
   }
 }

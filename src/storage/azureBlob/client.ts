@@ -5,9 +5,10 @@
  */
 import { BlockBlobClient, ContainerClient, newPipeline, type Pipeline } from '@azure/storage-blob';
 import { randomUUID } from 'node:crypto';
+import { BlobferryError } from '../../contracts/errors';
 import { OWN_WRITE_PREFIX } from '../../contracts/blobEvents';
 import type { BlobLocation } from '../../contracts/locations';
-import { inScope, nameScope } from '../scope';
+import { hasDotSegment, inScope, type NameScope } from '../scope';
 import { withSecret } from '../urls';
 import { authFor, type BlobAuth } from './credentials';
 import { toBlobferryError, type Role } from './errors';
@@ -20,22 +21,22 @@ export type ExtraHeaders = (headers: { set(name: string, value: string): void })
 
 export class BlobClients {
   readonly auth: BlobAuth;
-  /** Names this location may touch (scope.ts). */
-  readonly scope: string;
   /** The pipeline of calls without per-request headers: built once (a prefix copy makes thousands of calls). */
   private shared?: Pipeline;
 
   constructor(
     readonly location: BlobLocation,
     readonly role: Role,
+    /** The names this copy was given (scope.ts). */
+    private readonly scope: NameScope,
   ) {
     this.auth = authFor(location);
-    this.scope = nameScope(location.path, role);
   }
 
-  /** `name`, when this location may touch it (SEAL_MISMATCH otherwise). */
+  /** `name`, when this copy may touch it (SEAL_MISMATCH otherwise): a URL resolves "..", so a name with one never is. */
   scoped(name: string): string {
-    return inScope(name, this.scope, this.role);
+    if (hasDotSegment(name)) throw new BlobferryError('SEAL_MISMATCH', `The ${this.role} name "${name.slice(0, 200)}" has a "." or ".." segment, which would leave its folder; nothing was read or written.`);
+    return inScope(name, this.scope);
   }
 
   private pipeline(extra?: ExtraHeaders): Pipeline {

@@ -8,6 +8,7 @@ import { BlobferryError } from '../../contracts/errors';
 import type { DestinationFacts } from '../../contracts/endpointFacts';
 import type { BlobLocation } from '../../contracts/locations';
 import type { BlobDestination, CommitContent, CopyState, ServiceCopyOptions, SourceAccess, WrittenBlob } from '../endpoint';
+import type { NameScope } from '../scope';
 import { BlobClients, serviceCodeOf, statusOf } from './client';
 import { checkSas } from './errors';
 import { primaryServiceUrl } from './location';
@@ -16,8 +17,11 @@ export class AzureBlobDestination implements BlobDestination {
   readonly facts: DestinationFacts;
   private readonly clients: BlobClients;
 
-  constructor(private readonly location: BlobLocation) {
-    this.clients = new BlobClients(location, 'destination');
+  constructor(
+    private readonly location: BlobLocation,
+    scope: NameScope,
+  ) {
+    this.clients = new BlobClients(location, 'destination', scope);
     this.facts = {
       account: { origin: new URL(location.serviceUrl).origin, name: location.account },
       container: `${primaryServiceUrl(location)}/${location.container}`,

@@ -47,6 +47,10 @@ function blobLocation(role: string, serviceUrl: string, account: string, seconda
   if (secret !== undefined && !/(^|&)sig=/.test(secret)) {
     throw new BlobferryError('UNSUPPORTED_URL', `The ${role} URL has query parameters but no SAS signature (sig=); only a SAS may follow "?".`, { field: role });
   }
+  // "." and ".." would be resolved by the URL the SDK builds: a/../../other-container/x escapes its container.
+  if (nameParts.join('/').split('/').some((part) => part === '.' || part === '..')) {
+    throw new BlobferryError('INVALID_URL', `The ${role} blob name has a "." or ".." segment, which Azure Blob URLs cannot carry.`, { field: role });
+  }
   let path = nameParts.join('/');
   if (path && trailingSlash) path += '/';
   if (path.length > 1024) throw new BlobferryError('INVALID_URL', `The ${role} blob name is longer than 1024 characters.`, { field: role });

@@ -6,6 +6,7 @@ import type { SourceFacts } from '../../contracts/endpointFacts';
 import type { BlobLocation } from '../../contracts/locations';
 import { readWhole, type ListOptions, type ListedPage, type SourceAccess, type SourceEndpoint, type SourceNeeds } from '../endpoint';
 import { privateBecause, withSecret } from '../urls';
+import type { NameScope } from '../scope';
 import { BlobClients, statusOf } from './client';
 import { checkSas } from './errors';
 import { blobUrl, primaryServiceUrl } from './location';
@@ -24,8 +25,11 @@ export class AzureBlobSource implements SourceEndpoint {
   readonly lease?: SourceEndpoint['lease'];
   readonly delete?: SourceEndpoint['delete'];
 
-  constructor(private readonly location: BlobLocation) {
-    this.clients = new BlobClients(location, 'source');
+  constructor(
+    private readonly location: BlobLocation,
+    scope: NameScope,
+  ) {
+    this.clients = new BlobClients(location, 'source', scope);
     const origin = new URL(location.serviceUrl).origin;
     this.facts = {
       noun: location.secondary ? 'the Azure blob source (secondary endpoint)' : 'the Azure blob source',

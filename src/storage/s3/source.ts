@@ -13,7 +13,7 @@ import type { ListOptions, ListedPage, SourceAccess, SourceEndpoint } from '../e
 import { HttpReader } from '../http/reader';
 import { mapPool } from '../pool';
 import { privateBecause } from '../urls';
-import { inScope } from '../scope';
+import { inScope, type NameScope } from '../scope';
 import { connect, s3Error, s3Sdk, type S3Connection } from './client';
 import { s3ObjectUrl } from './location';
 
@@ -26,7 +26,11 @@ export class S3Source implements SourceEndpoint {
   readonly facts: SourceFacts;
   readonly delete: NonNullable<SourceEndpoint['delete']>;
 
-  constructor(private readonly location: S3Location) {
+  constructor(
+    private readonly location: S3Location,
+    /** The keys this copy was given (scope.ts). */
+    private readonly scope: NameScope,
+  ) {
     this.facts = {
       noun: 'the S3 source',
       listable: true,
@@ -49,9 +53,9 @@ export class S3Source implements SourceEndpoint {
     };
   }
 
-  /** `key`, when this location may touch it (scope.ts). */
+  /** `key`, when this copy may touch it (SEAL_MISMATCH otherwise). */
   private scoped(key: string): string {
-    return inScope(key, this.location.path, 'source');
+    return inScope(key, this.scope);
   }
 
   private display(key: string): string {

@@ -44,7 +44,20 @@ export interface SourceChecksum {
 }
 
 /** What a destination blob is when a copy looks at it. copyPending: a server copy into it is still running (Azure allows one at a time). */
-export type DestinationState = { exists: false } | { exists: true; etag: string; lastModified: string; copyPending?: boolean };
+export type DestinationState =
+  | { exists: false }
+  | {
+      exists: true;
+      etag: string;
+      lastModified: string;
+      copyPending?: boolean;
+      /** The blob's size, and the copy marker blobferry left on it (plan/overwrite.ts), if any. */
+      size?: number;
+      marker?: string;
+    };
+
+/** The metadata entry naming the copy run and the source version a blob was written from (plan/overwrite.ts ownWrite). */
+export const COPY_MARKER = 'blobferrycopy';
 
 /** Conditions on a write, which is how the overwrite policy is enforced at commit time. */
 export interface CommitConditions {

@@ -27,8 +27,11 @@ export interface CopyLimits {
   pollMaxSeconds: number;
 }
 
+/** A transfer in one run: the run's id is in every write's copy marker (plan/overwrite.ts). */
+export type RunInput = TransferInput & { run: string };
+
 /** A transfer once inspected: the same, plus how it copies. */
-export interface Job extends TransferInput {
+export interface Job extends RunInput {
   route: Route;
   /** A single blob: its strategy; a prefix: the table's headline (each blob is decided on its own). */
   strategy: Strategy;

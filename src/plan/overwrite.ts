@@ -8,15 +8,45 @@
  *   if-source-newer  copy if missing, or older than the source and unchanged since we looked (If-Match)
  *   rename           copy; if the name is taken, under "name_<suffix>.ext" (If-None-Match: *)
  */
-import type { CommitConditions, DestinationState } from '../contracts/blobFacts';
+import { createHash } from 'node:crypto';
+import type { CommitConditions, DestinationState, SourceBlob } from '../contracts/blobFacts';
 import type { OverwritePolicy } from '../contracts/copyRequest';
-import { renamedName } from './names';
+import { versionTag } from './blocks';
+import { renamedName, suffixFromGuid } from './names';
+
+/**
+ * Exactly once after any crash: every write of a copy carries a marker (metadata
+ * `blobferrycopy`) naming the copy's run and the source version it was written from. An activity
+ * that runs again (Durable runs activities at least once) finds its own earlier write by it and
+ * adopts it: counted as copied, never skipped, overwritten or renamed a second time. A later run
+ * of the same copy has another run id, so it treats what an earlier run wrote as any existing
+ * blob, under the policy.
+ */
+export function copyMarker(run: string, blob: SourceBlob): string {
+  return `${run}.${versionTag(blob)}`;
+}
+
+/** Is this destination blob the write this run made of this source version (and whole)? */
+export function ownWrite(state: DestinationState, marker: string, size: number): boolean {
+  return state.exists && !state.copyPending && state.marker === marker && (state.size === undefined || state.size === size);
+}
+
+/**
+ * The suffix of a renamed copy: the same in every run of an activity for one blob and attempt,
+ * so a re-run looks for its earlier renamed write under the name it gave it.
+ */
+export function renameSuffix(marker: string, name: string, attempt: number): string {
+  return suffixFromGuid(createHash('sha256').update(`${marker}\n${name}\n${attempt}`).digest('hex'));
+}
 
 export type OverwriteDecision =
   | { action: 'skip'; code: 'DESTINATION_EXISTS'; reason: string }
-  | { action: 'copy'; name: string; conditions: CommitConditions };
+  | { action: 'copy'; name: string; conditions: CommitConditions }
+  /** The destination already is this run's copy of this source version (an activity that ran again). */
+  | { action: 'adopt'; name: string };
 
-export function decideOverwrite(policy: OverwritePolicy, name: string, destination: DestinationState, sourceLastModified: string, renameSuffix: string): OverwriteDecision {
+export function decideOverwrite(policy: OverwritePolicy, name: string, destination: DestinationState, sourceLastModified: string, renameSuffix: string, own?: { marker: string; size: number }): OverwriteDecision {
+  if (own && ownWrite(destination, own.marker, own.size)) return { action: 'adopt', name };
   switch (policy) {
     case 'always':
       return { action: 'copy', name, conditions: {} };

@@ -100,6 +100,8 @@ export interface CopyState {
 /** Options of a copy the service does (Copy Blob, Copy Blob From URL); the source is pinned by its access's ifMatch. */
 export interface ServiceCopyOptions {
   conditions: CommitConditions;
+  /** Given, it replaces the source's metadata on the copy (give the source's, plus the copy marker). */
+  metadata?: Record<string, string>;
   tags?: Record<string, string>;
   accessTier?: string;
 }

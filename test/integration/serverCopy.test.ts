@@ -285,7 +285,7 @@ describe('server copy stopped: abort, then restore', () => {
     const starts = proxy.copyStarts().length;
     proxy.rules.push(pending(100_000));
     const { input } = prepareTransfer({ source: srcUrl(name), destination: dstUrl(name), options: serverCopy({ overwrite: 'always' }) }, 'user');
-    const inspected = await run(inspectTransfer, input);
+    const inspected = await run(inspectTransfer, { ...input, run: 'test-run' });
     assert.ok(inspected.ok && inspected.inspection.kind === 'blob', JSON.stringify(inspected));
     const { job, blob } = inspected.inspection;
     const first = await run(startServerCopy, { job, blob, name });

@@ -5,14 +5,14 @@ import { blockId, blockRange, MAX_BLOCKS, MiB, planBlocks, planRuns, runLengthFo
 import { azureMetadata, azureTags } from '../../src/plan/metadata';
 import { asPrefix, blobNameProblem, destinationNameFor, prefixDestinationName, renamedName, singleDestinationName, suffixFromGuid, validBlobName } from '../../src/plan/names';
 import { checkDigests } from '../../src/plan/verification';
-import { decideOverwrite } from '../../src/plan/overwrite';
+import { conditionsFit, copyMarker, decideOverwrite, ownWrite, renameSuffix } from '../../src/plan/overwrite';
 import { nameFilter } from '../../src/plan/select';
 import { checkRequestFits, checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
 import { nextPollWaitMs } from '../../src/plan/polling';
 import { mirrorCopy, parseMirrorRules, ruleFor, underADestination } from '../../src/plan/mirror';
 import { blobCreatedOf, writtenByBlobferry } from '../../src/contracts/blobEvents';
 import { formatDuration, parseDuration } from '../../src/contracts/duration';
-import { parseCopyRequest } from '../../src/contracts/copyRequest';
+import { OVERWRITE_POLICIES, parseCopyRequest } from '../../src/contracts/copyRequest';
 import { copyLimits } from '../../src/durable/settings';
 import { bytesPerSecond, planWaves } from '../../src/plan/waves';
 import type { SourceBlob } from '../../src/contracts/blobFacts';
@@ -100,6 +100,40 @@ describe('overwrite decisions', () => {
     assert.deepEqual(decideOverwrite('if-source-newer', 'x', existing, '2024-01-03T00:00:00Z', 's'), { action: 'copy', name: 'x', conditions: { ifMatch: '"e1"' } });
     assert.equal(decideOverwrite('if-source-newer', 'x', existing, '2024-01-02T00:00:00Z', 's').action, 'skip');
     assert.deepEqual(decideOverwrite('rename', 'r.pdf', existing, '2024-01-01T00:00:00Z', 'abcdef'), { action: 'copy', name: 'r_abcdef.pdf', conditions: { ifNoneMatch: '*' } });
+  });
+
+  const blob = { name: 'r.pdf', size: 10, etag: '"src1"', blobType: 'BlockBlob', properties: {} } as SourceBlob;
+  const marker = copyMarker('run-1', blob);
+  it('adopt this run\'s own earlier write of this source version, under every policy', () => {
+    const own = { ...existing, marker, size: 10 };
+    for (const policy of OVERWRITE_POLICIES) {
+      assert.deepEqual(decideOverwrite(policy, 'r.pdf', own, '2024-01-01T00:00:00Z', 'abcdef', { marker, size: 10 }), { action: 'adopt', name: 'r.pdf' }, policy);
+    }
+  });
+  it('do not adopt another run\'s write, another source version, a torn or a pending one', () => {
+    const cases = [
+      { ...existing, marker: copyMarker('run-0', blob), size: 10 },
+      { ...existing, marker: copyMarker('run-1', { ...blob, etag: '"src2"' }), size: 10 },
+      { ...existing, marker, size: 9 },
+      { ...existing, marker, size: 10, copyPending: true },
+      existing,
+    ];
+    for (const state of cases) assert.notEqual(decideOverwrite('never', 'r.pdf', state, '2024-01-01T00:00:00Z', 's', { marker, size: 10 }).action, 'adopt', JSON.stringify(state));
+    assert.equal(ownWrite({ exists: false }, marker, 10), false);
+  });
+  it('rename to the same name in every run of an activity, another on each attempt', () => {
+    assert.equal(renameSuffix(marker, 'r.pdf', 1), renameSuffix(marker, 'r.pdf', 1));
+    assert.match(renameSuffix(marker, 'r.pdf', 1), /^[A-Za-z0-9]{6}$/);
+    assert.notEqual(renameSuffix(marker, 'r.pdf', 1), renameSuffix(marker, 'r.pdf', 2));
+    assert.notEqual(renameSuffix(marker, 'r.pdf', 1), renameSuffix(copyMarker('run-2', blob), 'r.pdf', 1));
+  });
+  it('take write conditions only as strict as the policy or stricter', () => {
+    assert.equal(conditionsFit('never', { ifNoneMatch: '*' }), true);
+    assert.equal(conditionsFit('never', {}), false);
+    assert.equal(conditionsFit('rename', { ifMatch: '"e"' }), false);
+    assert.equal(conditionsFit('if-source-newer', { ifMatch: '"e"' }), true);
+    assert.equal(conditionsFit('if-source-newer', {}), false);
+    assert.equal(conditionsFit('always', {}), true);
   });
 });
 

@@ -13,6 +13,7 @@ import { openDestination, openSource } from '../../storage/registry';
 import { activity } from '../calls';
 import type { ActivityResult, CommitArgs } from '../types';
 import { commitContent } from './content';
+import { isOwnWrite } from './prepareBlob';
 import { settle } from './settle';
 
 export const commitBlob = activity('commitBlob', (args: CommitArgs): Promise<ActivityResult<{ etag: string; bytes: number; verified: Verification }>> =>
@@ -28,7 +29,14 @@ export const commitBlob = activity('commitBlob', (args: CommitArgs): Promise<Act
     const tag = versionTag(blob);
     const ids = Array.from({ length: plan.blockCount }, (_, index) => blockId(tag, index));
     const destination = openDestination(job);
-    const { etag } = await destination.commit(name, ids, commitContent(job.options, blob, computed?.md5), conditions);
+    let etag: string;
+    try {
+      ({ etag } = await destination.commit(name, ids, commitContent(job, blob, computed?.md5), conditions));
+    } catch (err) {
+      // Refused because this very commit already happened (its result was lost in a crash): adopted.
+      if (!(await isOwnWrite(destination, job, blob, name, err))) throw err;
+      etag = (await destination.properties(name)).etag ?? '';
+    }
     const written = await destination.properties(name);
     if (written.contentLength !== blob.size) {
       throw new BlobferryError('SIZE_MISMATCH', `${name} was committed with ${written.contentLength} bytes; the source has ${blob.size}.`);

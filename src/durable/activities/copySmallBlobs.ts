@@ -23,7 +23,7 @@ import type { ActivityResult, Job } from '../types';
 import { commitContent } from './content';
 import { deleteCopiedSource } from './deleteSource';
 import { digestsOf } from './digests';
-import { decide } from './prepareBlob';
+import { decide, isOwnWrite } from './prepareBlob';
 import { relayParallel } from './relay';
 import { beginServerCopy, finishCopy, type ServerCopyStarted } from './serverCopy';
 import { settle } from './settle';
@@ -76,17 +76,24 @@ async function copyOne(args: SmallBlobsArgs, source: SourceEndpoint, destination
     for (let attempt = 1; ; attempt++) {
       try {
         if (strategy === 'server-copy') {
-          const start = await beginServerCopy(job, blob, name, destination);
+          const start = await beginServerCopy(job, blob, name, destination, attempt);
           if (start.action === 'skip') return outcome({ outcome: 'skipped', code: start.code, message: start.reason });
+          if (start.action === 'adopted') return outcome(await afterCopy(job, destination, blob, { outcome: 'copied', name: start.name, verified: 'size' }));
           // Still copying: the orchestrator follows it with durable timers (serverCopy).
           if (start.started.status === 'pending') return { blob, started: start.started };
           const note = await finishCopy(destination, blob, start.started);
           return outcome(await afterCopy(job, destination, blob, { outcome: 'copied', name: start.started.name, message: note, verified: 'size' }));
         }
         // "never" needs no look: the write's If-None-Match decides, one request fewer per blob.
-        const decision = await decide(destination, job, blob, name, policy === 'if-source-newer' || policy === 'rename');
+        const decision = await decide(destination, job, blob, name, policy === 'if-source-newer' || policy === 'rename', attempt);
         if (decision.action === 'skip') return outcome({ outcome: 'skipped', code: decision.code, message: decision.reason });
-        const written = await writeSmall(args, strategy, source, destination, blob, decision.name, decision.conditions);
+        const adopted = () => afterCopy(job, destination, blob, { outcome: 'copied', name: decision.name, verified: 'size' });
+        if (decision.action === 'adopt') return outcome(await adopted());
+        const written = await writeSmall(args, strategy, source, destination, blob, decision.name, decision.conditions).catch(async (err: unknown) => {
+          if (await isOwnWrite(destination, job, blob, decision.name, err)) return undefined;
+          throw err;
+        });
+        if (!written) return outcome(await adopted());
         return outcome(await afterCopy(job, destination, written.blob, { outcome: 'copied', name: decision.name, verified: written.verified, computedMD5: written.computedMD5 }));
       } catch (err) {
         if (policy === 'rename' && isBlobferryError(err) && err.code === 'DESTINATION_EXISTS' && attempt < RENAME_ATTEMPTS) continue;
@@ -127,10 +134,10 @@ async function writeSmall(args: SmallBlobsArgs, strategy: Strategy, source: Sour
     const { body, blob } = await source.readObject(listed, { tags: args.listTags });
     const computed = await digestsOf(body, blob.checksum?.algorithm);
     const verified = checkDigests(blob, computed);
-    await destination.putWhole(name, body, Buffer.from(computed.md5, 'base64'), commitContent(job.options, blob, computed.md5), conditions);
+    await destination.putWhole(name, body, Buffer.from(computed.md5, 'base64'), commitContent(job, blob, computed.md5), conditions);
     return { verified, blob, computedMD5: computed.md5 };
   }
-  const content = commitContent(job.options, listed);
+  const content = commitContent(job, listed);
   if (listed.size === 0) {
     await destination.commit(name, [], content, conditions);
     return { verified: 'size', blob: listed };

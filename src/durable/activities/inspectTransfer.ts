@@ -12,7 +12,7 @@ import { checkRequestFits, checkStrategyFits, chooseStrategy, describeRoute, rou
 import type { BlobDestination, SourceEndpoint } from '../../storage/endpoint';
 import { openDestination, openSource } from '../../storage/registry';
 import { activity } from '../calls';
-import type { ActivityResult, Job, TransferInput } from '../types';
+import type { ActivityResult, Job, RunInput, TransferInput } from '../types';
 import { keepFilter } from './listPage';
 import { settle } from './settle';
 
@@ -23,9 +23,9 @@ export type Inspection =
 /** Listing pages inspection reads, at most, looking for one object the filters keep. */
 const PAGES_TO_FIND_ONE = 20;
 
-export const inspectTransfer = activity('inspectTransfer', (input: TransferInput): Promise<ActivityResult<{ inspection: Inspection }>> => settle(async () => ({ inspection: await inspect(input) })));
+export const inspectTransfer = activity('inspectTransfer', (input: RunInput): Promise<ActivityResult<{ inspection: Inspection }>> => settle(async () => ({ inspection: await inspect(input) })));
 
-async function inspect(input: TransferInput): Promise<Inspection> {
+async function inspect(input: RunInput): Promise<Inspection> {
   const source = openSource(input);
   const destination = openDestination(input);
   const { options } = input;

@@ -24,7 +24,11 @@ export interface ServerCopyStarted {
   previous?: { snapshot: string; tags?: Record<string, string> };
 }
 
-export type ServerCopyStart = { action: 'skip'; code: string; reason: string } | { action: 'started'; started: ServerCopyStarted };
+export type ServerCopyStart =
+  | { action: 'skip'; code: string; reason: string }
+  | { action: 'started'; started: ServerCopyStarted }
+  /** The destination already is this run's finished copy (the start ran again after a crash). */
+  | { action: 'adopted'; name: string };
 
 export interface ServerCopyArgs {
   job: Job;
@@ -37,13 +41,13 @@ export const startServerCopy = activity('startServerCopy', (args: { job: Job; bl
 );
 
 /** Decide under the overwrite policy, keep what would be overwritten, start the copy. */
-export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, destination: BlobDestination = openDestination(job)): Promise<ServerCopyStart> {
-  const content = commitContent(job.options, blob);
+export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, destination: BlobDestination = openDestination(job), attempt = 1): Promise<ServerCopyStart> {
+  const content = commitContent(job, blob);
   const access = await openSource(job).serviceAccess(blob);
   let looked: Awaited<ReturnType<typeof lookAndDecide>> | undefined;
   let pendingCopy: BlobferryError | undefined;
   try {
-    looked = await lookAndDecide(destination, job, blob, name, true);
+    looked = await lookAndDecide(destination, job, blob, name, true, attempt);
   } catch (err) {
     if (!(err instanceof BlobferryError && err.code === 'PENDING_COPY')) throw err;
     pendingCopy = err;
@@ -56,6 +60,7 @@ export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, 
   }
   const { decision, state } = looked;
   if (decision.action === 'skip') return { action: 'skip', code: decision.code, reason: decision.reason };
+  if (decision.action === 'adopt') return { action: 'adopted', name: decision.name };
   const target = decision.name;
   const overwrites = target === name && state.exists;
   const etag = decision.conditions.ifMatch ?? (overwrites && state.exists ? state.etag : undefined);
@@ -66,7 +71,8 @@ export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, 
     previous = { snapshot: await destination.snapshot(target, etag), ...(tags && Object.keys(tags).length > 0 ? { tags } : {}) };
   }
   try {
-    const response = await destination.startCopy(target, access, { conditions, tags: content.tags, accessTier: content.accessTier });
+    // The source's metadata travels as given, so the copy carries the marker too.
+    const response = await destination.startCopy(target, access, { conditions, metadata: content.metadata, tags: content.tags, accessTier: content.accessTier });
     return { action: 'started', started: { name: target, copyId: response.copyId, status: response.status ?? 'pending', ...(previous ? { previous } : {}) } };
   } catch (err) {
     const failure = await sourceOrDestination(err, job, blob);

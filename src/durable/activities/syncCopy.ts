@@ -12,6 +12,7 @@ import { activity } from '../calls';
 import type { ActivityResult, Job } from '../types';
 import { commitContent } from './content';
 import { sourceOrDestination } from './serverCopy';
+import { isOwnWrite } from './prepareBlob';
 import { settle } from './settle';
 
 export const syncCopyBlob = activity('syncCopyBlob', (args: { job: Job; blob: SourceBlob; name: string; conditions: CommitConditions }): Promise<ActivityResult<{ bytes: number }>> =>
@@ -21,7 +22,10 @@ export const syncCopyBlob = activity('syncCopyBlob', (args: { job: Job; blob: So
       throw new BlobferryError('SEAL_MISMATCH', `The write conditions for ${name} are weaker than --overwrite ${job.options.overwrite} allows: this input was not made by the copy; nothing was written.`);
     }
     const destination = openDestination(job);
-    await syncCopyOne(job, blob, name, args.conditions, destination);
+    await syncCopyOne(job, blob, name, args.conditions, destination).catch(async (err: unknown) => {
+      // Refused because this very copy already happened (its result was lost in a crash): adopted.
+      if (!(await isOwnWrite(destination, job, blob, name, err))) throw err;
+    });
     const written = await destination.properties(name);
     if (written.contentLength !== blob.size) {
       throw new BlobferryError('SIZE_MISMATCH', `${name} was copied with ${written.contentLength} bytes; the source has ${blob.size}.`);
@@ -31,7 +35,7 @@ export const syncCopyBlob = activity('syncCopyBlob', (args: { job: Job; blob: So
 );
 
 export async function syncCopyOne(job: Job, blob: SourceBlob, name: string, conditions: CommitConditions, destination: BlobDestination): Promise<void> {
-  const content = commitContent(job.options, blob);
+  const content = commitContent(job, blob);
   try {
     await destination.syncCopy(name, await openSource(job).serviceAccess(blob), { conditions, metadata: content.metadata, tags: content.tags, accessTier: content.accessTier });
   } catch (err) {

@@ -127,10 +127,11 @@ function* copyInBlocks(context: OrchestrationContext, input: BlobCopy, strategy:
 
   let name = input.destinationName;
   for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
-    const prepared = yield* call(context, prepareBlob, { job, blob, name: input.destinationName });
+    const prepared = yield* call(context, prepareBlob, { job, blob, name: input.destinationName, attempt });
     if (!prepared.ok) return { outcome: 'failed', name, ...why(prepared) };
     const decision = prepared.decision;
     if (decision.action === 'skip') return { outcome: 'skipped', name, code: decision.code, message: decision.reason };
+    if (decision.action === 'adopt') return { outcome: 'copied', name: decision.name, verified: 'size' };
     name = decision.name;
 
     let committed: ActivityResult<{ verified?: string }>;

@@ -72,6 +72,7 @@ export function* serverCopyBlob(context: OrchestrationContext, job: BlobJob, blo
   // Someone wrote the destination between the look and the start: the policy decides, as at a commit.
   if (!begun.ok) return { outcome: keptByPolicy(job.options.overwrite, begun.code) ? 'skipped' : 'failed', name, code: begun.code, message: begun.message };
   if (begun.start.action === 'skip') return { outcome: 'skipped', name, code: begun.start.code, message: begun.start.reason };
+  if (begun.start.action === 'adopted') return { outcome: 'copied', name: begun.start.name, verified: 'size' };
   return yield* followServerCopy(context, job, blob, begun.start.started);
 }
 

@@ -20,7 +20,9 @@ export const transfer = orchestration<TransferInput, TransferSummary>('transfer'
 function* transferOrchestrator(context: OrchestrationContext): Generator<Task, TransferSummary, unknown> {
   const input = context.df.getInput() as TransferInput;
   context.df.setCustomStatus({ phase: 'inspecting' } satisfies CopyProgress);
-  const inspected = yield* call(context, inspectTransfer, input);
+  // This run's id (the same on replay, another when the copy is run again after it ended): its writes carry it.
+  const run = context.df.newGuid(`${context.df.instanceId}:run`);
+  const inspected = yield* call(context, inspectTransfer, { ...input, run });
   if (!inspected.ok) {
     context.df.setCustomStatus({ phase: 'failed', error: { code: inspected.code, message: inspected.message } } satisfies CopyProgress);
     throw new Error(`${inspected.code}: ${inspected.message}`);

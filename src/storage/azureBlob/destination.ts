@@ -3,7 +3,7 @@
  * maps storage failures to blobferry errors (errors.ts).
  */
 import { BlockBlobClient, type BlobBeginCopyFromURLOptions, type BlobBeginCopyFromUrlPollState } from '@azure/storage-blob';
-import type { BlobProperties, CommitConditions, DestinationState } from '../../contracts/blobFacts';
+import { COPY_MARKER, type BlobProperties, type CommitConditions, type DestinationState } from '../../contracts/blobFacts';
 import { BlobferryError } from '../../contracts/errors';
 import type { DestinationFacts } from '../../contracts/endpointFacts';
 import type { BlobLocation } from '../../contracts/locations';
@@ -45,7 +45,15 @@ export class AzureBlobDestination implements BlobDestination {
   async destinationState(name: string): Promise<DestinationState> {
     try {
       const props = await this.blob(name).getProperties();
-      return { exists: true, etag: props.etag ?? '', lastModified: (props.lastModified ?? new Date(0)).toISOString(), ...(props.copyStatus === 'pending' ? { copyPending: true } : {}) };
+      const marker = props.metadata?.[COPY_MARKER];
+      return {
+        exists: true,
+        etag: props.etag ?? '',
+        lastModified: (props.lastModified ?? new Date(0)).toISOString(),
+        size: props.contentLength ?? 0,
+        ...(props.copyStatus === 'pending' ? { copyPending: true } : {}),
+        ...(marker ? { marker } : {}),
+      };
     } catch (err) {
       if (blobNotFound(err)) return { exists: false };
       this.clients.fail(err, `checking ${name}`);
@@ -103,6 +111,7 @@ export class AzureBlobDestination implements BlobDestination {
       startCopy(this.blob(name), source.url, {
         conditions: options.conditions,
         sourceConditions: source.ifMatch ? { ifMatch: source.ifMatch } : undefined,
+        metadata: options.metadata,
         tags: nonEmpty(options.tags),
         tier: options.accessTier as never,
       }),
@@ -110,7 +119,7 @@ export class AzureBlobDestination implements BlobDestination {
   }
 
   /** Copy Blob From URL: one synchronous request (sources up to 256 MiB). */
-  async syncCopy(name: string, source: SourceAccess, options: ServiceCopyOptions & { metadata?: Record<string, string> }): Promise<{ etag: string }> {
+  async syncCopy(name: string, source: SourceAccess, options: ServiceCopyOptions): Promise<{ etag: string }> {
     const response = await this.call(`copying to ${name} from the source URL`, () =>
       this.blob(name).syncCopyFromURL(source.url, {
         conditions: options.conditions,

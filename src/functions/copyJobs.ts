@@ -66,7 +66,14 @@ app.storageQueue('copyJobs', {
       // A request's own id wins; otherwise ids scoped to the job (`job-<id>:<n>`), so two jobs never share a transfer.
       transfers: prepared.map((p, index) => ({ instanceId: hasOwnId(job.requests[index]) ? p.instanceId : `${instanceId}:${index + 1}`, input: p.input })),
     };
-    await client.startNew(copyJob.name, { instanceId, input });
+    try {
+      await client.startNew(copyJob.name, { instanceId, input });
+    } catch (err) {
+      // The same message delivered twice at once: the other delivery started the job.
+      if (!(await statusOrNone(client, instanceId))) throw err;
+      context.log(`Copy job ${jobId} was started by another delivery of the same message; nothing more to do.`);
+      return;
+    }
     context.log(`Copy job ${jobId}: ${input.transfers.length} transfer(s), instance ${instanceId}.`);
   },
 });

@@ -9,11 +9,14 @@ import { after, before, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import type { LocalHost } from '../../src/local/host';
+import { createLogger } from '../../src/local/logger';
 import type { InstanceStatus } from '../../src/local/durable/status';
 import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
 import { startCopyHost, type CopyHost } from '../support/copyHost';
 
 let azurite: TestAzurite;
+/** Warnings and errors the host logged. */
+const problems: string[] = [];
 let copies: CopyHost;
 let host: LocalHost;
 let jobs: QueueClient;
@@ -24,7 +27,7 @@ let target: ContainerClient;
 before(async () => {
   azurite = await startTestAzurite();
   process.env.AzureWebJobsStorage = azurite.connectionString();
-  copies = await startCopyHost({ queues: { maxDequeueCount: 2, visibilityTimeout: '00:00:00', maxPollingInterval: '00:00:00.200' } });
+  copies = await startCopyHost({ queues: { maxDequeueCount: 2, visibilityTimeout: '00:00:00', maxPollingInterval: '00:00:00.200' }, logger: createLogger({ level: 'warn', write: (line) => problems.push(line) }) });
   host = copies.host;
   const queues = QueueServiceClient.fromConnectionString(azurite.connectionString());
   jobs = queues.getQueueClient('copy-jobs');
@@ -113,6 +116,18 @@ it('starts nothing new for a job delivered again', async () => {
   await sleep(500);
   assert.equal(copyJobs().length, jobsBefore);
   assert.equal(host.engine.getStatus('job-migration-7')?.createdTime, before.createdTime, 'the same instance, not restarted');
+});
+
+it('starts one job, quietly, for two deliveries of one message arriving together', async () => {
+  problems.length = 0;
+  const message = { id: 'twin-delivery', requests: [request('a.txt', { id: 'twin-a', options: { overwrite: 'always' } })] };
+  await Promise.all([send(message), send(message)]);
+  const status = await done('job-twin-delivery');
+  assert.equal(status.runtimeStatus, 'Completed');
+  await until('the queue to drain', async () => ((await jobs.getProperties()).approximateMessagesCount === 0 ? true : undefined));
+  await sleep(500);
+  assert.equal(copyJobs().filter((i) => i.instanceId === 'job-twin-delivery').length, 1);
+  assert.deepEqual(problems.filter((line) => /copyJobs|twin-delivery/.test(line)), [], 'no failed delivery, no error');
 });
 
 it('poisons messages that are not JSON, or hold no request, at once with the reason', async () => {

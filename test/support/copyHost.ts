@@ -11,7 +11,7 @@ import { prepareTransfer } from '../../src/durable/startTransfer';
 import { transfer } from '../../src/durable/orchestrators/transfer';
 import { LocalHost } from '../../src/local/host';
 import { actForLocalUser } from '../../src/storage/registry';
-import { silentLogger } from '../../src/local/logger';
+import { silentLogger, type Logger } from '../../src/local/logger';
 import { makeTempDir, removeDir } from './temp';
 
 export const PRODUCT_ENTRY = path.join(__dirname, '..', '..', 'src', 'functions', 'index.js');
@@ -35,14 +35,14 @@ export interface CopyHost {
 }
 
 /** `queues`: host.json extensions.queues (the host polls queues when AzureWebJobsStorage is set). */
-export async function startCopyHost(options: { queues?: Record<string, unknown> } = {}): Promise<CopyHost> {
+export async function startCopyHost(options: { queues?: Record<string, unknown>; logger?: Logger } = {}): Promise<CopyHost> {
   const dir = makeTempDir('blobferry-copyhost-');
   const extensions = { durableTask: { hubName: 'copytests', maxConcurrentActivityFunctions: 32, maxConcurrentOrchestratorFunctions: 8 }, ...(options.queues ? { queues: options.queues } : {}) };
   fs.writeFileSync(path.join(dir, 'host.json'), JSON.stringify({ version: '2.0', extensions }));
   process.env.BLOBFERRY_SEAL_KEY ??= randomBytes(32).toString('base64');
   // The test acts as the CLI does for its user (start(); the HTTP API stays a remote caller).
   actForLocalUser();
-  const host = await LocalHost.start({ appDir: dir, stateDir: path.join(dir, 'state'), port: 0, entryPoints: [PRODUCT_ENTRY], logger: silentLogger });
+  const host = await LocalHost.start({ appDir: dir, stateDir: path.join(dir, 'state'), port: 0, entryPoints: [PRODUCT_ENTRY], logger: options.logger ?? silentLogger });
   const view = (instanceId: string): CopyView => {
     const status = host.engine.getStatus(instanceId)!;
     const child = (status.customStatus as { child?: string } | null)?.child;

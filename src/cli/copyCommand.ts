@@ -11,10 +11,11 @@ import path from 'node:path';
 import { BlobferryError, INPUT_ERROR_CODES, isBlobferryError, isErrorCode, messageOf } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { copyView, type CopyView, type DurableStatusLike } from '../durable/copyStatus';
-import { prepareTransfer } from '../durable/startTransfer';
+import { keepGivenSecrets, prepareTransfer } from '../durable/startTransfer';
 import { transfer } from '../durable/orchestrators/transfer';
 import { LocalHost } from '../local/host';
 import { createLogger, type LogLevel } from '../local/logger';
+import { credentialsDirOf } from '../storage/freshCredentials';
 import { actForLocalUser } from '../storage/registry';
 import { ensureLocalSealKey } from '../storage/seal';
 import { progressLine } from './progressBar';
@@ -101,6 +102,10 @@ async function copyHere(request: unknown, options: CopyCommandOptions, out: Outp
   ensureLocalSealKey(stateDir);
   actForLocalUser();
   const { instanceId, input } = prepareTransfer(request, 'user');
+  // Before the host resumes anything: an interrupted copy of this request runs on with this
+  // command's SAS tokens (its own may have expired meanwhile).
+  process.env.BLOBFERRY_CREDENTIALS_DIR = credentialsDirOf(stateDir);
+  const given = await keepGivenSecrets(input);
   const host = await LocalHost.start({
     appDir: options.appDir,
     stateDir,
@@ -118,7 +123,7 @@ async function copyHere(request: unknown, options: CopyCommandOptions, out: Outp
     const engine = host.engine;
     const existing = engine.getStatus(instanceId);
     if (existing && ['Pending', 'Running', 'Suspended'].includes(existing.runtimeStatus)) {
-      out.note(`Resuming copy ${instanceId}.`);
+      out.note(`Resuming copy ${instanceId}${given ? ' with the credentials given now' : ''}.`);
       if (existing.runtimeStatus === 'Suspended') engine.resume(instanceId, 'resumed by blobferry copy');
     } else {
       engine.startNew(transfer.name, { instanceId, input });

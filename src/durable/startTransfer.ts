@@ -8,6 +8,7 @@
  */
 import { parseCopyRequest } from '../contracts/copyRequest';
 import { BlobferryError } from '../contracts/errors';
+import { keepFreshSecrets } from '../storage/freshCredentials';
 import { authorize, parseLocation, sameObject, sealTransfer, type Caller } from '../storage/registry';
 import { copyLimits } from './settings';
 import type { TransferInput } from './types';
@@ -29,4 +30,16 @@ export function prepareTransfer(raw: unknown, caller: Caller): PreparedTransfer 
     instanceId: request.id ?? `copy-${sealed.fingerprint.slice(0, 32)}`,
     input: { ...sealed, limits: copyLimits(request.options) },
   };
+}
+
+/**
+ * The same request given again while its copy runs: its secrets (fresh SAS tokens, sealed for
+ * this copy like the first ones) serve the copy's activities from now on. False when the request
+ * carries none.
+ */
+export async function keepGivenSecrets(input: TransferInput): Promise<boolean> {
+  const { source, destination } = input;
+  if (!source.secret && !destination.secret) return false;
+  await keepFreshSecrets(input.fingerprint, { source: source.secret, destination: destination.secret });
+  return true;
 }

@@ -7,6 +7,8 @@
  *   GET  /api/copies/{id}            status, strategy, progress, failures (no secrets)
  *   POST /api/copies/{id}/cancel     cancel: a pending server copy is aborted and the destination
  *                                    restored; block copies stop before their commit
+ *   POST /api/copies/{id}/credentials
+ *                                    fresh SAS tokens for a running copy (the same places)
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
@@ -17,9 +19,11 @@ import { redact } from '../contracts/redact';
 import { copyView } from '../durable/copyStatus';
 import { statusOrNone } from '../durable/instanceStatus';
 import { CANCEL_EVENT } from '../durable/orchestrators/cancel';
-import { prepareTransfer } from '../durable/startTransfer';
+import { keepGivenSecrets, prepareTransfer } from '../durable/startTransfer';
 import { transfer } from '../durable/orchestrators/transfer';
 import type { TransferInput } from '../durable/types';
+import { freshSecrets, keepFreshSecrets } from '../storage/freshCredentials';
+import { authorize, parseLocation, resealFor } from '../storage/registry';
 
 const ACTIVE = new Set(['Pending', 'Running', 'Suspended']);
 
@@ -47,7 +51,10 @@ copiesRoute('startCopy', 'POST', 'copies', async (request, client) => {
     }
     return true;
   };
-  if (!(await sameCopyRunning())) {
+  if (await sameCopyRunning()) {
+    // The same request again: its SAS tokens (fresh ones, maybe) serve the running copy from now on.
+    await keepGivenSecrets(input);
+  } else {
     try {
       await client.startNew(transfer.name, { instanceId, input });
     } catch (err) {
@@ -100,8 +107,30 @@ copiesRoute('cancelCopy', 'POST', 'copies/{id}/cancel', async (request, client) 
   return { status: 202, headers: { location: copyUrl.href }, jsonBody: { id, cancelling: true } };
 });
 
-async function findCopy(client: df.DurableClient, id: string): Promise<df.DurableOrchestrationStatus> {
-  const status = await statusOrNone(client, id);
+copiesRoute('setCopyCredentials', 'POST', 'copies/{id}/credentials', async (request, client) => {
+  const id = request.params.id;
+  const copy = await findCopy(client, id, true);
+  if (!ACTIVE.has(copy.runtimeStatus)) throw new BlobferryError('NOT_RUNNING', `The copy '${id}' has ended (${copy.runtimeStatus}); start it again with the new credentials instead.`);
+  const body = (await jsonBody(request)) as Record<string, unknown> | null;
+  const roles = (['source', 'destination'] as const).filter((role) => body && typeof body[role] === 'string');
+  const extra = body && typeof body === 'object' ? Object.keys(body).filter((k) => k !== 'source' && k !== 'destination') : [];
+  if (roles.length === 0 || extra.length > 0) {
+    throw new BlobferryError('BAD_REQUEST', 'Give the copy\'s source and/or destination URL with a fresh SAS: {"source": "https://...?sv=...&sig=...", "destination": "..."}.');
+  }
+  const input = copy.input as TransferInput;
+  const given = await freshSecrets(input.fingerprint);
+  const fresh = { source: given?.source, destination: given?.destination };
+  for (const role of roles) {
+    const text = body![role] as string;
+    if (text.length > LIMITS.urlLength) throw new BlobferryError('BAD_REQUEST', `A URL is at most ${LIMITS.urlLength} characters.`, { field: role });
+    fresh[role] = resealFor(input, role, authorize(parseLocation(text, role), role, 'remote'));
+  }
+  await keepFreshSecrets(input.fingerprint, fresh);
+  return { status: 200, jsonBody: { id, updated: roles } };
+});
+
+async function findCopy(client: df.DurableClient, id: string, showInput = false): Promise<df.DurableOrchestrationStatus> {
+  const status = await statusOrNone(client, id, showInput);
   // Only transfers are copies: a job or a transfer's own children (`<id>:blob`, `<id>:prefix`) are not.
   if (!status || status.name !== transfer.name) throw new BlobferryError('NOT_FOUND', `No copy with id '${id}'.`);
   return status;

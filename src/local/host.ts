@@ -11,6 +11,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import { BlobferryError } from '../contracts/errors';
+import { credentialsDirOf } from '../storage/freshCredentials';
 import { isLoopbackHost } from '../storage/urls';
 import { DurableEngine } from './durable/engine';
 import type { DurableTimerOptions } from './durable/episode';
@@ -75,6 +76,8 @@ export class LocalHost {
     const core = loadApp(appDir, options.entryPoints, logger);
     const functionKey = options.functionKey ?? (process.env.BLOBFERRY_FUNCTION_KEY || undefined);
     const stateDir = path.resolve(options.stateDir || process.env.BLOBFERRY_STATE_DIR || path.join(appDir, '.blobferry', 'state'));
+    // Credentials given to running copies live beside their durable state (storage/freshCredentials.ts).
+    process.env.BLOBFERRY_CREDENTIALS_DIR = credentialsDirOf(stateDir);
 
     let origin = '';
     let rpcBaseUrl = '';

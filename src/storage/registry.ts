@@ -26,6 +26,7 @@ import type { BlobDestination, SourceEndpoint } from './endpoint';
 import { HttpSource } from './http/source';
 import { isPresigned, parseS3HttpsUrl, parseS3Url, s3EndpointSetting, s3ObjectUrl } from './s3/location';
 import { S3Source } from './s3/source';
+import { freshSecrets } from './freshCredentials';
 import { nameScope } from './scope';
 import { isSealed, seal, unseal } from './seal';
 import { shorten } from './urls';
@@ -107,9 +108,22 @@ export function sealTransfer(source: Location, destination: Location, options: C
   return { source: sealed(source, 'source'), destination: sealed(destination, 'destination'), options, grant: seal(caller, grantBinding(fingerprint)), fingerprint };
 }
 
+/**
+ * A SAS given again for one side of a running copy (POST /api/copies/{id}/credentials): it must
+ * name the very place that side names, and is sealed for that copy like the first one.
+ */
+export function resealFor(transfer: Omit<SealedTransfer, 'grant'>, role: Role, given: Location): string {
+  const same = (a: Location, b: Location) => JSON.stringify(canonical({ ...a, secret: undefined })) === JSON.stringify(canonical({ ...b, secret: undefined }));
+  if (!same(given, transfer[role])) {
+    throw new BlobferryError('BAD_REQUEST', `The ${role} ${displayUrl(given)} is not the copy's ${role} (${displayUrl(transfer[role])}); fresh credentials must be for the same place.`, { field: role });
+  }
+  if (!given.secret) throw new BlobferryError('BAD_REQUEST', `The ${role} URL carries no SAS: give the copy's ${role} URL with a fresh one.`, { field: role });
+  return seal(given.secret, secretBinding(role, copyFingerprint(transfer.source, transfer.destination, transfer.options)));
+}
+
 /** The endpoint that reads a transfer's source (its secret opened here, in the activity that uses it). */
-export function openSource(transfer: SealedTransfer): SourceEndpoint {
-  const { location, network } = opened(transfer, 'source');
+export async function openSource(transfer: SealedTransfer): Promise<SourceEndpoint> {
+  const { location, network } = await opened(transfer, 'source');
   const { recursive } = transfer.options;
   switch (location.kind) {
     case 'azure-blob':
@@ -122,25 +136,27 @@ export function openSource(transfer: SealedTransfer): SourceEndpoint {
 }
 
 /** The endpoint that writes a transfer's destination: an Azure Blob container. */
-export function openDestination(transfer: SealedTransfer): BlobDestination {
-  const { location } = opened(transfer, 'destination');
+export async function openDestination(transfer: SealedTransfer): Promise<BlobDestination> {
+  const { location } = await opened(transfer, 'destination');
   if (location.kind !== 'azure-blob') throw new BlobferryError('UNSUPPORTED_URL', 'The destination must be an Azure Blob URL.');
   return new AzureBlobDestination(location, nameScope(location.path, 'destination', transfer.options.recursive));
 }
 
 /**
- * One side of a transfer, opened: the grant and the secret are opened for this very copy (a
- * value taken from another copy, or moved to the other role, fails SEAL_MISMATCH), and a remote
+ * One side of a transfer, opened: the grant and the secret (the freshest given) are opened for
+ * this very copy (a value taken from another copy, or moved to the other role, fails SEAL_MISMATCH), and a remote
  * caller's location passes the policy again (settings may have changed since it was requested).
  */
-function opened(transfer: SealedTransfer, role: Role): { location: Location; network: NetworkGuard } {
+async function opened(transfer: SealedTransfer, role: Role): Promise<{ location: Location; network: NetworkGuard }> {
   const fingerprint = copyFingerprint(transfer.source, transfer.destination, transfer.options);
   if (!isSealed(transfer.grant)) throw new BlobferryError('SEAL_MISMATCH', 'This copy\'s input carries no grant sealed by this app: copies are started through the API, a queue job, an Event Grid rule or the CLI. Nothing was read or written.');
   const caller = unseal(transfer.grant, grantBinding(fingerprint)) as Caller;
   if (!CALLERS.includes(caller)) throw new BlobferryError('SEAL_MISMATCH', 'This copy\'s grant names no known caller; nothing was read or written.');
   if (caller === 'user' && !localUserPresent) throw new BlobferryError('SEAL_MISMATCH', 'This copy was started by the blobferry CLI for its user; a host does not run it. Run it with blobferry copy.');
   const side = transfer[role];
-  const location = side.secret ? { ...side, secret: unseal(side.secret, secretBinding(role, fingerprint)) } : side;
+  // A SAS given again since the copy started wins over the one it started with (freshCredentials.ts).
+  const secret = (await freshSecrets(fingerprint))?.[role] ?? side.secret;
+  const location = (secret ? { ...side, secret: unseal(secret, secretBinding(role, fingerprint)) } : side) as Location;
   return { location: authorize(location, role, caller), network: caller === 'remote' ? remoteAccess().network : OPEN_NETWORK };
 }
 

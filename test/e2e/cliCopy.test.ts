@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ContainerClient } from '@azure/storage-blob';
+import { ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
 import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
 import { md5 } from '../support/blobAssert';
 import { CLI, copyInChild, killMidCopy } from '../support/cli';
@@ -40,6 +40,12 @@ const env = () => ({ ...process.env, BLOBFERRY_STATE_DIR: stateDir, BLOBFERRY_SE
 const srcUrl = (name: string) => azurite.blobSasUrl('source', name, 'devstoreaccount1', 'r');
 const dstUrl = (name: string, origin = azurite.blobEndpoint(SECOND_ACCOUNT).replace(`/${SECOND_ACCOUNT}`, '')) =>
   `${origin}/${SECOND_ACCOUNT}/target/${name}?${new URL(azurite.containerSasUrl('target', SECOND_ACCOUNT)).searchParams}`;
+
+/** A SAS for the target container (all permissions) that expires at `expiresOn`. */
+function sasFor(expiresOn: Date): string {
+  const key = azurite.accounts.find((a) => a.name === SECOND_ACCOUNT)!.key;
+  return generateBlobSASQueryParameters({ containerName: 'target', permissions: ContainerSASPermissions.parse('racwdl'), expiresOn }, new StorageSharedKeyCredential(SECOND_ACCOUNT, key)).toString();
+}
 
 const copy = (...args: string[]) => spawnSync(process.execPath, [CLI, 'copy', ...args], { env: env(), encoding: 'utf8', timeout: 120_000 });
 
@@ -120,5 +126,21 @@ describe('blobferry copy', () => {
     assert.match(second.stderr, /Resuming copy copy-/);
     assert.equal(proxy.stagedBlocks(), 40, 'every block staged exactly once across both runs');
     assert.equal(md5(await target.getBlobClient('resume/big.bin').downloadToBuffer()), md5(body));
+  });
+
+  it('resumes a copy whose SAS expired while it was interrupted, with the fresh SAS of the command run again', async () => {
+    const body = randomBytes(40 * MiB);
+    await source.getBlockBlobClient('expired/big.bin').uploadData(body);
+    const staged = proxy.stagedBlocks();
+    // A destination SAS that expires a few seconds from now: enough to start, not to finish.
+    const shortLived = sasFor(new Date(Date.now() + 6000));
+    const args = (sas: string) => [srcUrl('expired/big.bin'), `${proxy.origin}/${SECOND_ACCOUNT}/target/expired/big.bin?${sas}`, '--strategy', 'block-copy', '--block-size', '1', '--concurrency', '2'];
+    await killMidCopy(args(shortLived), env(), proxy, staged + 10);
+    while (Date.now() < Date.parse(new URLSearchParams(shortLived).get('se')!) + 1500) await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = await copyInChild(args(sasFor(new Date(Date.now() + 3600_000))), env());
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(second.stderr, /Resuming copy copy-\S+ with the credentials given now/);
+    assert.equal(proxy.stagedBlocks() - staged, 40, 'every block staged once across both runs');
+    assert.equal(md5(await target.getBlobClient('expired/big.bin').downloadToBuffer()), md5(body));
   });
 });

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { BlobServiceClient, ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { prepareTransfer } from '../../src/durable/startTransfer';
 import { DEV_ACCOUNT } from '../../src/local/azurite';
 import { CLI, exited, spawnProductHost } from '../support/productHost';
@@ -158,6 +158,38 @@ describe('the copy HTTP API', () => {
     const again = await fetch(`${url}/api/copies/nightly-2026-11-23/cancel`, { method: 'POST' });
     assert.equal(again.status, 409);
     assert.equal(((await again.json()) as { code: string }).code, 'NOT_RUNNING');
+  });
+
+  it('takes fresh SAS tokens for a running copy, for the same places only', async () => {
+    proxy.rules.push({ match: isCopyBlob, pendingCopy: { polls: 100_000, then: 'success' }, times: 1 });
+    const sas = (minutes: number) =>
+      generateBlobSASQueryParameters({ containerName: 'api-target', permissions: ContainerSASPermissions.parse('racwd'), expiresOn: new Date(Date.now() + minutes * 60_000) }, new StorageSharedKeyCredential(DEV_ACCOUNT.name, DEV_ACCOUNT.key)).toString();
+    const destination = (name: string, query = sas(30)) => `${proxy.origin}/${DEV_ACCOUNT.name}/api-target/${name}${query ? `?${query}` : ''}`;
+    const started = await fetch(`${url}/api/copies`, { method: 'POST', headers: json, body: JSON.stringify({ id: 'fresh-sas', source: `${blobEndpoint}/api-source/docs/b.txt`, destination: destination('fresh/b.txt'), options: { strategy: 'server-copy' } }) });
+    assert.equal(started.status, 202, await started.clone().text());
+    const credentials = (body: unknown, id = 'fresh-sas') => fetch(`${url}/api/copies/${id}/credentials`, { method: 'POST', headers: json, body: JSON.stringify(body) });
+    const answer = async (res: Response) => ({ status: res.status, body: (await res.json()) as { code?: string; updated?: string[] } });
+
+    assert.deepEqual(await answer(await credentials({ destination: destination('fresh/b.txt', sas(120)) })), { status: 200, body: { id: 'fresh-sas', updated: ['destination'] } });
+    for (const [label, body] of [
+      ['another place', { destination: destination('elsewhere/b.txt') }],
+      ['no SAS', { destination: destination('fresh/b.txt', '') }],
+      ['nothing', {}],
+      ['an unknown field', { destination: destination('fresh/b.txt'), priority: 'high' }],
+      ['the source as the destination', { destination: `${blobEndpoint}/api-source/docs/b.txt?${sas(30)}` }],
+    ] as const) {
+      const refused = await answer(await credentials(body));
+      assert.equal(refused.status, 400, `${label}: ${JSON.stringify(refused.body)}`);
+      assert.equal(refused.body.code, 'BAD_REQUEST', label);
+    }
+    assert.equal((await credentials({ destination: destination('fresh/b.txt') }, 'no-such-copy')).status, 404);
+
+    while (proxy.copies().length === 0 || proxy.copies().at(-1)!.polls < 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    await fetch(`${url}/api/copies/fresh-sas/cancel`, { method: 'POST' });
+    await until('fresh-sas');
+    const ended = await answer(await credentials({ destination: destination('fresh/b.txt') }));
+    assert.equal(ended.status, 409);
+    assert.equal(ended.body.code, 'NOT_RUNNING');
   });
 
   it('lists copies newest first, a page at a time', async () => {

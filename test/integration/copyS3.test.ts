@@ -251,7 +251,7 @@ describe('S3 objects', () => {
   it('hands the storage service presigned URLs that serve the pinned bytes (what Put Block From URL reads on Azure)', async () => {
     const body = randomBytes(64 * 1024);
     await s3.put(BUCKET, 'presigned/o b#.bin', body);
-    const source = openSource(sealedTransfer(parseLocation(`s3://${BUCKET}/presigned/o b#.bin`, 'source')));
+    const source = await openSource(sealedTransfer(parseLocation(`s3://${BUCKET}/presigned/o b#.bin`, 'source')));
     const blob = await source.stat('presigned/o b#.bin', { tags: false });
     const access = await source.serviceAccess(blob);
     assert.match(access.url, /X-Amz-Signature=/);

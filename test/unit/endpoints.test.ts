@@ -65,15 +65,15 @@ describe('RA-GRS secondary endpoints', () => {
     assert.throws(() => parseLocation('https://acct-secondary.blob.core.windows.net/cont/x.bin?sv=1&sig=s', 'destination', noEnv), { code: 'UNSUPPORTED_URL' });
   });
 
-  it('a secondary holds its primary\'s data: the same blob, the same container, but no lease and no delete', () => {
+  it('a secondary holds its primary\'s data: the same blob, the same container, but no lease and no delete', async () => {
     const secondary = parseLocation('https://acct-secondary.blob.core.windows.net/cont/x.bin?sv=1&sig=s', 'source', noEnv);
     assert.equal(sameObject(secondary, parseLocation('https://acct.blob.core.windows.net/cont/x.bin?sv=1&sig=s', 'destination', noEnv)), true);
-    const endpoint = openSource(sealedTransfer(secondary));
+    const endpoint = await openSource(sealedTransfer(secondary));
     assert.equal(endpoint.facts.container, 'https://acct.blob.core.windows.net/cont');
     assert.equal(endpoint.facts.account?.secondary, true);
     assert.equal(endpoint.lease, undefined);
     assert.equal(endpoint.delete, undefined);
-    assert.ok(openSource(sealedTransfer(parseLocation('https://acct.blob.core.windows.net/cont/x.bin?sv=1&sig=s', 'source', noEnv))).delete, 'a primary can delete');
+    assert.ok((await openSource(sealedTransfer(parseLocation('https://acct.blob.core.windows.net/cont/x.bin?sv=1&sig=s', 'source', noEnv)))).delete, 'a primary can delete');
   });
 });
 

@@ -166,11 +166,11 @@ describe('sealed values', () => {
     const secretOf = (location: Location) => (location as BlobLocation).secret;
 
     it('carry no secret in the clear', () => assert.doesNotMatch(JSON.stringify(victim), /SOURCESIG|DESTSIG|"remote"/));
-    it('open for the copy they were sealed for', () => {
-      assert.equal(openSource(victim).facts.container, 'https://victimsrc.blob.core.windows.net/private');
-      assert.ok(openDestination(victim));
+    it('open for the copy they were sealed for', async () => {
+      assert.equal((await openSource(victim)).facts.container, 'https://victimsrc.blob.core.windows.net/private');
+      assert.ok(await openDestination(victim));
     });
-    const forgeries: Array<[string, () => SealedTransfer, (t: SealedTransfer) => unknown]> = [
+    const forgeries: Array<[string, () => SealedTransfer, (t: SealedTransfer) => Promise<unknown>]> = [
       ['the destination SAS moved to the source role', () => ({ ...victim, source: { ...source, account: 'victimdst', serviceUrl: 'https://victimdst.blob.core.windows.net', container: 'backup', path: 'q3.pdf', secret: secretOf(victim.destination) } as Location }), openSource],
       ['the source moved to another path', () => ({ ...victim, source: { ...victim.source, path: 'reports/salaries.xlsx' } as Location }), openSource],
       ['the source moved to another container', () => ({ ...victim, source: { ...victim.source, container: 'other' } as Location }), openSource],
@@ -183,17 +183,17 @@ describe('sealed values', () => {
       ['the source account pointed at another host (a secondary rewrite)', () => ({ ...victim, source: { ...victim.source, serviceUrl: 'https://victimsrc.blob.core.windows-secondary.net', secondary: true } as Location }), openSource],
       ['the source marked as Azurite', () => ({ ...victim, source: { ...victim.source, emulator: true } as Location }), openSource],
     ];
-    for (const [label, forge, open] of forgeries) it(`refuse ${label}: SEAL_MISMATCH`, () => assert.throws(() => open(forge()), { code: 'SEAL_MISMATCH' }));
+    for (const [label, forge, open] of forgeries) it(`refuse ${label}: SEAL_MISMATCH`, () => assert.rejects(open(forge()), { code: 'SEAL_MISMATCH' }));
 
     it('touch no name outside their path, whatever an activity is handed (refused before any request)', async () => {
-      const sourceEnd = openSource(victim);
+      const sourceEnd = await openSource(victim);
       await assert.rejects(sourceEnd.stat('reports/salaries.xlsx', { tags: false }), { code: 'SEAL_MISMATCH' });
       await assert.rejects(sourceEnd.stat('reports/q3.pdf/../../../azure-webjobs-secrets/host.json', { tags: false }), { code: 'SEAL_MISMATCH' });
       await assert.rejects(sourceEnd.listPage('', undefined, 10, { keep: () => true, tags: false }), { code: 'SEAL_MISMATCH' });
       await assert.rejects(sourceEnd.serviceAccess({ name: 'reports/other.pdf', size: 1, blobType: 'BlockBlob', properties: {} } as never), { code: 'SEAL_MISMATCH' });
       const nightly = sealTransfer(source, parseLocation('https://victimdst.blob.core.windows.net/backup/nightly/q3.pdf?sv=1&sig=D', 'destination'), options, 'user');
-      await assert.rejects(openDestination(nightly).destinationState('weekly/q3.pdf'), { code: 'SEAL_MISMATCH' });
-      const s3 = openSource(sealTransfer(parseLocation('s3://company-data/exports/', 'source', {}), destination, options, 'user'));
+      await assert.rejects((await openDestination(nightly)).destinationState('weekly/q3.pdf'), { code: 'SEAL_MISMATCH' });
+      const s3 = await openSource(sealTransfer(parseLocation('s3://company-data/exports/', 'source', {}), destination, options, 'user'));
       await assert.rejects(s3.stat('private/key.pem', { tags: false }), { code: 'SEAL_MISMATCH' });
     });
 

@@ -22,13 +22,13 @@ export const commitBlob = activity('commitBlob', (args: CommitArgs): Promise<Act
     if (!conditionsFit(job.options.overwrite, args.conditions)) {
       throw new BlobferryError('SEAL_MISMATCH', `The write conditions for ${name} are weaker than --overwrite ${job.options.overwrite} allows: this input was not made by the copy; nothing was written.`);
     }
-    if (!(await openSource(job).stillPinned(blob))) {
+    if (!(await (await openSource(job)).stillPinned(blob))) {
       throw new BlobferryError('SOURCE_CHANGED', `The source ${blob.name} changed while it was being copied; nothing was committed. Copy it again.`);
     }
     const verified = checkDigests(blob, computed);
     const tag = versionTag(blob);
     const ids = Array.from({ length: plan.blockCount }, (_, index) => blockId(tag, index));
-    const destination = openDestination(job);
+    const destination = await openDestination(job);
     let etag: string;
     try {
       ({ etag } = await destination.commit(name, ids, commitContent(job, blob, computed?.md5), conditions));

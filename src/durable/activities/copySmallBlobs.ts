@@ -49,8 +49,8 @@ const RENAME_ATTEMPTS = 3;
 
 export const copySmallBlobs = activity('copySmallBlobs', (args: SmallBlobsArgs): Promise<ActivityResult<{ outcomes: BlobOutcome[]; pending: PendingServerCopy[] }>> =>
   settle(async () => {
-    const source = openSource(args.job);
-    const destination = openDestination(args.job);
+    const source = await openSource(args.job);
+    const destination = await openDestination(args.job);
     const { concurrency } = args.job.options;
     // Relay holds each blob in memory while it copies it: keep to the relay's memory budget.
     const largest = Math.max(1, ...args.items.map((item) => item.size));

@@ -18,7 +18,7 @@ export const deleteSource = activity('deleteSource', (args: { job: Job; blob: So
 );
 
 export async function deleteCopiedSource(job: Job, blob: SourceBlob): Promise<void> {
-  const source = openSource(job);
+  const source = await openSource(job);
   if (!source.delete) throw new BlobferryError('CONFLICTING_OPTIONS', `--delete-source: ${source.facts.noun} cannot be deleted.`);
   // Only the version that was copied is deleted, named by its ETag: without one there is nothing to hold the delete to.
   if (!blob.etag) throw new BlobferryError('SOURCE_CHANGED', `${blob.name} has no version (ETag) to delete by; it was kept.`);

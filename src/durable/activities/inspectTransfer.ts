@@ -26,8 +26,8 @@ const PAGES_TO_FIND_ONE = 20;
 export const inspectTransfer = activity('inspectTransfer', (input: RunInput): Promise<ActivityResult<{ inspection: Inspection }>> => settle(async () => ({ inspection: await inspect(input) })));
 
 async function inspect(input: RunInput): Promise<Inspection> {
-  const source = openSource(input);
-  const destination = openDestination(input);
+  const source = await openSource(input);
+  const destination = await openDestination(input);
   const { options } = input;
   const facts = source.facts;
   const namesPrefix = facts.path === '' || facts.path.endsWith('/');

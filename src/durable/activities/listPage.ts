@@ -32,5 +32,5 @@ export function keepFilter(options: Pick<CopyOptions, 'include' | 'exclude'>): L
  * lacks those facts (S3) take the hint.
  */
 export const listPage = activity('listPage', (args: ListPageArgs): Promise<ListedItems> =>
-  settle(() => openSource(args.job).listPage(args.sourcePrefix, args.continuation, args.pageSize, { keep: keepFilter(args.job.options), tags: args.listTags, describe: (size) => !relayedWholeInBatch(args.job.route, requestedBlockSize(args.job.options) ?? DEFAULT_BLOCK_SIZE, { size, blobType: 'Object' }) })),
+  settle(async () => (await openSource(args.job)).listPage(args.sourcePrefix, args.continuation, args.pageSize, { keep: keepFilter(args.job.options), tags: args.listTags, describe: (size) => !relayedWholeInBatch(args.job.route, requestedBlockSize(args.job.options) ?? DEFAULT_BLOCK_SIZE, { size, blobType: 'Object' }) })),
 );

@@ -10,7 +10,7 @@ import type { ActivityResult, Job } from '../types';
 import { settle } from './settle';
 
 export const prepareBlob = activity('prepareBlob', (args: { job: Job; blob: SourceBlob; name: string; attempt?: number }): Promise<ActivityResult<{ decision: OverwriteDecision }>> =>
-  settle(async () => ({ decision: await decide(openDestination(args.job), args.job, args.blob, args.name, args.job.options.overwrite !== 'always', args.attempt) })),
+  settle(async () => ({ decision: await decide(await openDestination(args.job), args.job, args.blob, args.name, args.job.options.overwrite !== 'always', args.attempt) })),
 );
 
 /** `attempt`: which try at a free renamed name this is (each gets its own suffix, the same in every run of it). */

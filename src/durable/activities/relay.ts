@@ -29,8 +29,8 @@ export function relayParallel(concurrency: number, blockSize: number): number {
 export const relaySegment = activity('relaySegment', (args: StageArgs): Promise<ActivityResult<StageResult>> =>
   settle(async () => {
     const { job, blob, name, plan, first, last } = args;
-    const source = openSource(job);
-    const destination = openDestination(job);
+    const source = await openSource(job);
+    const destination = await openDestination(job);
     const already = await destination.uncommittedBlockIds(name);
     const digests = await DigestRun.open(blob.checksum?.algorithm, args.digestStates);
     const tag = versionTag(blob);
@@ -81,7 +81,7 @@ export const relaySegment = activity('relaySegment', (args: StageArgs): Promise<
 export const relayStream = activity('relayStream', (args: StageArgs): Promise<ActivityResult<StageResult>> =>
   settle(async () => {
     const { job, blob, name, plan } = args;
-    const destination = openDestination(job);
+    const destination = await openDestination(job);
     const already = await destination.uncommittedBlockIds(name);
     const digests = await DigestRun.open(blob.checksum?.algorithm);
     const tag = versionTag(blob);
@@ -106,7 +106,7 @@ export const relayStream = activity('relayStream', (args: StageArgs): Promise<Ac
       if (uploads.length >= relayParallel(job.options.concurrency, plan.blockSize)) await uploads.shift();
     };
     try {
-      for await (const chunk of openSource(job).stream(blob)) {
+      for await (const chunk of (await openSource(job)).stream(blob)) {
         pending.push(chunk);
         pendingBytes += chunk.length;
         while (pendingBytes >= plan.blockSize) {

@@ -41,9 +41,10 @@ export const startServerCopy = activity('startServerCopy', (args: { job: Job; bl
 );
 
 /** Decide under the overwrite policy, keep what would be overwritten, start the copy. */
-export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, destination: BlobDestination = openDestination(job), attempt = 1): Promise<ServerCopyStart> {
+export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, given?: BlobDestination, attempt = 1): Promise<ServerCopyStart> {
+  const destination = given ?? (await openDestination(job));
   const content = commitContent(job, blob);
-  const access = await openSource(job).serviceAccess(blob);
+  const access = await (await openSource(job)).serviceAccess(blob);
   let looked: Awaited<ReturnType<typeof lookAndDecide>> | undefined;
   let pendingCopy: BlobferryError | undefined;
   try {
@@ -106,7 +107,7 @@ const withoutQuery = (url: string) => decodeURIComponent(url.split('?')[0]);
 
 /** Copy Blob answers 412 for a failed source condition and a failed destination one alike: which was it? */
 export async function sourceOrDestination(err: unknown, job: Job, blob: SourceBlob): Promise<unknown> {
-  if (err instanceof BlobferryError && err.code === 'DESTINATION_CHANGED' && !(await openSource(job).stillPinned(blob).catch(() => true))) {
+  if (err instanceof BlobferryError && err.code === 'DESTINATION_CHANGED' && !(await (await openSource(job)).stillPinned(blob).catch(() => true))) {
     return new BlobferryError('SOURCE_CHANGED', `The source ${blob.name} changed after the copy was planned; nothing was written. Copy it again.`);
   }
   return err;
@@ -121,7 +122,7 @@ export interface ServerCopyStatus {
 
 export const serverCopyStatus = activity('serverCopyStatus', (args: { job: Job; name: string; copyId: string }): Promise<ActivityResult<{ copy: ServerCopyStatus }>> =>
   settle(async () => {
-    const state = await openDestination(args.job).copyState(args.name);
+    const state = await (await openDestination(args.job)).copyState(args.name);
     // Someone else wrote the destination (or removed it) after our copy started: theirs wins.
     if (!state.exists || state.copyId !== args.copyId) return { copy: { status: 'superseded' as const } };
     return { copy: { status: state.status, bytesCopied: state.bytesCopied, totalBytes: state.totalBytes, description: state.description } };
@@ -133,7 +134,7 @@ export const serverCopyStatus = activity('serverCopyStatus', (args: { job: Job; 
  * stands even if the snapshot cannot be removed; the note says which one to remove by hand.
  */
 export const finishServerCopy = activity('finishServerCopy', (args: ServerCopyArgs): Promise<ActivityResult<{ note?: string }>> =>
-  settle(async () => ({ note: await finishCopy(openDestination(args.job), args.blob, args.started) })),
+  settle(async () => ({ note: await finishCopy(await openDestination(args.job), args.blob, args.started) })),
 );
 
 export async function finishCopy(destination: BlobDestination, blob: SourceBlob, started: ServerCopyStarted): Promise<string | undefined> {
@@ -166,7 +167,7 @@ function verifyCopy(blob: SourceBlob, size: number | undefined, md5: string | un
  */
 export const undoServerCopy = activity('undoServerCopy', (args: ServerCopyArgs & { mode: 'abort' | 'restore' }): Promise<ActivityResult<{ completed: boolean; note?: string }>> =>
   settle(async () => {
-    const destination = openDestination(args.job);
+    const destination = await openDestination(args.job);
     const { started, mode } = args;
     if (mode === 'abort' && !(await destination.abortCopy(started.name, started.copyId))) {
       const state = await destination.copyState(started.name);

@@ -19,20 +19,20 @@ export interface LeaseArgs {
 
 export const leaseSource = activity('leaseSource', (args: LeaseArgs): Promise<ActivityResult<object>> =>
   settle(async () => {
-    await leaseOf(args.job).acquire(args.name, args.leaseId);
+    await (await leaseOf(args.job)).acquire(args.name, args.leaseId);
     return {};
   }),
 );
 
 export const releaseSource = activity('releaseSource', (args: LeaseArgs): Promise<ActivityResult<object>> =>
   settle(async () => {
-    await leaseOf(args.job).release(args.name, args.leaseId);
+    await (await leaseOf(args.job)).release(args.name, args.leaseId);
     return {};
   }),
 );
 
-function leaseOf(job: Job): NonNullable<SourceEndpoint['lease']> {
-  const source = openSource(job);
+async function leaseOf(job: Job): Promise<NonNullable<SourceEndpoint['lease']>> {
+  const source = await openSource(job);
   if (!source.lease) throw new BlobferryError('CONFLICTING_OPTIONS', `--lease-source: ${source.facts.noun} cannot be leased.`);
   return source.lease;
 }

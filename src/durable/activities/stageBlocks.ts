@@ -18,8 +18,8 @@ export const STAGE_PARALLEL = 8;
 export const stageBlocks = activity('stageBlocks', (args: StageArgs): Promise<ActivityResult<StageResult>> =>
   settle(async () => {
     const { job, blob, name, plan, first, last } = args;
-    const source = openSource(job);
-    const destination = openDestination(job);
+    const source = await openSource(job);
+    const destination = await openDestination(job);
     const already = await destination.uncommittedBlockIds(name);
     const tag = versionTag(blob);
     const indexes = Array.from({ length: last - first + 1 }, (_, i) => first + i);

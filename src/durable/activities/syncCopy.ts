@@ -21,7 +21,7 @@ export const syncCopyBlob = activity('syncCopyBlob', (args: { job: Job; blob: So
     if (!conditionsFit(job.options.overwrite, args.conditions)) {
       throw new BlobferryError('SEAL_MISMATCH', `The write conditions for ${name} are weaker than --overwrite ${job.options.overwrite} allows: this input was not made by the copy; nothing was written.`);
     }
-    const destination = openDestination(job);
+    const destination = await openDestination(job);
     await syncCopyOne(job, blob, name, args.conditions, destination).catch(async (err: unknown) => {
       // Refused because this very copy already happened (its result was lost in a crash): adopted.
       if (!(await isOwnWrite(destination, job, blob, name, err))) throw err;
@@ -37,7 +37,7 @@ export const syncCopyBlob = activity('syncCopyBlob', (args: { job: Job; blob: So
 export async function syncCopyOne(job: Job, blob: SourceBlob, name: string, conditions: CommitConditions, destination: BlobDestination): Promise<void> {
   const content = commitContent(job, blob);
   try {
-    await destination.syncCopy(name, await openSource(job).serviceAccess(blob), { conditions, metadata: content.metadata, tags: content.tags, accessTier: content.accessTier });
+    await destination.syncCopy(name, await (await openSource(job)).serviceAccess(blob), { conditions, metadata: content.metadata, tags: content.tags, accessTier: content.accessTier });
   } catch (err) {
     throw await sourceOrDestination(err, job, blob);
   }

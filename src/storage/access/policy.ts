@@ -36,7 +36,7 @@ export interface RemoteAccess {
 }
 
 /** Containers the Functions runtime, the Durable task hub (Azure Storage provider) and blobferry itself keep their state in. */
-const WORKING_CONTAINER = /^(azure-webjobs-.*|.*-leases|.*-largemessages|.*-applease|scm-releases|function-releases|app-package-.*|\$logs)$/;
+const WORKING_CONTAINER = /^(azure-webjobs-.*|blobferry-credentials|.*-leases|.*-largemessages|.*-applease|scm-releases|function-releases|app-package-.*|\$logs)$/;
 
 /** `configured`: endpoints the operator set up elsewhere in settings (the S3 endpoint), trusted like the app's storage. */
 export function readRemoteAccess(env: NodeJS.ProcessEnv, parse: (text: string, role: Role) => Location, configured: string[]): RemoteAccess {

@@ -39,6 +39,8 @@ export interface CopyCommandOptions {
   deleteSource?: boolean;
   invalidMetadata?: string;
   invalidNames?: string;
+  maxTries?: number;
+  requestTimeout?: string;
   json?: boolean;
   host?: string;
   functionKey?: string;
@@ -86,6 +88,8 @@ export async function runCopy(source: string, destination: string, options: Copy
       deleteSource: options.deleteSource ?? false,
       ...(options.invalidMetadata ? { invalidMetadata: options.invalidMetadata } : {}),
       ...(options.invalidNames ? { invalidNames: options.invalidNames } : {}),
+      ...(options.maxTries !== undefined ? { maxTries: options.maxTries } : {}),
+      ...(options.requestTimeout !== undefined ? { requestTimeout: options.requestTimeout } : {}),
     },
   };
   const out = new Output(options.json ?? false);

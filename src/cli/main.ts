@@ -44,6 +44,8 @@ program
   .option('--delete-source', 'move: delete each source object once its copy is committed and verified (S3 and Azure Blob sources)')
   .addOption(new Option('--invalid-metadata <action>', 'metadata names and tag characters Azure refuses (from S3): rename them, or fail that object').choices([...INVALID_METADATA_POLICIES]).default('rename'))
   .addOption(new Option('--invalid-names <action>', 'source names that are not valid blob names (ending in "." or "/", "."/".." segments, too long): fail that object, or rename it').choices([...INVALID_NAME_POLICIES]).default('fail'))
+  .option('--max-tries <n>', 'tries per storage request for failures that may pass (network, timeouts, 5xx, throttling), the first included (default 5)', parseNumber)
+  .option('--request-timeout <duration>', 'how long one try of a request may take before it is tried again, such as 90s or 5m (default 5m)')
   .option('--json', 'print one JSON object with the outcome on stdout, and no progress')
   .option('--host <url>', 'run the copy on a running blobferry host (its function key from BLOBFERRY_FUNCTION_KEY)')
   .option('--state-dir <dir>', 'durable state of in-process copies (default: BLOBFERRY_STATE_DIR, else ~/.blobferry/state)')

@@ -77,6 +77,10 @@ export const CopyOptionsSchema = z.strictObject({
   deleteSource: z.boolean().default(false),
   invalidMetadata: z.enum(INVALID_METADATA_POLICIES).default('rename'),
   invalidNames: z.enum(INVALID_NAME_POLICIES).default('fail'),
+  /** Tries per storage request (the first included) for failures that may pass: the network, timeouts, 5xx, throttling. */
+  maxTries: z.number().int('must be a whole number').min(1).max(50).default(5),
+  /** How long one try of a request may take before it is given up and tried again (seconds, or "90s", "5m"). */
+  requestTimeout: Timeout.optional(),
 });
 
 export const CopyRequestSchema = z.strictObject({

@@ -78,8 +78,14 @@ export const ErrorCodes = {
   TIMED_OUT: 408,
   /** The copy was cancelled; the destination was restored. */
   CANCELLED: 409,
+  /** The source could not be read for a reason that may pass (network, timeout, 5xx): retryable. */
   SOURCE_UNREACHABLE: 502,
+  /** The storage service failed in a way that may pass (network, timeout, 500, 502, 503, 504): retryable. */
   STORAGE_ERROR: 502,
+  /** The service asks to slow down (503 ServerBusy, "over the account limit", 429, S3 SlowDown): retried after a longer wait. */
+  THROTTLED: 503,
+  /** The service refused the request for good (another 4xx, 501, 505): trying again would not help. */
+  STORAGE_REFUSED: 400,
   // Local host
   STATE_DIR_IN_USE: 409,
   STATE_CORRUPT: 500,
@@ -151,4 +157,17 @@ export function isBlobferryError(err: unknown): err is BlobferryError {
 export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;
   return typeof err === 'string' ? err : JSON.stringify(err);
+}
+
+/**
+ * How a failure may be retried, decided once from its code (endpoints choose the code from the
+ * service's answer): retryable (the network, timeouts, 5xx), throttled (the service asks to slow
+ * down: wait longer), or final (anything else: the request itself is wrong, or the state is).
+ */
+export type FailureClass = 'retryable' | 'throttled' | 'final';
+
+export function failureClass(code: string): FailureClass {
+  if (code === 'THROTTLED') return 'throttled';
+  if (code === 'STORAGE_ERROR' || code === 'SOURCE_UNREACHABLE') return 'retryable';
+  return 'final';
 }

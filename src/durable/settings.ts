@@ -5,13 +5,15 @@
  *   BLOBFERRY_COPY_TIMEOUT        default deadline of a copy (24h)
  *   BLOBFERRY_POLL_INTERVAL       first wait between server-copy polls (2s), growing x1.5 ...
  *   BLOBFERRY_POLL_MAX_INTERVAL   ... up to this (60s)
+ *   BLOBFERRY_RETRY_WAIT          an activity that failed for a reason that may pass is run again
+ *                                 after this (5s), then twice as long; throttled, four times as long
  */
 import type { CopyOptions } from '../contracts/copyRequest';
 import { parseDuration } from '../contracts/duration';
 import { BlobferryError } from '../contracts/errors';
 import type { CopyLimits } from './types';
 
-const DEFAULTS = { BLOBFERRY_COPY_TIMEOUT: '24h', BLOBFERRY_POLL_INTERVAL: '2s', BLOBFERRY_POLL_MAX_INTERVAL: '60s' };
+const DEFAULTS = { BLOBFERRY_COPY_TIMEOUT: '24h', BLOBFERRY_POLL_INTERVAL: '2s', BLOBFERRY_POLL_MAX_INTERVAL: '60s', BLOBFERRY_RETRY_WAIT: '5s' };
 
 export function copyLimits(options: CopyOptions, env: NodeJS.ProcessEnv = process.env): CopyLimits {
   const setting = (name: keyof typeof DEFAULTS): number => {
@@ -27,5 +29,6 @@ export function copyLimits(options: CopyOptions, env: NodeJS.ProcessEnv = proces
     timeoutSeconds: options.timeout ?? setting('BLOBFERRY_COPY_TIMEOUT'),
     pollFirstSeconds,
     pollMaxSeconds: Math.max(pollFirstSeconds, setting('BLOBFERRY_POLL_MAX_INTERVAL')),
+    retryWaitSeconds: setting('BLOBFERRY_RETRY_WAIT'),
   };
 }

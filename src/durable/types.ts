@@ -25,6 +25,8 @@ export interface CopyLimits {
   /** Server copies: the first wait between status polls, growing to the longest. */
   pollFirstSeconds: number;
   pollMaxSeconds: number;
+  /** An activity that failed for a reason that may pass runs again after this, doubling (plan/retry.ts). */
+  retryWaitSeconds: number;
 }
 
 /** A transfer in one run: the run's id is in every write's copy marker (plan/overwrite.ts). */

@@ -7,6 +7,17 @@
 import type { BlobProperties, CommitConditions, DestinationState, SourceBlob } from '../contracts/blobFacts';
 import type { DestinationFacts, SourceFacts } from '../contracts/endpointFacts';
 
+/** How an endpoint's requests are tried: tries per request, and how long one try may take. */
+export interface Transport {
+  maxTries: number;
+  tryTimeoutMs: number;
+}
+
+/** The per-request timeout when a copy names none: long enough for a 100 MiB block on a slow link. */
+export const DEFAULT_TRY_TIMEOUT_MS = 5 * 60_000;
+
+export const DEFAULT_TRANSPORT: Transport = { maxTries: 5, tryTimeoutMs: DEFAULT_TRY_TIMEOUT_MS };
+
 /**
  * How the destination service reads a source by itself: a URL it can open (signed: a SAS, a user
  * delegation SAS, a presigned S3 URL) and the source condition it can check.

@@ -22,7 +22,7 @@ import { borrowsAppIdentity, isWorkingStorage, policyAllows, readRemoteAccess, t
 import { AzureBlobDestination } from './azureBlob/destination';
 import { containerUrl, parseBlobUrl, primaryServiceUrl } from './azureBlob/location';
 import { AzureBlobSource } from './azureBlob/source';
-import type { BlobDestination, SourceEndpoint } from './endpoint';
+import { DEFAULT_TRANSPORT, type BlobDestination, type SourceEndpoint, type Transport } from './endpoint';
 import { HttpSource } from './http/source';
 import { isPresigned, parseS3HttpsUrl, parseS3Url, s3EndpointSetting, s3ObjectUrl } from './s3/location';
 import { S3Source } from './s3/source';
@@ -125,13 +125,14 @@ export function resealFor(transfer: Omit<SealedTransfer, 'grant'>, role: Role, g
 export async function openSource(transfer: SealedTransfer): Promise<SourceEndpoint> {
   const { location, network } = await opened(transfer, 'source');
   const { recursive } = transfer.options;
+  const transport = transportOf(transfer.options);
   switch (location.kind) {
     case 'azure-blob':
-      return new AzureBlobSource(location, nameScope(location.path, 'source', recursive));
+      return new AzureBlobSource(location, nameScope(location.path, 'source', recursive), transport);
     case 's3':
-      return new S3Source(location, nameScope(location.path, 'source', recursive));
+      return new S3Source(location, nameScope(location.path, 'source', recursive), transport);
     case 'http':
-      return new HttpSource(location, network);
+      return new HttpSource(location, network, transport);
   }
 }
 
@@ -139,7 +140,12 @@ export async function openSource(transfer: SealedTransfer): Promise<SourceEndpoi
 export async function openDestination(transfer: SealedTransfer): Promise<BlobDestination> {
   const { location } = await opened(transfer, 'destination');
   if (location.kind !== 'azure-blob') throw new BlobferryError('UNSUPPORTED_URL', 'The destination must be an Azure Blob URL.');
-  return new AzureBlobDestination(location, nameScope(location.path, 'destination', transfer.options.recursive));
+  return new AzureBlobDestination(location, nameScope(location.path, 'destination', transfer.options.recursive), transportOf(transfer.options));
+}
+
+/** --max-tries and --request-timeout, as the endpoints' clients take them. */
+function transportOf(options: CopyOptions): Transport {
+  return { maxTries: options.maxTries ?? DEFAULT_TRANSPORT.maxTries, tryTimeoutMs: options.requestTimeout !== undefined ? options.requestTimeout * 1000 : DEFAULT_TRANSPORT.tryTimeoutMs };
 }
 
 /**

@@ -9,6 +9,10 @@ import { conditionsFit, copyMarker, decideOverwrite, ownWrite, renameSuffix } fr
 import { nameFilter } from '../../src/plan/select';
 import { checkRequestFits, checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
 import { nextPollWaitMs } from '../../src/plan/polling';
+import { retryWaitMs } from '../../src/plan/retry';
+import { failureClass } from '../../src/contracts/errors';
+import { toBlobferryError } from '../../src/storage/azureBlob/errors';
+import { s3Error } from '../../src/storage/s3/client';
 import { mirrorCopy, parseMirrorRules, ruleFor, underADestination } from '../../src/plan/mirror';
 import { blobCreatedOf, writtenByBlobferry } from '../../src/contracts/blobEvents';
 import { formatDuration, parseDuration } from '../../src/contracts/duration';
@@ -137,6 +141,34 @@ describe('overwrite decisions', () => {
   });
 });
 
+describe('retries', () => {
+  it('class failures once by code: retryable, throttled, final', () => {
+    assert.equal(failureClass('STORAGE_ERROR'), 'retryable');
+    assert.equal(failureClass('SOURCE_UNREACHABLE'), 'retryable');
+    assert.equal(failureClass('THROTTLED'), 'throttled');
+    for (const code of ['STORAGE_REFUSED', 'AUTH_FAILED', 'DESTINATION_EXISTS', 'SOURCE_CHANGED', 'SEAL_MISMATCH']) assert.equal(failureClass(code), 'final', code);
+  });
+  it('map the service\'s answers to those classes', () => {
+    const azure = (statusCode: number, errorCode = '', message = '') => toBlobferryError({ statusCode, details: { errorCode }, message }, 'destination', 'writing x').code;
+    assert.equal(azure(503, 'ServerBusy'), 'THROTTLED');
+    assert.equal(azure(503, 'InternalError', 'Operations per second is over the account limit.'), 'THROTTLED');
+    assert.equal(azure(429), 'THROTTLED');
+    for (const status of [500, 502, 503, 504, 408]) assert.equal(azure(status, 'InternalError'), 'STORAGE_ERROR', String(status));
+    for (const status of [400, 409, 413, 501, 505]) assert.equal(azure(status, 'Whatever'), 'STORAGE_REFUSED', String(status));
+    const s3 = (status: number, name = '') => s3Error({ name, $metadata: { httpStatusCode: status } }, 'reading k', { bucket: 'b' }).code;
+    assert.equal(s3(503, 'SlowDown'), 'THROTTLED');
+    assert.equal(s3(500, 'InternalError'), 'SOURCE_UNREACHABLE');
+    assert.equal(s3(400, 'InvalidArgument'), 'STORAGE_REFUSED');
+  });
+  it('run an activity again after 1x, then 2x the wait (4x when throttled), three runs at most', () => {
+    assert.equal(retryWaitMs('STORAGE_ERROR', 1, 5), 5000);
+    assert.equal(retryWaitMs('STORAGE_ERROR', 2, 5), 10_000);
+    assert.equal(retryWaitMs('STORAGE_ERROR', 3, 5), undefined);
+    assert.equal(retryWaitMs('THROTTLED', 1, 5), 20_000);
+    assert.equal(retryWaitMs('AUTH_FAILED', 1, 5), undefined);
+  });
+});
+
 describe('strategy table', () => {
   interface Over {
     source?: Partial<RouteFacts['source']>;
@@ -232,7 +264,9 @@ describe('durations, polling and time limits', () => {
   });
   it('takes the timeout from the request, else from the settings, and refuses bad settings', () => {
     const options = parseCopyRequest({ source: 's', destination: 'd' }).options;
-    assert.deepEqual(copyLimits(options, {}), { timeoutSeconds: 86400, pollFirstSeconds: 2, pollMaxSeconds: 60 });
+    assert.deepEqual(copyLimits(options, {}), { timeoutSeconds: 86400, pollFirstSeconds: 2, pollMaxSeconds: 60, retryWaitSeconds: 5 });
+    assert.equal(copyLimits(options, { BLOBFERRY_RETRY_WAIT: '1s' }).retryWaitSeconds, 1);
+    assert.throws(() => copyLimits(options, { BLOBFERRY_RETRY_WAIT: 'soon' }), { code: 'CONFIG_INVALID' });
     assert.equal(copyLimits({ ...options, timeout: 30 }, { BLOBFERRY_COPY_TIMEOUT: '1h' }).timeoutSeconds, 30);
     assert.equal(copyLimits(options, { BLOBFERRY_COPY_TIMEOUT: '1h', BLOBFERRY_POLL_INTERVAL: '100ms', BLOBFERRY_POLL_MAX_INTERVAL: '1s' }).timeoutSeconds, 3600);
     assert.throws(() => copyLimits(options, { BLOBFERRY_POLL_INTERVAL: 'often' }), { code: 'CONFIG_INVALID' });

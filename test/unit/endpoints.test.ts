@@ -104,7 +104,7 @@ describe('S3 facts', () => {
     assert.equal(s3Error({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } }, 'reading x', where).code, 'AUTH_FAILED');
     assert.equal(s3Error({ name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } }, 'listing', where).code, 'SOURCE_NOT_FOUND');
     assert.equal(s3Error({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } }, 'reading', where).code, 'SOURCE_CHANGED');
-    assert.equal(s3Error({ name: 'SlowDown', $metadata: { httpStatusCode: 503 } }, 'reading', where).code, 'SOURCE_UNREACHABLE');
+    assert.equal(s3Error({ name: 'SlowDown', $metadata: { httpStatusCode: 503 } }, 'reading', where).code, 'THROTTLED', 'S3 asks to slow down: its own class');
     assert.doesNotMatch(s3Error({ name: 'X', message: 'https://b.s3.amazonaws.com/k?X-Amz-Signature=secret123' }, 'reading', where).message, /secret123/);
   });
 });

@@ -29,7 +29,7 @@ import { relaySegment, relayStream } from '../activities/relay';
 import { leaseSource, releaseSource } from '../activities/sourceLease';
 import { STAGE_PARALLEL, stageBlocks } from '../activities/stageBlocks';
 import { syncCopyBlob } from '../activities/syncCopy';
-import { call, orchestration, resultOf, schedule } from '../calls';
+import { call, callRetrying, orchestration, resultOf, retried, schedule } from '../calls';
 import { blobOutcome, type Ended } from '../outcome';
 import type { ActivityResult, BlobJob, CopyBlobInput, StageArgs, StageResult } from '../types';
 import { sourceDeleted, verified } from './afterCopy';
@@ -127,7 +127,7 @@ function* copyInBlocks(context: OrchestrationContext, input: BlobCopy, strategy:
 
   let name = input.destinationName;
   for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
-    const prepared = yield* call(context, prepareBlob, { job, blob, name: input.destinationName, attempt });
+    const prepared = yield* callRetrying(context, prepareBlob, { job, blob, name: input.destinationName, attempt }, job.limits.retryWaitSeconds);
     if (!prepared.ok) return { outcome: 'failed', name, ...why(prepared) };
     const decision = prepared.decision;
     if (decision.action === 'skip') return { outcome: 'skipped', name, code: decision.code, message: decision.reason };
@@ -141,10 +141,10 @@ function* copyInBlocks(context: OrchestrationContext, input: BlobCopy, strategy:
       if (!staged.ok) return { outcome: 'failed', name, ...why(staged) };
       computedMD5 = staged.digests?.md5;
       context.df.setCustomStatus({ phase: 'committing', bytes: { total: blob.size, copied: blob.size }, strategy } satisfies CopyProgress);
-      committed = yield* call(context, commitBlob, { job, blob, name, plan, conditions: decision.conditions, computed: staged.digests });
+      committed = yield* callRetrying(context, commitBlob, { job, blob, name, plan, conditions: decision.conditions, computed: staged.digests }, job.limits.retryWaitSeconds);
     } else {
       context.df.setCustomStatus({ phase: 'copying', bytes: { total: blob.size, copied: 0 }, strategy } satisfies CopyProgress);
-      committed = yield* call(context, syncCopyBlob, { job, blob, name, conditions: decision.conditions });
+      committed = yield* callRetrying(context, syncCopyBlob, { job, blob, name, conditions: decision.conditions }, job.limits.retryWaitSeconds);
     }
     if (committed.ok) return { outcome: 'copied', name, verified: committed.verified ?? 'size', computedMD5 };
     const lostName = committed.code === 'DESTINATION_EXISTS' && policy === 'rename';
@@ -189,10 +189,16 @@ function* stageAll(context: OrchestrationContext, input: BlobCopy, name: string,
     const runs = planRuns(plan.blockCount, runLengthFor(plan.blockCount, MAX_STAGE_ACTIVITIES, perActivity));
     const width = Math.max(1, Math.floor(concurrency / perActivity));
     for (let offset = 0; offset < runs.length; offset += width) {
-      const tasks = runs.slice(offset, offset + width).map((run) => schedule(context, stageBlocks, args(run.first, run.last)));
+      const wave = runs.slice(offset, offset + width);
+      const tasks = wave.map((run) => schedule(context, stageBlocks, args(run.first, run.last)));
       const stop = yield* step(context.df.Task.all(tasks));
       if (stop) return stop;
       const results = tasks.map(resultOf);
+      // A run that failed for a reason that may pass is staged again (its staged blocks are skipped).
+      for (let i = 0; i < results.length; i++) {
+        const first = results[i];
+        if (!first.ok) results[i] = yield* retried(context, stageBlocks, args(wave[i].first, wave[i].last), first, job.limits.retryWaitSeconds);
+      }
       const failed = results.find((r) => !r.ok);
       if (failed && !failed.ok) return failed;
       report(results.reduce((sum, r) => sum + (r.ok ? r.bytes : 0), 0));
@@ -217,7 +223,7 @@ function* stageAll(context: OrchestrationContext, input: BlobCopy, name: string,
     const relaying = schedule(context, relaySegment, args(segment.first, segment.last, done?.digestStates));
     const stop = yield* step(relaying);
     if (stop) return stop;
-    const relayed = resultOf(relaying);
+    const relayed = yield* retried(context, relaySegment, args(segment.first, segment.last, done?.digestStates), resultOf(relaying), job.limits.retryWaitSeconds);
     if (!relayed.ok) return relayed;
     done = relayed;
     report(relayed.bytes);

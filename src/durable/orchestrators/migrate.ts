@@ -18,7 +18,7 @@ import { copySmallBlobs, type PendingServerCopy } from '../activities/copySmallB
 import { forwardCancel } from '../activities/forwardCancel';
 import { listPage, type ListedItems } from '../activities/listPage';
 import { undoServerCopy } from '../activities/serverCopy';
-import { orchestration, resultOf, schedule, scheduleChild, type TypedTask } from '../calls';
+import { callRetrying, orchestration, resultOf, retried, schedule, scheduleChild, type TypedTask } from '../calls';
 import { blobOutcome, type Ended } from '../outcome';
 import type { ActivityResult, MigrateInput, MigrateState, TransferSummary } from '../types';
 import { keptAfterStop } from './afterCopy';
@@ -49,7 +49,7 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
     page = state.pendingPage;
     next = state.continuation;
   } else {
-    const listed = (yield schedule(context, listPage, listArgs(state.continuation))) as ListedItems;
+    const listed = (yield* callRetrying(context, listPage, listArgs(state.continuation), job.limits.retryWaitSeconds)) as ListedItems;
     if (!listed.ok) return summarize(input, recordListingFailure(state, input, listed));
     page = listed.items;
     next = listed.next;
@@ -110,7 +110,7 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
     return { ...summarize(input, nextState), cancelled: true };
   }
   if (nextListing) {
-    const listed = resultOf(nextListing);
+    const listed = yield* retried(context, listPage, listArgs(next!), resultOf(nextListing), job.limits.retryWaitSeconds);
     if (!listed.ok) return summarize(input, recordListingFailure(nextState, input, listed));
     context.df.continueAsNew({ ...input, state: { ...nextState, pendingPage: listed.items, continuation: listed.next } } satisfies MigrateInput);
     return undefined;

@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { BlobferryError } from '../../contracts/errors';
 import { OWN_WRITE_PREFIX } from '../../contracts/blobEvents';
 import type { BlobLocation } from '../../contracts/locations';
+import type { Transport } from '../endpoint';
 import { hasDotSegment, inScope, type NameScope } from '../scope';
 import { withSecret } from '../urls';
 import { authFor, type BlobAuth } from './credentials';
 import { toBlobferryError, type Role } from './errors';
 import { blobUrl, containerUrl } from './location';
 
-const RETRY = { maxTries: 5, retryDelayInMs: 500, maxRetryDelayInMs: 15_000 };
 
 /** Headers the SDK does not expose for an operation (x-ms-source-if-match on Put Block From URL), set per request. */
 export type ExtraHeaders = (headers: { set(name: string, value: string): void }) => void;
@@ -29,6 +29,7 @@ export class BlobClients {
     readonly role: Role,
     /** The names this copy was given (scope.ts). */
     private readonly scope: NameScope,
+    private readonly transport: Transport,
   ) {
     this.auth = authFor(location);
   }
@@ -45,7 +46,9 @@ export class BlobClients {
   }
 
   private build(extra?: ExtraHeaders): Pipeline {
-    const pipeline = newPipeline(this.auth.credential, { retryOptions: RETRY, keepAliveOptions: { enable: true } });
+    // Exponential back-off from 0.5 s to 15 s between tries (the SDK adds jitter); a try taking longer than the per-request timeout is given up and tried again.
+    const retryOptions = { maxTries: this.transport.maxTries, retryDelayInMs: 500, maxRetryDelayInMs: 15_000, tryTimeoutInMs: this.transport.tryTimeoutMs };
+    const pipeline = newPipeline(this.auth.credential, { retryOptions, keepAliveOptions: { enable: true } });
     if (this.role === 'destination') {
       // Writes carry a client request id Event Grid reports (data.clientRequestId): mirror rules
       // know blobferry's own blobs by it and never copy them again.

@@ -7,7 +7,7 @@ import { COPY_MARKER, type BlobProperties, type CommitConditions, type Destinati
 import { BlobferryError } from '../../contracts/errors';
 import type { DestinationFacts } from '../../contracts/endpointFacts';
 import type { BlobLocation } from '../../contracts/locations';
-import type { BlobDestination, CommitContent, CopyState, ServiceCopyOptions, SourceAccess, WrittenBlob } from '../endpoint';
+import type { BlobDestination, CommitContent, CopyState, ServiceCopyOptions, SourceAccess, Transport, WrittenBlob } from '../endpoint';
 import type { NameScope } from '../scope';
 import { BlobClients, serviceCodeOf, statusOf } from './client';
 import { checkSas } from './errors';
@@ -20,8 +20,9 @@ export class AzureBlobDestination implements BlobDestination {
   constructor(
     private readonly location: BlobLocation,
     scope: NameScope,
+    transport: Transport,
   ) {
-    this.clients = new BlobClients(location, 'destination', scope);
+    this.clients = new BlobClients(location, 'destination', scope, transport);
     this.facts = {
       account: { origin: new URL(location.serviceUrl).origin, name: location.account },
       container: `${primaryServiceUrl(location)}/${location.container}`,

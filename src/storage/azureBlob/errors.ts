@@ -72,7 +72,15 @@ export function toBlobferryError(err: unknown, role: Role, what: string, authKin
   if (status === 404) return make(role === 'source' ? 'SOURCE_NOT_FOUND' : 'STORAGE_ERROR', `Not found: ${what}.`);
   if (status === 403) return make('PERMISSION_DENIED', `The ${role} refused ${what} (403${serviceCode ? ` ${serviceCode}` : ''}).`);
   if (status === 0) return make(role === 'source' ? 'SOURCE_UNREACHABLE' : 'STORAGE_ERROR', `Could not reach the ${role} for ${what}: ${said || 'network error'}.`);
-  return make('STORAGE_ERROR', `The ${role} failed ${what} with ${status}${serviceCode ? ` ${serviceCode}` : ''}${said ? `: ${said}` : ''}.`);
+  const failed = `The ${role} failed ${what} with ${status}${serviceCode ? ` ${serviceCode}` : ''}${said ? `: ${said}` : ''}`;
+  if (isThrottling(status, serviceCode, said)) return make('THROTTLED', `${failed}: the service asks to slow down.`);
+  if (status === 408 || (status >= 500 && status !== 501 && status !== 505)) return make('STORAGE_ERROR', `${failed}.`);
+  return make('STORAGE_REFUSED', `${failed}.`);
+}
+
+/** 503 ServerBusy or "over the account limit" (Azure's scalability targets), 429. */
+export function isThrottling(status: number, serviceCode: string, said: string): boolean {
+  return status === 429 || (status === 503 && (serviceCode === 'ServerBusy' || /account limit|ingress|egress|busy/i.test(said)));
 }
 
 function firstLine(text: string | undefined): string {

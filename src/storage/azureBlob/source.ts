@@ -4,7 +4,7 @@ import { BlobferryError } from '../../contracts/errors';
 import { blobProperties, type BlobProperties, type SourceBlob } from '../../contracts/blobFacts';
 import type { SourceFacts } from '../../contracts/endpointFacts';
 import type { BlobLocation } from '../../contracts/locations';
-import { readWhole, type ListOptions, type ListedPage, type SourceAccess, type SourceEndpoint, type SourceNeeds } from '../endpoint';
+import { readWhole, type ListOptions, type ListedPage, type SourceAccess, type SourceEndpoint, type SourceNeeds, type Transport } from '../endpoint';
 import { privateBecause, withSecret } from '../urls';
 import type { NameScope } from '../scope';
 import { BlobClients, statusOf } from './client';
@@ -28,8 +28,9 @@ export class AzureBlobSource implements SourceEndpoint {
   constructor(
     private readonly location: BlobLocation,
     scope: NameScope,
+    transport: Transport,
   ) {
-    this.clients = new BlobClients(location, 'source', scope);
+    this.clients = new BlobClients(location, 'source', scope, transport);
     const origin = new URL(location.serviceUrl).origin;
     this.facts = {
       noun: location.secondary ? 'the Azure blob source (secondary endpoint)' : 'the Azure blob source',

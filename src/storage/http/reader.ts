@@ -9,11 +9,10 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
-import { BlobferryError } from '../../contracts/errors';
+import { BlobferryError, failureClass } from '../../contracts/errors';
 import { OPEN_NETWORK, type NetworkGuard } from '../access/network';
+import { DEFAULT_TRANSPORT, type Transport } from '../endpoint';
 
-const REQUEST_TIMEOUT_MS = 5 * 60_000;
-const ATTEMPTS = 4;
 const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
@@ -33,17 +32,18 @@ export class HttpReader {
     private readonly signedUrl: () => Promise<string>,
     private readonly refusedHint: string,
     private readonly network: NetworkGuard = OPEN_NETWORK,
+    private readonly transport: Transport = DEFAULT_TRANSPORT,
   ) {}
 
   /** A byte range, only while the object is still the version `pin` describes, read into `into`. */
   async readRange(offset: number, count: number, pin: SourcePin, into: Buffer = Buffer.allocUnsafe(count)): Promise<Buffer> {
     if (count === 0) return Buffer.alloc(0);
     let lastError: unknown;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= this.transport.maxTries; attempt++) {
       try {
         return await this.rangeInto(new URL(await this.signedUrl()), offset, count, pin, into);
       } catch (err) {
-        if (err instanceof BlobferryError && (err.code !== 'SOURCE_UNREACHABLE' || err.details?.final)) throw err;
+        if (err instanceof BlobferryError && (failureClass(err.code) === 'final' || err.details?.final)) throw err;
         lastError = err;
       }
       await backoff(attempt);
@@ -55,7 +55,7 @@ export class HttpReader {
     this.network.check(url, `The source ${this.display}`);
     const get = url.protocol === 'https:' ? https.get : http.get;
     return new Promise((resolve, reject) => {
-      const req = get(url, { headers: { range: `bytes=${offset}-${offset + count - 1}`, ...pinHeaders(pin) }, agent: this.network.agentFor(url), timeout: REQUEST_TIMEOUT_MS }, (res) => {
+      const req = get(url, { headers: { range: `bytes=${offset}-${offset + count - 1}`, ...pinHeaders(pin) }, agent: this.network.agentFor(url), timeout: this.transport.tryTimeoutMs }, (res) => {
         const status = res.statusCode ?? 0;
         if (status !== 206) {
           res.resume();
@@ -87,15 +87,15 @@ export class HttpReader {
   /** One request, tried again while the answer is transient; the last answer whatever it is. */
   async fetch(headers: Record<string, string>, what: string, method = 'GET'): Promise<Response> {
     let lastError: unknown;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= this.transport.maxTries; attempt++) {
       try {
         const res = await this.send(method, headers);
-        if (!TRANSIENT.has(res.status) || attempt === ATTEMPTS) return res;
+        if (!TRANSIENT.has(res.status) || attempt === this.transport.maxTries) return res;
         await res.body?.cancel();
       } catch (err) {
         if (err instanceof BlobferryError) throw err;
         lastError = err;
-        if (attempt === ATTEMPTS) break;
+        if (attempt === this.transport.maxTries) break;
       }
       await backoff(attempt);
     }
@@ -107,7 +107,7 @@ export class HttpReader {
     let url = new URL(await this.signedUrl());
     for (let hop = 0; ; hop++) {
       this.network.check(url, hop === 0 ? `The source ${this.display}` : `The source ${this.display}, redirected to ${url.origin},`);
-      const res = await request(url, method, headers, this.network.agentFor(url));
+      const res = await request(url, method, headers, this.network.agentFor(url), this.transport.tryTimeoutMs);
       const location = res.headers.location;
       if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return asResponse(res, method);
       res.resume();
@@ -121,14 +121,16 @@ export class HttpReader {
     if (status === 412) return new BlobferryError('SOURCE_CHANGED', `The source ${this.display} changed while it was being copied; nothing was committed. Copy it again.`);
     if (status === 404 || status === 410) return new BlobferryError('SOURCE_NOT_FOUND', `The source ${this.display} does not exist (HTTP ${status}).`);
     if (status === 401 || status === 403) return new BlobferryError('PERMISSION_DENIED', `The source ${this.display} refused ${what} it (HTTP ${status}); ${this.refusedHint}.`);
-    return new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.display} answered HTTP ${status} when ${what} it.`);
+    if (status === 429) return new BlobferryError('THROTTLED', `The source ${this.display} asks to slow down (HTTP 429) when ${what} it.`);
+    if (TRANSIENT.has(status)) return new BlobferryError('SOURCE_UNREACHABLE', `The source ${this.display} answered HTTP ${status} when ${what} it.`);
+    return new BlobferryError('STORAGE_REFUSED', `The source ${this.display} answered HTTP ${status} when ${what} it; trying again would not help.`, { final: true });
   }
 }
 
-function request(url: URL, method: string, headers: Record<string, string>, agent: http.Agent): Promise<IncomingMessage> {
+function request(url: URL, method: string, headers: Record<string, string>, agent: http.Agent, timeoutMs: number): Promise<IncomingMessage> {
   const send = url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
-    const req = send(url, { method, headers, agent, timeout: REQUEST_TIMEOUT_MS }, resolve);
+    const req = send(url, { method, headers, agent, timeout: timeoutMs }, resolve);
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end();

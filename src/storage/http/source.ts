@@ -8,7 +8,7 @@ import { blobProperties, type SourceBlob } from '../../contracts/blobFacts';
 import type { SourceFacts } from '../../contracts/endpointFacts';
 import { baseName, type HttpLocation } from '../../contracts/locations';
 import { OPEN_NETWORK, type NetworkGuard } from '../access/network';
-import { readWhole, type ListedPage, type SourceAccess, type SourceEndpoint } from '../endpoint';
+import { DEFAULT_TRANSPORT, readWhole, type ListedPage, type SourceAccess, type SourceEndpoint, type Transport } from '../endpoint';
 import { privateBecause, withSecret } from '../urls';
 import { HttpReader, type SourcePin } from './reader';
 
@@ -20,9 +20,10 @@ export class HttpSource implements SourceEndpoint {
   constructor(
     private readonly location: HttpLocation,
     network: NetworkGuard = OPEN_NETWORK,
+    transport: Transport = DEFAULT_TRANSPORT,
   ) {
     this.url = withSecret(location.url, location.secret);
-    this.reader = new HttpReader(location.url, async () => this.url, "check its URL's signature or expiry", network);
+    this.reader = new HttpReader(location.url, async () => this.url, "check its URL's signature or expiry", network, transport);
     this.facts = {
       noun: 'the HTTP source',
       listable: false,

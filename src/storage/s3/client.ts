@@ -9,6 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { BlobferryError } from '../../contracts/errors';
 import { redact } from '../../contracts/redact';
 import type { S3Location } from '../../contracts/locations';
+import type { Transport } from '../endpoint';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
 
@@ -35,11 +36,11 @@ export interface S3Connection {
 const connections = new Map<string, Promise<S3Connection>>();
 
 /** One client per region, endpoint and way of signing, for the process. */
-export function connect(location: S3Location): Promise<S3Connection> {
-  const key = JSON.stringify([location.region, location.endpoint, location.anonymousFallback, location.anonymousOnly]);
+export function connect(location: S3Location, transport: Transport): Promise<S3Connection> {
+  const key = JSON.stringify([location.region, location.endpoint, location.anonymousFallback, location.anonymousOnly, transport.maxTries, transport.tryTimeoutMs]);
   let connection = connections.get(key);
   if (!connection) {
-    connection = open(location);
+    connection = open(location, transport);
     connections.set(key, connection);
     // A failure (no credentials yet) is not kept: the next copy looks again.
     connection.catch(() => connections.delete(key));
@@ -47,13 +48,14 @@ export function connect(location: S3Location): Promise<S3Connection> {
   return connection;
 }
 
-async function open(location: S3Location): Promise<S3Connection> {
+async function open(location: S3Location, transport: Transport): Promise<S3Connection> {
   const { S3Client } = s3Sdk();
   const region = location.region ?? (await defaultRegion());
   const credentials = await findCredentials(location);
   const client = new S3Client({
     region,
-    maxAttempts: 5,
+    maxAttempts: transport.maxTries,
+    requestHandler: { requestTimeout: transport.tryTimeoutMs },
     // Checksums only where S3 requires them: presigned URLs stay plain GETs the storage service can follow.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
@@ -139,8 +141,12 @@ export function s3Error(err: unknown, what: string, location: Pick<S3Location, '
     case 'InvalidObjectState':
       return make('SOURCE_ARCHIVED', `The S3 object is in an archive storage class (${what}); restore it first.`);
   }
+  if (code === 'SlowDown' || status === 429 || (status === 503 && code !== 'ServiceUnavailable')) return make('THROTTLED', `S3 asks to slow down (${what}${code ? `: ${code}` : ''}).`);
   if (status === 404) return make('SOURCE_NOT_FOUND', `Not found in S3 bucket ${location.bucket}: ${what}.`);
   if (status === 403) return make('PERMISSION_DENIED', `S3 refused ${what} (403${code ? ` ${code}` : ''}).`);
   if (status === 412) return make('SOURCE_CHANGED', `The S3 object changed while it was being copied (${what}); nothing was committed.`);
-  return make('SOURCE_UNREACHABLE', `S3 failed ${what}${status ? ` with ${status}` : ''}${code ? ` ${code}` : ''}${said ? `: ${said}` : ''}.`);
+  const failed = `S3 failed ${what}${status ? ` with ${status}` : ''}${code ? ` ${code}` : ''}${said ? `: ${said}` : ''}.`;
+  // The network, timeouts and 5xx may pass; another 4xx, 501 or 505 will not.
+  if (status === 0 || status === 408 || (status >= 500 && status !== 501 && status !== 505)) return make('SOURCE_UNREACHABLE', failed);
+  return make('STORAGE_REFUSED', failed);
 }

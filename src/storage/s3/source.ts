@@ -9,7 +9,7 @@ import { blobProperties, CHECKSUM_ALGORITHMS, type SourceBlob, type SourceChecks
 import { BlobferryError } from '../../contracts/errors';
 import type { SourceFacts } from '../../contracts/endpointFacts';
 import { encodeBlobName, type S3Location } from '../../contracts/locations';
-import type { ListOptions, ListedPage, SourceAccess, SourceEndpoint } from '../endpoint';
+import type { ListOptions, ListedPage, SourceAccess, SourceEndpoint, Transport } from '../endpoint';
 import { HttpReader } from '../http/reader';
 import { mapPool } from '../pool';
 import { privateBecause } from '../urls';
@@ -30,6 +30,7 @@ export class S3Source implements SourceEndpoint {
     private readonly location: S3Location,
     /** The keys this copy was given (scope.ts). */
     private readonly scope: NameScope,
+    private readonly transport: Transport,
   ) {
     this.facts = {
       noun: 'the S3 source',
@@ -63,7 +64,7 @@ export class S3Source implements SourceEndpoint {
   }
 
   private async send<T>(what: string, call: (client: S3Client, connection: S3Connection) => Promise<T>): Promise<T> {
-    const connection = await connect(this.location);
+    const connection = await connect(this.location, this.transport);
     try {
       return await call(connection.client, connection);
     } catch (err) {
@@ -140,7 +141,7 @@ export class S3Source implements SourceEndpoint {
   /** HeadObject (with checksums) and, when asked and it has any, the object's tags. */
   private async describe(key: string, tags: boolean): Promise<SourceBlob> {
     this.scoped(key);
-    const { client } = await connect(this.location);
+    const { client } = await connect(this.location, this.transport);
     const head = await client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: this.location.bucket, Key: key, ChecksumMode: 'ENABLED' }));
     return factsFromHead(key, head, tags ? await this.tagsOf(key, head.TagCount) : []);
   }
@@ -149,7 +150,7 @@ export class S3Source implements SourceEndpoint {
   private async tagsOf(key: string, count: number | undefined): Promise<Array<{ Key?: string; Value?: string }>> {
     this.scoped(key);
     if (!count) return [];
-    const { client } = await connect(this.location);
+    const { client } = await connect(this.location, this.transport);
     return (await client.send(new (s3Sdk().GetObjectTaggingCommand)({ Bucket: this.location.bucket, Key: key }))).TagSet ?? [];
   }
 
@@ -167,7 +168,7 @@ export class S3Source implements SourceEndpoint {
   }
 
   private reader(blob: SourceBlob): HttpReader {
-    return new HttpReader(this.display(blob.name), () => this.presignedGet(blob.name), 'the AWS credentials need s3:GetObject');
+    return new HttpReader(this.display(blob.name), () => this.presignedGet(blob.name), 'the AWS credentials need s3:GetObject', undefined, this.transport);
   }
 
   readRange(blob: SourceBlob, offset: number, count: number, into?: Buffer): Promise<Buffer> {
@@ -195,7 +196,7 @@ export class S3Source implements SourceEndpoint {
 
   private async presignedGet(key: string): Promise<string> {
     this.scoped(key);
-    const connection = await connect(this.location);
+    const connection = await connect(this.location, this.transport);
     if (connection.credentials === 'anonymous') return this.plainUrl(key, connection.region);
     const { getSignedUrl } = require('@aws-sdk/s3-request-presigner') as typeof import('@aws-sdk/s3-request-presigner');
     return getSignedUrl(connection.client, new (s3Sdk().GetObjectCommand)({ Bucket: this.location.bucket, Key: key }), { expiresIn: PRESIGNED_SECONDS });

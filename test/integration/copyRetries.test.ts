@@ -1,0 +1,88 @@
+/**
+ * One retry model, through the fault-injecting proxy: failures are classed once where the
+ * endpoint raises them (retryable, throttled, final); a request is tried --max-tries times; an
+ * activity whose requests all failed for a reason that may pass is run again by the orchestration
+ * after a durable timer; a final failure is reported at once, tried once; --request-timeout gives
+ * up a try that hangs, so a copy does not wait minutes for a server that never answers.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { SECOND_ACCOUNT } from '../support/azurite';
+import { md5 } from '../support/blobAssert';
+import { startProxiedCopyFixture, type ProxiedCopyFixture } from '../support/copyFixture';
+import type { ProxiedRequest } from '../support/storageProxy';
+
+let fixture: ProxiedCopyFixture;
+const MiB = 1024 * 1024;
+
+before(async () => {
+  // Activity retries wait 1 s, 2 s here (5 s, 10 s by default).
+  process.env.BLOBFERRY_RETRY_WAIT = '1s';
+  fixture = await startProxiedCopyFixture();
+});
+after(async () => {
+  delete process.env.BLOBFERRY_RETRY_WAIT;
+  await fixture.stop();
+});
+
+const srcUrl = (name: string) => fixture.azurite.blobSasUrl('source', name, 'devstoreaccount1', 'r');
+const dstUrl = (name: string) => `${fixture.proxy.origin}/${SECOND_ACCOUNT}/target/${name}?${new URL(fixture.azurite.containerSasUrl('target', SECOND_ACCOUNT)).searchParams}`;
+const isCommit = (path: string) => (r: ProxiedRequest) => r.method === 'PUT' && r.query.get('comp') === 'blocklist' && r.path.includes(path);
+const seen = (match: (r: ProxiedRequest) => boolean) => fixture.proxy.requests.filter(match).length;
+
+describe('retries', () => {
+  it('runs a commit again after its tries all failed with 500 (the orchestration\'s retry, a durable timer apart)', async () => {
+    const body = randomBytes(3 * MiB);
+    await fixture.source.getBlockBlobClient('retry/big.bin').uploadData(body);
+    fixture.proxy.rules.push({ match: isCommit('retry/big.bin'), fault: { status: 500, code: 'InternalError' }, times: 2 });
+    const view = await fixture.copies.copy({ source: srcUrl('retry/big.bin'), destination: dstUrl('retry/big.bin'), options: { strategy: 'block-copy', blockSizeMiB: 1, maxTries: 1 } });
+    assert.equal(view.blobs.copied, 1, JSON.stringify(view));
+    assert.equal(seen(isCommit('retry/big.bin')), 3, 'two failed commits, each in its own activity run, then one that went through');
+    assert.equal(md5(await fixture.target.getBlobClient('retry/big.bin').downloadToBuffer()), md5(body));
+  });
+
+  it('waits out throttling (503 ServerBusy) the same way, and says THROTTLED when it does not pass', async () => {
+    await fixture.source.getBlockBlobClient('retry/busy.bin').uploadData(randomBytes(2 * MiB));
+    fixture.proxy.rules.push({ match: isCommit('retry/busy.bin'), fault: { status: 503, code: 'ServerBusy', message: 'The server is busy.' } });
+    try {
+      const view = await fixture.copies.copy({ source: srcUrl('retry/busy.bin'), destination: dstUrl('retry/busy.bin'), options: { strategy: 'block-copy', blockSizeMiB: 1, maxTries: 1 } });
+      assert.equal(view.blobs.failed, 1, JSON.stringify(view));
+      assert.equal(view.failures[0].code, 'THROTTLED');
+      assert.equal(seen(isCommit('retry/busy.bin')), 3, 'one run and two retries, then reported');
+    } finally {
+      fixture.proxy.rules.length = 0;
+    }
+  });
+
+  it('fails at once, tried once, when the service refuses for good (400)', async () => {
+    await fixture.source.getBlockBlobClient('retry/refused.bin').uploadData(randomBytes(2 * MiB));
+    fixture.proxy.rules.push({ match: isCommit('retry/refused.bin'), fault: { status: 400, code: 'InvalidHeaderValue', message: 'A header is wrong.' } });
+    try {
+      const view = await fixture.copies.copy({ source: srcUrl('retry/refused.bin'), destination: dstUrl('retry/refused.bin'), options: { strategy: 'block-copy', blockSizeMiB: 1 } });
+      assert.equal(view.blobs.failed, 1);
+      assert.equal(view.failures[0].code, 'STORAGE_REFUSED', JSON.stringify(view.failures));
+      assert.equal(seen(isCommit('retry/refused.bin')), 1, 'not tried again');
+    } finally {
+      fixture.proxy.rules.length = 0;
+    }
+  });
+
+  it('gives up a try that hangs after --request-timeout, and reports the source unreachable in seconds', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const silent = http.createServer(() => undefined); // accepts, never answers
+    silent.on('connection', (s) => sockets.add(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const started = Date.now();
+    try {
+      const view = await fixture.copies.copy({ source: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/never.bin`, destination: dstUrl('retry/never.bin'), options: { requestTimeout: '1s', maxTries: 2 } });
+      assert.equal(view.error?.code ?? view.failures[0]?.code, 'SOURCE_UNREACHABLE', JSON.stringify(view));
+      assert.ok(Date.now() - started < 60_000, `reported after ${Date.now() - started} ms, not minutes`);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+});

@@ -22,4 +22,6 @@ export interface CopyProgress {
   deadline?: string;
   /** Prefix copies: blobs copied by each strategy so far. */
   strategies?: Record<string, number>;
+  /** Prefix copies: requests in flight per batch as the pacer allows now, of --concurrency, and why (plan/pace.ts). */
+  concurrency?: { limit: number; of: number; note?: string };
 }

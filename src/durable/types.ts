@@ -3,6 +3,7 @@ import type { CopyOptions } from '../contracts/copyRequest';
 import type { BlobOutcome, CommitConditions, SourceBlob } from '../contracts/blobFacts';
 import type { Location } from '../contracts/locations';
 import type { BlockPlan } from '../plan/blocks';
+import type { Pace } from '../plan/pace';
 import type { Route, Strategy } from '../plan/strategy';
 import type { Digests, DigestStates } from '../plan/verification';
 
@@ -70,6 +71,8 @@ export interface MigrateTotals {
 
 export interface MigrateState {
   generation: number;
+  /** The destination's pace (plan/pace.ts), carried across generations. */
+  pace?: Pace;
   continuation?: string;
   /** The page listed ahead during the previous generation. */
   pendingPage?: SourceBlob[];
@@ -89,6 +92,8 @@ export interface MigrateInput {
 
 /** What a transfer reports at the end (the orchestration's output). */
 export interface TransferSummary {
+  /** Prefix copies that were throttled: the pace at the end, of --concurrency, and the last reason. */
+  concurrency?: { limit: number; of: number; note?: string };
   /** deleted: --delete-source, sources deleted after their copies were verified. */
   blobs: { total: number; copied: number; skipped: number; failed: number; deleted?: number };
   bytes: { total: number; copied: number };

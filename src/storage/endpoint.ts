@@ -127,6 +127,8 @@ export interface WrittenBlob {
 
 /** The Azure Blob destination: every write a copy makes, and what it needs to read back. */
 export interface BlobDestination {
+  /** Answers that asked to slow down (503 ServerBusy, 429) since this endpoint was opened, every try counted. */
+  throttles(): number;
   readonly facts: DestinationFacts;
   /** Refuses credentials that cannot write (or read, when `read` says why it must) without calling the service. */
   checkAccess(needs: { read?: string }): void;

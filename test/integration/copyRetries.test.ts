@@ -85,4 +85,26 @@ describe('retries', () => {
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
+
+  it('halves the requests in flight when the destination throttles, and raises them again when it is calm', async () => {
+    const names = Array.from({ length: 400 }, (_, i) => `paced/f${i}.txt`);
+    for (let i = 0; i < names.length; i += 50) await Promise.all(names.slice(i, i + 50).map((n) => fixture.source.getBlockBlobClient(n).upload('x'.repeat(64), 64)));
+    // The first writes are answered 503 ServerBusy (each try is retried, and goes through in the end).
+    const isWrite = (r: ProxiedRequest) => r.method === 'PUT' && r.path.includes('/target/paced/');
+    fixture.proxy.rules.push({ match: isWrite, fault: { status: 503, code: 'ServerBusy', message: 'Operations per second is over the account limit.' }, times: 6 });
+    const id = fixture.copies.start({ source: `${fixture.azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('?', '/paced/?')}`, destination: dstUrl('paced/'), options: { recursive: true, concurrency: 8 } });
+    const seenPace: Array<{ limit: number; note?: string }> = [];
+    let view = fixture.copies.view(id);
+    while (!['Completed', 'Failed', 'Terminated'].includes(view.runtimeStatus)) {
+      const pace = view.concurrency;
+      if (pace && (seenPace.length === 0 || seenPace.at(-1)!.limit !== pace.limit)) seenPace.push({ limit: pace.limit, note: pace.note });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      view = fixture.copies.view(id);
+    }
+    fixture.proxy.rules.length = 0;
+    assert.equal(view.blobs.copied, names.length, JSON.stringify(view));
+    assert.ok(seenPace.some((p) => p.limit === 4 && /throttled by blobferrysecond: 8 → 4/.test(p.note ?? '')), `the status said it slowed down: ${JSON.stringify(seenPace)}`);
+    const slowed = seenPace.findIndex((p) => p.limit === 4);
+    assert.ok(view.concurrency === undefined || view.concurrency.limit === 8 || seenPace.slice(slowed + 1).some((p) => p.limit > 4), `and sped up again: ${JSON.stringify(seenPace)}, at the end ${JSON.stringify(view.concurrency)}`);
+  });
 });

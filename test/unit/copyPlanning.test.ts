@@ -10,6 +10,7 @@ import { nameFilter } from '../../src/plan/select';
 import { checkRequestFits, checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
 import { nextPollWaitMs } from '../../src/plan/polling';
 import { retryWaitMs } from '../../src/plan/retry';
+import { nextPace, startPace } from '../../src/plan/pace';
 import { failureClass } from '../../src/contracts/errors';
 import { toBlobferryError } from '../../src/storage/azureBlob/errors';
 import { s3Error } from '../../src/storage/s3/client';
@@ -166,6 +167,23 @@ describe('retries', () => {
     assert.equal(retryWaitMs('STORAGE_ERROR', 3, 5), undefined);
     assert.equal(retryWaitMs('THROTTLED', 1, 5), 20_000);
     assert.equal(retryWaitMs('AUTH_FAILED', 1, 5), undefined);
+  });
+});
+
+describe('the pacer', () => {
+  it('halves on throttling, down to one; doubles after two calm waves, up to --concurrency', () => {
+    let pace = startPace(16);
+    pace = nextPace(pace, 16, 3, 'dst');
+    assert.deepEqual(pace, { limit: 8, calm: 0, note: 'throttled by dst: 16 → 8' });
+    for (let i = 0; i < 5; i++) pace = nextPace(pace, 16, 1, 'dst');
+    assert.equal(pace.limit, 1);
+    pace = nextPace(pace, 16, 0, 'dst');
+    assert.equal(pace.limit, 1, 'one calm wave is not enough');
+    pace = nextPace(pace, 16, 0, 'dst');
+    assert.deepEqual(pace, { limit: 2, calm: 0, note: 'recovering on dst: 1 → 2' });
+    for (let i = 0; i < 20; i++) pace = nextPace(pace, 16, 0, 'dst');
+    assert.equal(pace.limit, 16);
+    assert.equal(pace.note, undefined, 'back at full speed, nothing to say');
   });
 });
 

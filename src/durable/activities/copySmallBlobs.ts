@@ -43,15 +43,17 @@ export interface SmallBlobsArgs {
   /** Tags can be read (and are copied). */
   listTags: boolean;
   items: SourceBlob[];
+  /** Requests in flight, as the pacer allows now (default --concurrency). */
+  parallel?: number;
 }
 
 const RENAME_ATTEMPTS = 3;
 
-export const copySmallBlobs = activity('copySmallBlobs', (args: SmallBlobsArgs): Promise<ActivityResult<{ outcomes: BlobOutcome[]; pending: PendingServerCopy[] }>> =>
+export const copySmallBlobs = activity('copySmallBlobs', (args: SmallBlobsArgs): Promise<ActivityResult<{ outcomes: BlobOutcome[]; pending: PendingServerCopy[]; throttled: number }>> =>
   settle(async () => {
     const source = await openSource(args.job);
     const destination = await openDestination(args.job);
-    const { concurrency } = args.job.options;
+    const concurrency = Math.max(1, Math.min(args.parallel ?? args.job.options.concurrency, args.job.options.concurrency));
     // Relay holds each blob in memory while it copies it: keep to the relay's memory budget.
     const largest = Math.max(1, ...args.items.map((item) => item.size));
     const relays = args.items.some((item) => chooseStrategy(args.job.route, item).strategy === 'relay');
@@ -60,6 +62,7 @@ export const copySmallBlobs = activity('copySmallBlobs', (args: SmallBlobsArgs):
     return {
       outcomes: results.filter((r): r is BlobOutcome => 'outcome' in r),
       pending: results.filter((r): r is PendingServerCopy => 'started' in r),
+      throttled: destination.throttles(),
     };
   }),
 );

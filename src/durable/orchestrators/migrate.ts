@@ -11,6 +11,7 @@ import type { BlobOutcome, SourceBlob } from '../../contracts/blobFacts';
 import type { CopyProgress } from '../../contracts/progress';
 import { MiB, DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
 import { destinationNameFor, prefixDestinationName } from '../../plan/names';
+import { nextPace, startPace, type Pace } from '../../plan/pace';
 import { chooseStrategy, copiedInBatch } from '../../plan/strategy';
 import { bytesPerSecond, planWaves } from '../../plan/waves';
 import { displayObjectUrl } from '../../storage/registry';
@@ -40,7 +41,8 @@ export const migrate = orchestration<MigrateInput, TransferSummary | undefined>(
 
 function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, TransferSummary | undefined, unknown> {
   const input = context.df.getInput() as MigrateInput;
-  const { job, state } = input;
+  const { job } = input;
+  const state: MigrateState & { pace: Pace } = { ...input.state, pace: input.state.pace ?? startPace(job.options.concurrency) };
   const listArgs = (continuation: string | undefined) => ({ job, sourcePrefix: input.sourcePrefix, continuation, pageSize: PAGE_SIZE, listTags: input.listTags });
 
   let page: SourceBlob[];
@@ -70,19 +72,25 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
   };
   const pending: PendingServerCopy[] = [];
   const cancel = cancelWatch(context);
-  const waves = planWaves(work.map((w) => w.weight), job.options.concurrency * 2);
-  if (waves.length === 0 && nextListing) waves.push([]);
-  for (const [index, wave] of waves.entries()) {
+  // Waves are cut as they go: each takes what the destination's pace allows now.
+  for (let start = 0, first = true; start < work.length || (first && nextListing); first = false) {
     // After a cancel request no new blob is started (those are listed, and reported as neither).
     if (cancel.requested) break;
-    const tasks: Task[] = wave.map((i) => work[i].start());
-    if (index === 0 && nextListing) tasks.push(nextListing);
-    yield* runWave(context, tasks, wave.map((i) => work[i].childId));
+    const limit = state.pace.limit;
+    const [wave = []] = planWaves(work.slice(start).map((w) => Math.min(w.weight, limit)), limit * 2);
+    const tasks: Task[] = wave.map((i) => work[start + i].start(limit));
+    if (first && nextListing) tasks.push(nextListing);
+    yield* runWave(context, tasks, wave.map((i) => work[start + i].childId));
     const results = tasks.map((t) => t.result);
+    let throttled = 0;
     wave.forEach((i, at) => {
-      outcomes.push(...outcomesOf(results[at], work[i].covers, input));
+      const found = outcomesOf(results[at], work[start + i].covers, input);
+      throttled += throttlesOf(results[at]) + found.filter((o) => o.code === 'THROTTLED').length;
+      outcomes.push(...found);
       pending.push(...pendingOf(results[at]));
     });
+    start += wave.length;
+    state.pace = nextPace(state.pace, job.options.concurrency, throttled, destinationAccount(job));
     for (const o of outcomes.splice(0)) tally(state, totals, o);
     publish();
   }
@@ -148,8 +156,9 @@ function childIdFor(context: OrchestrationContext, blob: SourceBlob): string {
 }
 
 interface PageTask {
-  start: () => TypedTask<unknown>;
-  /** Requests it keeps in flight. */
+  /** Starts it with at most `parallel` requests in flight (the pace now). */
+  start: (parallel: number) => TypedTask<unknown>;
+  /** Requests it keeps in flight at --concurrency. */
   weight: number;
   /** The listed blobs it copies. */
   covers: SourceBlob[];
@@ -179,7 +188,7 @@ function planPage(context: OrchestrationContext, input: MigrateInput, page: Sour
     else batches.push([blob]);
   }
   const work: PageTask[] = batches.map((items) => ({
-    start: () => schedule(context, copySmallBlobs, { job, sourcePrefix: input.sourcePrefix, destinationPrefix: input.destinationPrefix, listTags: input.listTags, items }),
+    start: (parallel) => schedule(context, copySmallBlobs, { job, sourcePrefix: input.sourcePrefix, destinationPrefix: input.destinationPrefix, listTags: input.listTags, items, parallel }),
     weight: Math.min(items.length, job.options.concurrency),
     covers: items,
   }));
@@ -193,6 +202,17 @@ function planPage(context: OrchestrationContext, input: MigrateInput, page: Sour
     });
   }
   return { work, unnamed };
+}
+
+/** Answers of the destination that asked to slow down during a batch. */
+function throttlesOf(result: unknown): number {
+  const r = result as ActivityResult<{ throttled?: number }> | BlobOutcome;
+  return 'ok' in r && r.ok ? (r.throttled ?? 0) : 0;
+}
+
+/** The destination account, as people name it in the progress line. */
+function destinationAccount(job: MigrateInput['job']): string {
+  return job.destination.kind === 'azure-blob' ? job.destination.account : 'the destination';
 }
 
 /** Server copies a batch left pending. */
@@ -253,7 +273,14 @@ function progress(totals: MigrateState['totals'], state: MigrateState, rate: num
     strategies: totals.strategies,
     strategy: job.strategy,
     strategyReason: job.strategyReason,
+    ...paceOf(state, job),
   };
+}
+
+/** The pace, once it has differed from --concurrency. */
+function paceOf(state: MigrateState, job: MigrateInput['job']): { concurrency?: CopyProgress['concurrency'] } {
+  const pace = state.pace;
+  return pace && (pace.note || pace.limit !== job.options.concurrency) ? { concurrency: { limit: pace.limit, of: job.options.concurrency, ...(pace.note ? { note: pace.note } : {}) } } : {};
 }
 
 function summarize(input: MigrateInput, state: MigrateState): TransferSummary {
@@ -267,6 +294,7 @@ function summarize(input: MigrateInput, state: MigrateState): TransferSummary {
     ...(t.verification && Object.keys(t.verification).length > 0 ? { verification: t.verification } : {}),
     strategy: input.job.strategy,
     strategyReason: input.job.strategyReason,
+    ...paceOf(state, input.job),
     ...(state.notes.length > 0 ? { notes: state.notes } : {}),
   };
 }

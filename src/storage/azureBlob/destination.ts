@@ -11,10 +11,13 @@ import type { BlobDestination, CommitContent, CopyState, ServiceCopyOptions, Sou
 import type { NameScope } from '../scope';
 import { BlobClients, serviceCodeOf, statusOf } from './client';
 import { checkSas } from './errors';
+import { throttlingSince } from './throttling';
 import { primaryServiceUrl } from './location';
 
 export class AzureBlobDestination implements BlobDestination {
   readonly facts: DestinationFacts;
+  /** Throttling answers of this account since the endpoint was opened. */
+  private readonly throttled: () => number;
   private readonly clients: BlobClients;
 
   constructor(
@@ -23,6 +26,7 @@ export class AzureBlobDestination implements BlobDestination {
     transport: Transport,
   ) {
     this.clients = new BlobClients(location, 'destination', scope, transport);
+    this.throttled = throttlingSince(location.serviceUrl);
     this.facts = {
       account: { origin: new URL(location.serviceUrl).origin, name: location.account },
       container: `${primaryServiceUrl(location)}/${location.container}`,
@@ -41,6 +45,10 @@ export class AzureBlobDestination implements BlobDestination {
 
   private call<T>(what: string, operation: () => Promise<T>): Promise<T> {
     return this.clients.call(what, operation);
+  }
+
+  throttles(): number {
+    return this.throttled();
   }
 
   async destinationState(name: string): Promise<DestinationState> {

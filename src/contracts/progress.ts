@@ -1,7 +1,8 @@
 /** Progress in an orchestration's custom status, as status readers (CLI, HTTP API) see it. */
 export interface CopyProgress {
   /** waiting: another copy is pending on the destination (--on-pending-copy wait); restoring: undoing a stopped server copy. */
-  phase: 'inspecting' | 'copying' | 'committing' | 'waiting' | 'restoring' | 'done' | 'failed' | 'cancelled';
+  /** waiting-for-credentials: a SAS expired; the copy goes on once fresh ones are given (the same command again, POST .../credentials). */
+  phase: 'inspecting' | 'copying' | 'committing' | 'waiting' | 'waiting-for-credentials' | 'restoring' | 'done' | 'failed' | 'cancelled';
   /** The orchestration doing the work, when this one delegates (transfer -> copyBlob / migrate). */
   child?: string;
   kind?: 'blob' | 'prefix';

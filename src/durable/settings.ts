@@ -5,6 +5,8 @@
  *   BLOBFERRY_COPY_TIMEOUT        default deadline of a copy (24h)
  *   BLOBFERRY_POLL_INTERVAL       first wait between server-copy polls (2s), growing x1.5 ...
  *   BLOBFERRY_POLL_MAX_INTERVAL   ... up to this (60s)
+ *   BLOBFERRY_CREDENTIALS_WAIT    how often a copy whose SAS expired looks for fresh ones (30s), and
+ *   BLOBFERRY_CREDENTIALS_MAX_WAIT for how long before its blobs fail SAS_EXPIRED (24h)
  *   BLOBFERRY_RETRY_WAIT          an activity that failed for a reason that may pass is run again
  *                                 after this (5s), then twice as long; throttled, four times as long
  */
@@ -13,7 +15,7 @@ import { parseDuration } from '../contracts/duration';
 import { BlobferryError } from '../contracts/errors';
 import type { CopyLimits } from './types';
 
-const DEFAULTS = { BLOBFERRY_COPY_TIMEOUT: '24h', BLOBFERRY_POLL_INTERVAL: '2s', BLOBFERRY_POLL_MAX_INTERVAL: '60s', BLOBFERRY_RETRY_WAIT: '5s' };
+const DEFAULTS = { BLOBFERRY_COPY_TIMEOUT: '24h', BLOBFERRY_POLL_INTERVAL: '2s', BLOBFERRY_POLL_MAX_INTERVAL: '60s', BLOBFERRY_RETRY_WAIT: '5s', BLOBFERRY_CREDENTIALS_WAIT: '30s', BLOBFERRY_CREDENTIALS_MAX_WAIT: '24h' };
 
 export function copyLimits(options: CopyOptions, env: NodeJS.ProcessEnv = process.env): CopyLimits {
   const setting = (name: keyof typeof DEFAULTS): number => {
@@ -30,5 +32,7 @@ export function copyLimits(options: CopyOptions, env: NodeJS.ProcessEnv = proces
     pollFirstSeconds,
     pollMaxSeconds: Math.max(pollFirstSeconds, setting('BLOBFERRY_POLL_MAX_INTERVAL')),
     retryWaitSeconds: setting('BLOBFERRY_RETRY_WAIT'),
+    credentialsWaitSeconds: setting('BLOBFERRY_CREDENTIALS_WAIT'),
+    credentialsMaxWaitSeconds: setting('BLOBFERRY_CREDENTIALS_MAX_WAIT'),
   };
 }

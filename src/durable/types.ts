@@ -28,6 +28,9 @@ export interface CopyLimits {
   pollMaxSeconds: number;
   /** An activity that failed for a reason that may pass runs again after this, doubling (plan/retry.ts). */
   retryWaitSeconds: number;
+  /** A copy whose SAS expired looks for fresh ones this often, for at most this long. */
+  credentialsWaitSeconds: number;
+  credentialsMaxWaitSeconds: number;
 }
 
 /** A transfer in one run: the run's id is in every write's copy marker (plan/overwrite.ts). */

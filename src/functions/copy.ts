@@ -5,6 +5,7 @@
  */
 import type { FunctionHandler } from '@azure/functions';
 import * as df from 'durable-functions';
+import { checkCredentials } from '../durable/activities/checkCredentials';
 import { commitBlob } from '../durable/activities/commitBlob';
 import { copySmallBlobs } from '../durable/activities/copySmallBlobs';
 import { deleteSource } from '../durable/activities/deleteSource';
@@ -48,6 +49,7 @@ const activities: Array<Activity<never, unknown>> = [
   writeJobSummary,
   verifyCopy,
   forwardCancel,
+  checkCredentials,
 ];
 
 for (const o of orchestrations) df.app.orchestration(o.name, o.handler);

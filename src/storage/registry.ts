@@ -20,6 +20,7 @@ import type { Location } from '../contracts/locations';
 import { OPEN_NETWORK, remoteNetwork, type NetworkGuard } from './access/network';
 import { borrowsAppIdentity, isWorkingStorage, policyAllows, readRemoteAccess, type RemoteAccess, type Role } from './access/policy';
 import { AzureBlobDestination } from './azureBlob/destination';
+import { checkSas } from './azureBlob/errors';
 import { containerUrl, parseBlobUrl, primaryServiceUrl } from './azureBlob/location';
 import { AzureBlobSource } from './azureBlob/source';
 import { DEFAULT_TRANSPORT, type BlobDestination, type SourceEndpoint, type Transport } from './endpoint';
@@ -163,6 +164,8 @@ async function opened(transfer: SealedTransfer, role: Role): Promise<{ location:
   // A SAS given again since the copy started wins over the one it started with (freshCredentials.ts).
   const secret = (await freshSecrets(fingerprint))?.[role] ?? side.secret;
   const location = (secret ? { ...side, secret: unseal(secret, secretBinding(role, fingerprint)) } : side) as Location;
+  // An expired SAS is known without asking the service: SAS_EXPIRED, which a copy waits out for fresh ones.
+  if (location.kind === 'azure-blob') checkSas(location.secret, role, []);
   return { location: authorize(location, role, caller), network: caller === 'remote' ? remoteAccess().network : OPEN_NETWORK };
 }
 

@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { SECOND_ACCOUNT } from '../support/azurite';
 import { md5 } from '../support/blobAssert';
 import { startProxiedCopyFixture, type ProxiedCopyFixture } from '../support/copyFixture';
@@ -106,5 +107,37 @@ describe('retries', () => {
     assert.ok(seenPace.some((p) => p.limit === 4 && /throttled by blobferrysecond: 8 → 4/.test(p.note ?? '')), `the status said it slowed down: ${JSON.stringify(seenPace)}`);
     const slowed = seenPace.findIndex((p) => p.limit === 4);
     assert.ok(view.concurrency === undefined || view.concurrency.limit === 8 || seenPace.slice(slowed + 1).some((p) => p.limit > 4), `and sped up again: ${JSON.stringify(seenPace)}, at the end ${JSON.stringify(view.concurrency)}`);
+  });
+
+  it('waits for fresh SAS tokens when the destination SAS expires mid-copy, then copies the rest', async () => {
+    process.env.BLOBFERRY_CREDENTIALS_WAIT = '1s';
+    process.env.BLOBFERRY_TRUSTED_ENDPOINTS = '127.0.0.1';
+    const names = Array.from({ length: 40 }, (_, i) => `expiring/f${i}.txt`);
+    await Promise.all(names.map((n) => fixture.source.getBlockBlobClient(n).upload(n, n.length)));
+    const key = fixture.azurite.accounts.find((a) => a.name === SECOND_ACCOUNT)!.key;
+    const sas = (expiresOn: Date) => generateBlobSASQueryParameters({ containerName: 'target', permissions: ContainerSASPermissions.parse('racwdl'), expiresOn }, new StorageSharedKeyCredential(SECOND_ACCOUNT, key)).toString();
+    const destination = (query: string) => `${fixture.proxy.origin}/${SECOND_ACCOUNT}/target/expiring/?${query}`;
+    // Slow writes: the copy outlasts its SAS.
+    fixture.proxy.rules.push({ match: (r) => r.method === 'PUT' && r.path.includes('/target/expiring/'), delayMs: 250 });
+    try {
+      const id = fixture.copies.start({ source: fixture.azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('?', '/expiring/?'), destination: destination(sas(new Date(Date.now() + 4000))), options: { recursive: true, concurrency: 2 } });
+      let view = fixture.copies.view(id);
+      while (view.phase !== 'waiting-for-credentials') {
+        assert.ok(!['Completed', 'Failed'].includes(view.runtimeStatus), `it ended instead of waiting: ${JSON.stringify(view)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        view = fixture.copies.view(id);
+      }
+      const copiedBefore = view.blobs.copied;
+      assert.ok(copiedBefore < names.length, 'some were copied before the SAS expired, not all');
+      const given = await fetch(`${fixture.copies.host.url}/api/copies/${id}/credentials`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ destination: destination(sas(new Date(Date.now() + 3600_000))) }) });
+      assert.equal(given.status, 200, await given.text());
+      view = await fixture.copies.finish(id);
+      assert.deepEqual(view.blobs, { total: names.length, copied: names.length, skipped: 0, failed: 0 }, JSON.stringify(view));
+      for (const n of names) assert.equal((await fixture.target.getBlobClient(n).downloadToBuffer()).toString(), n);
+    } finally {
+      fixture.proxy.rules.length = 0;
+      delete process.env.BLOBFERRY_CREDENTIALS_WAIT;
+      delete process.env.BLOBFERRY_TRUSTED_ENDPOINTS;
+    }
   });
 });

@@ -282,7 +282,7 @@ describe('durations, polling and time limits', () => {
   });
   it('takes the timeout from the request, else from the settings, and refuses bad settings', () => {
     const options = parseCopyRequest({ source: 's', destination: 'd' }).options;
-    assert.deepEqual(copyLimits(options, {}), { timeoutSeconds: 86400, pollFirstSeconds: 2, pollMaxSeconds: 60, retryWaitSeconds: 5 });
+    assert.deepEqual(copyLimits(options, {}), { timeoutSeconds: 86400, pollFirstSeconds: 2, pollMaxSeconds: 60, retryWaitSeconds: 5, credentialsWaitSeconds: 30, credentialsMaxWaitSeconds: 86400 });
     assert.equal(copyLimits(options, { BLOBFERRY_RETRY_WAIT: '1s' }).retryWaitSeconds, 1);
     assert.throws(() => copyLimits(options, { BLOBFERRY_RETRY_WAIT: 'soon' }), { code: 'CONFIG_INVALID' });
     assert.equal(copyLimits({ ...options, timeout: 30 }, { BLOBFERRY_COPY_TIMEOUT: '1h' }).timeoutSeconds, 30);

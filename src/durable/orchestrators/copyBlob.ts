@@ -34,6 +34,7 @@ import { blobOutcome, type Ended } from '../outcome';
 import type { ActivityResult, BlobJob, CopyBlobInput, StageArgs, StageResult } from '../types';
 import { sourceDeleted, verified } from './afterCopy';
 import { cancelWatch, pastDeadline, withDeadline } from './cancel';
+import { EXPIRED, waitForCredentials } from './credentialsWait';
 import { followServerCopy, serverCopyBlob, type FollowState, type Followed } from './serverCopy';
 
 /** Staging activities one blob may take, at most. */
@@ -99,6 +100,11 @@ function* copyUntilDone(context: OrchestrationContext, input: BlobCopy, strategy
   const { job, blob } = input;
   for (let waits = 0; ; waits++) {
     const ended = strategy === 'server-copy' ? yield* serverCopyBlob(context, job, blob, input.destinationName) : yield* copyInBlocks(context, input, strategy);
+    // A SAS that expired mid-copy: wait for fresh ones, then go on (staged blocks are kept).
+    if (!('handOver' in ended) && ended.code === EXPIRED) {
+      if (yield* waitForCredentials(context, job, { strategy, bytes: { total: blob.size, copied: 0 } }, ended.message ?? '')) continue;
+      return ended;
+    }
     if ('handOver' in ended || ended.code !== 'PENDING_COPY' || job.options.onPendingCopy !== 'wait') return ended;
     const now = context.df.currentUtcDateTime.getTime();
     const deadline = Date.parse(job.deadline);

@@ -24,6 +24,7 @@ import { blobOutcome, type Ended } from '../outcome';
 import type { ActivityResult, MigrateInput, MigrateState, TransferSummary } from '../types';
 import { keptAfterStop } from './afterCopy';
 import { cancelWatch } from './cancel';
+import { EXPIRED, waitForCredentials } from './credentialsWait';
 import { copyBlob } from './copyBlob';
 import { serverCopy, type ServerCopyInput } from './serverCopy';
 
@@ -59,7 +60,9 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
 
   const totals = { ...state.totals, listed: state.totals.listed + page.length, bytesListed: state.totals.bytesListed + page.reduce((sum, b) => sum + b.size, 0) };
   const outcomes: BlobOutcome[] = [];
-  const { work, unnamed } = planPage(context, input, page);
+  const planned = planPage(context, input, page);
+  let work = planned.work;
+  const unnamed = planned.unnamed;
   // Objects without a valid blob name fail on their own (--invalid-names fail); the rest copy.
   for (const o of unnamed) tally(state, totals, o);
   // The next page is listed while this one copies.
@@ -72,6 +75,8 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
   };
   const pending: PendingServerCopy[] = [];
   const cancel = cancelWatch(context);
+  // Blobs whose SAS expired mid-copy: copied again once fresh tokens are given.
+  let expired: Array<{ blob: SourceBlob; outcome: BlobOutcome }> = [];
   // Waves are cut as they go: each takes what the destination's pace allows now.
   for (let start = 0, first = true; start < work.length || (first && nextListing); first = false) {
     // After a cancel request no new blob is started (those are listed, and reported as neither).
@@ -84,15 +89,31 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
     const results = tasks.map((t) => t.result);
     let throttled = 0;
     wave.forEach((i, at) => {
-      const found = outcomesOf(results[at], work[start + i].covers, input);
+      const { covers } = work[start + i];
+      const found = outcomesOf(results[at], covers, input);
       throttled += throttlesOf(results[at]) + found.filter((o) => o.code === 'THROTTLED').length;
-      outcomes.push(...found);
+      for (const o of found) {
+        const blob = o.code === EXPIRED ? covers.find((b) => displayObjectUrl(job.source, b.name) === o.source) : undefined;
+        if (blob) expired.push({ blob, outcome: o });
+        else outcomes.push(o);
+      }
       pending.push(...pendingOf(results[at]));
     });
     start += wave.length;
     state.pace = nextPace(state.pace, job.options.concurrency, throttled, destinationAccount(job));
     for (const o of outcomes.splice(0)) tally(state, totals, o);
     publish();
+    if (start < work.length || expired.length === 0 || cancel.requested) continue;
+    // This page's other blobs are done: wait for fresh tokens, then copy those again (or fail them).
+    const message = expired[0].outcome.message ?? 'A SAS expired.';
+    const { phase: _phase, ...status } = progress(totals, state, 0, next !== undefined, job);
+    if (yield* waitForCredentials(context, job, status, message)) {
+      work = planPage(context, input, expired.map((e) => e.blob)).work;
+      start = 0;
+    } else {
+      for (const e of expired) tally(state, totals, e.outcome);
+    }
+    expired = [];
   }
   // Server copies the batches started and the service has not finished: follow each with durable
   // timers; after a cancel request, abort and undo each instead. None is left running.

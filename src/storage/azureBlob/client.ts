@@ -12,7 +12,7 @@ import type { Transport } from '../endpoint';
 import { hasDotSegment, inScope, type NameScope } from '../scope';
 import { withSecret } from '../urls';
 import { authFor, type BlobAuth } from './credentials';
-import { toBlobferryError, type Role } from './errors';
+import { checkSas, toBlobferryError, type Role } from './errors';
 import { blobUrl, containerUrl } from './location';
 
 
@@ -75,12 +75,15 @@ export class BlobClients {
     try {
       return await operation();
     } catch (err) {
-      throw toBlobferryError(err, this.role, what, this.auth.kind);
+      this.fail(err, what);
     }
   }
 
   fail(err: unknown, what: string): never {
-    throw toBlobferryError(err, this.role, what, this.auth.kind);
+    const e = toBlobferryError(err, this.role, what, this.auth.kind);
+    // Refused because the SAS expired while the copy ran: say so (a copy waits for fresh tokens).
+    if (e.code === 'AUTH_FAILED' && this.auth.kind === 'sas') checkSas(this.auth.sas, this.role, []);
+    throw e;
   }
 }
 

@@ -40,6 +40,7 @@ export interface CopyCommandOptions {
   invalidMetadata?: string;
   invalidNames?: string;
   maxTries?: number;
+  sourceSecondary?: string;
   requestTimeout?: string;
   json?: boolean;
   host?: string;
@@ -89,6 +90,7 @@ export async function runCopy(source: string, destination: string, options: Copy
       ...(options.invalidMetadata ? { invalidMetadata: options.invalidMetadata } : {}),
       ...(options.invalidNames ? { invalidNames: options.invalidNames } : {}),
       ...(options.maxTries !== undefined ? { maxTries: options.maxTries } : {}),
+      ...(options.sourceSecondary ? { sourceSecondary: options.sourceSecondary } : {}),
       ...(options.requestTimeout !== undefined ? { requestTimeout: options.requestTimeout } : {}),
     },
   };

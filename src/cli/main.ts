@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { BLOB_TYPES, INVALID_METADATA_POLICIES, INVALID_NAME_POLICIES, ON_PENDING_COPY, OVERWRITE_POLICIES, STRATEGIES, VERIFY_MODES } from '../contracts/copyRequest';
+import { BLOB_TYPES, INVALID_METADATA_POLICIES, INVALID_NAME_POLICIES, SOURCE_SECONDARY, ON_PENDING_COPY, OVERWRITE_POLICIES, STRATEGIES, VERIFY_MODES } from '../contracts/copyRequest';
 import { isBlobferryError, messageOf } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { startAzurite, type RunningAzurite } from '../local/azurite';
@@ -45,6 +45,7 @@ program
   .addOption(new Option('--invalid-metadata <action>', 'metadata names and tag characters Azure refuses (from S3): rename them, or fail that object').choices([...INVALID_METADATA_POLICIES]).default('rename'))
   .addOption(new Option('--invalid-names <action>', 'source names that are not valid blob names (ending in "." or "/", "."/".." segments, too long): fail that object, or rename it').choices([...INVALID_NAME_POLICIES]).default('fail'))
   .option('--max-tries <n>', 'tries per storage request for failures that may pass (network, timeouts, 5xx, throttling), the first included (default 5)', parseNumber)
+  .addOption(new Option('--source-secondary <when>', 'an Azure source of an RA-GRS account: read its secondary never, when the primary keeps failing, or first (pinned to the version copied)').choices([...SOURCE_SECONDARY]).default('on-failure'))
   .option('--request-timeout <duration>', 'how long one try of a request may take before it is tried again, such as 90s or 5m (default 5m)')
   .option('--json', 'print one JSON object with the outcome on stdout, and no progress')
   .option('--host <url>', 'run the copy on a running blobferry host (its function key from BLOBFERRY_FUNCTION_KEY)')

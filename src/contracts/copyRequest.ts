@@ -25,6 +25,9 @@ export const INVALID_METADATA_POLICIES = ['rename', 'fail'] as const;
 export type InvalidMetadataPolicy = (typeof INVALID_METADATA_POLICIES)[number];
 /** Source names that are not valid blob names (ending in "." or "/", "." or ".." segments, too long, too deep): the object fails, or is renamed. */
 export const INVALID_NAME_POLICIES = ['fail', 'rename'] as const;
+/** When an Azure source is read from its account's read-only secondary (RA-GRS, RA-GZRS). */
+export const SOURCE_SECONDARY = ['never', 'on-failure', 'prefer'] as const;
+export type SourceSecondary = (typeof SOURCE_SECONDARY)[number];
 export type InvalidNamePolicy = (typeof INVALID_NAME_POLICIES)[number];
 
 /** A deadline, as seconds or a duration text ("90s", "30m", "2h", "7d"); parsed to seconds. */
@@ -77,6 +80,8 @@ export const CopyOptionsSchema = z.strictObject({
   deleteSource: z.boolean().default(false),
   invalidMetadata: z.enum(INVALID_METADATA_POLICIES).default('rename'),
   invalidNames: z.enum(INVALID_NAME_POLICIES).default('fail'),
+  /** Azure sources of RA-GRS accounts: read the secondary never, when the primary keeps failing, or first. */
+  sourceSecondary: z.enum(SOURCE_SECONDARY).default('on-failure'),
   /** Tries per storage request (the first included) for failures that may pass: the network, timeouts, 5xx, throttling. */
   maxTries: z.number().int('must be a whole number').min(1).max(50).default(5),
   /** How long one try of a request may take before it is given up and tried again (seconds, or "90s", "5m"). */

@@ -23,6 +23,8 @@ export interface CopyProgress {
   deadline?: string;
   /** Prefix copies: blobs copied by each strategy so far. */
   strategies?: Record<string, number>;
+  /** Reads made on an RA-GRS source's secondary so far (its primary failed, or --source-secondary prefer). */
+  secondaryReads?: number;
   /** Prefix copies: requests in flight per batch as the pacer allows now, of --concurrency, and why (plan/pace.ts). */
   concurrency?: { limit: number; of: number; note?: string };
 }

@@ -31,6 +31,8 @@ export interface CopyView {
   serverCopy?: CopyProgress['serverCopy'];
   /** Blobs copied by each strategy (prefix copies). */
   strategies?: Record<string, number>;
+  /** Reads made on an RA-GRS source's secondary. */
+  secondaryReads?: number;
   /** Requests in flight as the pacer allows now, of --concurrency, and why (throttling). */
   concurrency?: CopyProgress['concurrency'];
   /** Blobs copied, by how each was checked against its source (md5, a checksum algorithm, size). */
@@ -63,6 +65,7 @@ export function copyView(transfer: DurableStatusLike, worker?: DurableStatusLike
     ...(!summary && work.deadline ? { deadline: work.deadline } : {}),
     ...(!summary && work.serverCopy ? { serverCopy: work.serverCopy } : {}),
     ...((summary?.concurrency ?? work.concurrency) ? { concurrency: summary?.concurrency ?? work.concurrency } : {}),
+    ...((summary?.secondaryReads ?? work.secondaryReads) ? { secondaryReads: summary?.secondaryReads ?? work.secondaryReads } : {}),
     ...(strategies && Object.keys(strategies).length > 0 ? { strategies } : {}),
     ...(summary?.verification ? { verification: summary.verification } : {}),
     ...(summary?.cancelled ? { cancelled: true } : {}),

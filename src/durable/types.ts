@@ -70,6 +70,8 @@ export interface MigrateTotals {
   deleted: number;
   /** Blobs copied, by how each was checked against its source. */
   verification: Record<string, number>;
+  /** Reads made on an RA-GRS source's secondary (its primary failed, or --source-secondary prefer). */
+  secondaryReads?: number;
 }
 
 export interface MigrateState {
@@ -95,6 +97,8 @@ export interface MigrateInput {
 
 /** What a transfer reports at the end (the orchestration's output). */
 export interface TransferSummary {
+  /** Reads made on an RA-GRS source's secondary. */
+  secondaryReads?: number;
   /** Prefix copies that were throttled: the pace at the end, of --concurrency, and the last reason. */
   concurrency?: { limit: number; of: number; note?: string };
   /** deleted: --delete-source, sources deleted after their copies were verified. */

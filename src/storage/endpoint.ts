@@ -57,6 +57,8 @@ export interface ListedPage {
 }
 
 export interface SourceEndpoint {
+  /** Reads made on the account's read-only secondary (an RA-GRS Azure source whose primary failed, or --source-secondary prefer). */
+  secondaryReads?(): number;
   readonly facts: SourceFacts;
   /** Refuses credentials that cannot do what the copy needs (an expired SAS, a missing permission) without calling the service. */
   checkAccess(needs: SourceNeeds): void;

@@ -129,7 +129,7 @@ export async function openSource(transfer: SealedTransfer): Promise<SourceEndpoi
   const transport = transportOf(transfer.options);
   switch (location.kind) {
     case 'azure-blob':
-      return new AzureBlobSource(location, nameScope(location.path, 'source', recursive), transport);
+      return new AzureBlobSource(location, nameScope(location.path, 'source', recursive), transport, transfer.options.sourceSecondary);
     case 's3':
       return new S3Source(location, nameScope(location.path, 'source', recursive), transport);
     case 'http':

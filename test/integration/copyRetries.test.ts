@@ -141,3 +141,48 @@ describe('retries', () => {
     }
   });
 });
+
+describe('an RA-GRS source whose primary fails', () => {
+  // Azurite serves <account>-secondary path-style; the proxy fails the primary's reads.
+  const primaryRead = (prefix: string) => (r: ProxiedRequest) => (r.method === 'GET' || r.method === 'HEAD') && r.path.startsWith('/devstoreaccount1/source') && (r.path.includes(prefix) || r.query.get('prefix')?.startsWith(prefix) === true);
+  const secondaryRead = (prefix: string) => (r: ProxiedRequest) => (r.method === 'GET' || r.method === 'HEAD') && r.path.startsWith('/devstoreaccount1-secondary/source') && (r.path.includes(prefix) || r.query.get('prefix')?.startsWith(prefix) === true);
+  const viaProxy = (prefix: string) => fixture.azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace(fixture.azurite.blobEndpoint(), `${fixture.proxy.origin}/devstoreaccount1`).replace('?', `/${prefix}?`);
+  const upload = async (prefix: string) => {
+    const names = Array.from({ length: 12 }, (_, i) => `${prefix}f${i}.txt`);
+    await Promise.all(names.map((n) => fixture.source.getBlockBlobClient(n).upload(n, n.length)));
+    return names;
+  };
+  after(() => void (fixture.proxy.rules.length = 0));
+
+  it('reads the secondary once the primary failed three reads in a row, and copies every blob', async () => {
+    const names = await upload('failover/');
+    fixture.proxy.rules.push({ match: primaryRead('failover/'), fault: { status: 500, code: 'InternalError' } });
+    // Relay: blobferry reads the secondary itself (Azurite does not serve Copy Blob From URL from one).
+    const view = await fixture.copies.copy({ source: viaProxy('failover/'), destination: dstUrl('failover/'), options: { recursive: true, maxTries: 1, strategy: 'relay' } });
+    fixture.proxy.rules.length = 0;
+    assert.equal(view.blobs.copied, names.length, JSON.stringify(view));
+    assert.ok((view.secondaryReads ?? 0) >= names.length, `the status counts the secondary's reads: ${view.secondaryReads}`);
+    assert.ok(seen(secondaryRead('failover/')) > 0);
+    for (const n of names) assert.equal((await fixture.target.getBlobClient(n).downloadToBuffer()).toString(), n);
+  });
+
+  it('never uses a secondary that lags (it refuses the version copied): the primary serves those reads', async () => {
+    const names = await upload('lagging/');
+    // --source-secondary prefer sends pinned reads to the secondary first; it answers 412 (not there yet).
+    fixture.proxy.rules.push({ match: (r) => secondaryRead('lagging/')(r) && r.headers['if-match'] !== undefined, fault: { status: 412, code: 'ConditionNotMet' } });
+    const view = await fixture.copies.copy({ source: viaProxy('lagging/'), destination: dstUrl('lagging/'), options: { recursive: true, sourceSecondary: 'prefer', strategy: 'relay' } });
+    fixture.proxy.rules.length = 0;
+    assert.equal(view.blobs.copied, names.length, JSON.stringify(view));
+    assert.equal(view.secondaryReads ?? 0, 0, 'no read was served by the lagging secondary');
+    assert.ok(seen((r) => secondaryRead('lagging/')(r) && r.headers['if-match'] !== undefined) > 0, 'the secondary was asked, and refused');
+  });
+
+  it('with --source-secondary never, a failing primary fails the copy', async () => {
+    await upload('nofailover/');
+    fixture.proxy.rules.push({ match: primaryRead('nofailover/'), fault: { status: 500, code: 'InternalError' } });
+    const view = await fixture.copies.copy({ source: viaProxy('nofailover/'), destination: dstUrl('nofailover/'), options: { recursive: true, maxTries: 1, sourceSecondary: 'never' } });
+    fixture.proxy.rules.length = 0;
+    assert.notEqual(view.runtimeStatus === 'Completed' && view.blobs.failed === 0 && !view.error, true, JSON.stringify(view));
+    assert.equal(seen(secondaryRead('nofailover/')), 0);
+  });
+});

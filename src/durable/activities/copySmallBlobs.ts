@@ -49,7 +49,7 @@ export interface SmallBlobsArgs {
 
 const RENAME_ATTEMPTS = 3;
 
-export const copySmallBlobs = activity('copySmallBlobs', (args: SmallBlobsArgs): Promise<ActivityResult<{ outcomes: BlobOutcome[]; pending: PendingServerCopy[]; throttled: number }>> =>
+export const copySmallBlobs = activity('copySmallBlobs', (args: SmallBlobsArgs): Promise<ActivityResult<{ outcomes: BlobOutcome[]; pending: PendingServerCopy[]; throttled: number; secondaryReads: number }>> =>
   settle(async () => {
     const source = await openSource(args.job);
     const destination = await openDestination(args.job);
@@ -63,6 +63,7 @@ export const copySmallBlobs = activity('copySmallBlobs', (args: SmallBlobsArgs):
       outcomes: results.filter((r): r is BlobOutcome => 'outcome' in r),
       pending: results.filter((r): r is PendingServerCopy => 'started' in r),
       throttled: destination.throttles(),
+      secondaryReads: source.secondaryReads?.() ?? 0,
     };
   }),
 );

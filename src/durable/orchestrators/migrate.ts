@@ -92,6 +92,7 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
       const { covers } = work[start + i];
       const found = outcomesOf(results[at], covers, input);
       throttled += throttlesOf(results[at]) + found.filter((o) => o.code === 'THROTTLED').length;
+      totals.secondaryReads = (totals.secondaryReads ?? 0) + secondaryReadsOf(results[at]);
       for (const o of found) {
         const blob = o.code === EXPIRED ? covers.find((b) => displayObjectUrl(job.source, b.name) === o.source) : undefined;
         if (blob) expired.push({ blob, outcome: o });
@@ -225,6 +226,12 @@ function planPage(context: OrchestrationContext, input: MigrateInput, page: Sour
   return { work, unnamed };
 }
 
+/** Reads a batch made on an RA-GRS source's secondary. */
+function secondaryReadsOf(result: unknown): number {
+  const r = result as ActivityResult<{ secondaryReads?: number }> | BlobOutcome;
+  return 'ok' in r && r.ok ? (r.secondaryReads ?? 0) : 0;
+}
+
 /** Answers of the destination that asked to slow down during a batch. */
 function throttlesOf(result: unknown): number {
   const r = result as ActivityResult<{ throttled?: number }> | BlobOutcome;
@@ -295,6 +302,7 @@ function progress(totals: MigrateState['totals'], state: MigrateState, rate: num
     strategy: job.strategy,
     strategyReason: job.strategyReason,
     ...paceOf(state, job),
+    ...(totals.secondaryReads ? { secondaryReads: totals.secondaryReads } : {}),
   };
 }
 
@@ -316,6 +324,7 @@ function summarize(input: MigrateInput, state: MigrateState): TransferSummary {
     strategy: input.job.strategy,
     strategyReason: input.job.strategyReason,
     ...paceOf(state, input.job),
+    ...(t.secondaryReads ? { secondaryReads: t.secondaryReads } : {}),
     ...(state.notes.length > 0 ? { notes: state.notes } : {}),
   };
 }

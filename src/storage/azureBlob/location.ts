@@ -71,3 +71,9 @@ export function primaryServiceUrl(location: BlobLocation): string {
   if (!location.secondary) return location.serviceUrl;
   return location.emulator ? location.serviceUrl.replace(/-secondary$/, '') : location.serviceUrl.replace(`${location.account}${SECONDARY}.`, `${location.account}.`);
 }
+
+/** The read-only secondary endpoint of a primary location (`<account>-secondary`), the same container and path. */
+export function secondaryOf(location: BlobLocation): BlobLocation {
+  const serviceUrl = location.emulator ? `${location.serviceUrl}${SECONDARY}` : location.serviceUrl.replace(`//${location.account}.`, `//${location.account}${SECONDARY}.`);
+  return { ...location, serviceUrl, secondary: true };
+}

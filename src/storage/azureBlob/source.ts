@@ -1,6 +1,8 @@
 /** An Azure blob, container or prefix as a copy source (a primary endpoint, or a read-only secondary). */
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, type BlobGetPropertiesResponse, type BlobItem, type UserDelegationKey } from '@azure/storage-blob';
-import { BlobferryError } from '../../contracts/errors';
+import { BlobferryError, failureClass } from '../../contracts/errors';
+import type { SourceSecondary } from '../../contracts/copyRequest';
+import { afterPrimaryRead, afterSecondaryRead, CLOSED, type Breaker } from './breaker';
 import { blobProperties, type BlobProperties, type SourceBlob } from '../../contracts/blobFacts';
 import type { SourceFacts } from '../../contracts/endpointFacts';
 import type { BlobLocation } from '../../contracts/locations';
@@ -9,12 +11,15 @@ import { privateBecause, withSecret } from '../urls';
 import type { NameScope } from '../scope';
 import { BlobClients, statusOf } from './client';
 import { checkSas } from './errors';
-import { blobUrl, primaryServiceUrl } from './location';
+import { blobUrl, primaryServiceUrl, secondaryOf } from './location';
 
 /** How long a SAS blobferry signs for the service to read a source stays valid. */
 const SERVICE_SAS_HOURS = 6;
 /** A user delegation key is asked for this long, and replaced once it would not outlive a SAS signed now. */
 const DELEGATION_KEY_HOURS = 24;
+
+/** The read breaker of each RA-GRS account (by primary endpoint), shared by the endpoints of a process (plan/breaker.ts). */
+const breakers = new Map<string, Breaker>();
 
 /** User delegation keys by account (their primary endpoint): one Get User Delegation Key per account and day, not per blob. */
 const delegationKeys = new Map<string, Promise<UserDelegationKey>>();
@@ -25,12 +30,19 @@ export class AzureBlobSource implements SourceEndpoint {
   readonly lease?: SourceEndpoint['lease'];
   readonly delete?: SourceEndpoint['delete'];
 
+  /** The account's read-only secondary, when reads may go there (--source-secondary). */
+  private readonly replica?: BlobClients;
+  /** Reads this endpoint made on the secondary. */
+  private secondaryReadCount = 0;
+
   constructor(
     private readonly location: BlobLocation,
     scope: NameScope,
     transport: Transport,
+    private readonly secondaryUse: SourceSecondary = 'never',
   ) {
     this.clients = new BlobClients(location, 'source', scope, transport);
+    if (!location.secondary && secondaryUse !== 'never') this.replica = new BlobClients(secondaryOf(location), 'source', scope, transport);
     const origin = new URL(location.serviceUrl).origin;
     this.facts = {
       noun: location.secondary ? 'the Azure blob source (secondary endpoint)' : 'the Azure blob source',
@@ -76,13 +88,64 @@ export class AzureBlobSource implements SourceEndpoint {
   }
 
   async stat(name: string, options: { tags: boolean }): Promise<SourceBlob> {
-    const client = this.clients.blob(name);
-    const props = await this.clients.call(`reading ${name}`, () => client.getProperties());
-    const facts = factsFromProperties(name, props);
-    if (options.tags && (props.tagCount ?? 0) > 0) {
-      facts.tags = await this.clients.call(`reading the tags of ${name} (needs the t permission)`, async () => (await client.getTags()).tags);
+    return this.read(false, async (clients) => {
+      const client = clients.blob(name);
+      const props = await clients.call(`reading ${name}`, () => client.getProperties());
+      const facts = factsFromProperties(name, props);
+      if (options.tags && (props.tagCount ?? 0) > 0) {
+        facts.tags = await clients.call(`reading the tags of ${name} (needs the t permission)`, async () => (await client.getTags()).tags);
+      }
+      return facts;
+    });
+  }
+
+  /** Reads this endpoint made on the account's secondary. */
+  secondaryReads(): number {
+    return this.secondaryReadCount;
+  }
+
+  /**
+   * One read, on the primary or the secondary as the account's breaker says. A `pinned` read names
+   * the version it wants (If-Match): a secondary that lags refuses it, and the primary serves it;
+   * with --source-secondary prefer only pinned reads go to the secondary first. A read the
+   * secondary fails is read from the primary; a read the primary fails is tried again until the
+   * breaker opens, then on the secondary.
+   */
+  private async read<T>(pinned: boolean, op: (clients: BlobClients) => Promise<T>): Promise<T> {
+    const replica = this.replica;
+    if (!replica) return op(this.clients);
+    const key = primaryServiceUrl(this.location);
+    const onSecondary = async (): Promise<T> => {
+      const result = await op(replica);
+      this.secondaryReadCount++;
+      breakers.set(key, afterSecondaryRead(breakers.get(key) ?? CLOSED));
+      return result;
+    };
+    if ((breakers.get(key) ?? CLOSED).open || (pinned && this.secondaryUse === 'prefer')) {
+      try {
+        return await onSecondary();
+      } catch {
+        // Lagging, or failing too: the primary serves this read.
+      }
     }
-    return facts;
+    // The primary, again while it fails for a reason that may pass and the breaker holds; once it
+    // opens, the secondary.
+    for (;;) {
+      try {
+        const result = await op(this.clients);
+        breakers.set(key, afterPrimaryRead(breakers.get(key) ?? CLOSED, true));
+        return result;
+      } catch (err) {
+        if (!(err instanceof BlobferryError) || failureClass(err.code) === 'final') throw err;
+        const next = afterPrimaryRead(breakers.get(key) ?? CLOSED, false);
+        breakers.set(key, next);
+        if (next.open) {
+          return onSecondary().catch(() => {
+            throw err;
+          });
+        }
+      }
+    }
   }
 
   /** A single blob's tags are read with it when it has any (stat); a listing says whether the SAS can read them (t). */
@@ -99,9 +162,13 @@ export class AzureBlobSource implements SourceEndpoint {
   }
 
   async listPage(prefix: string, continuationToken: string | undefined, pageSize: number, options: ListOptions): Promise<ListedPage> {
-    const container = this.clients.container();
     this.clients.scoped(prefix);
-    return this.clients.call(`listing ${prefix || 'the container'}`, async () => {
+    return this.read(false, (clients) => this.listOn(clients, prefix, continuationToken, pageSize, options));
+  }
+
+  private listOn(clients: BlobClients, prefix: string, continuationToken: string | undefined, pageSize: number, options: ListOptions): Promise<ListedPage> {
+    const container = clients.container();
+    return clients.call(`listing ${prefix || 'the container'}`, async () => {
       const pages = container.listBlobsFlat({ prefix: prefix || undefined, includeMetadata: true, includeTags: options.tags }).byPage({ continuationToken, maxPageSize: pageSize });
       const page = (await pages.next()).value;
       const listed: BlobItem[] = page?.segment.blobItems ?? [];
@@ -113,8 +180,8 @@ export class AzureBlobSource implements SourceEndpoint {
   async readRange(blob: SourceBlob, offset: number, count: number, into: Buffer = Buffer.allocUnsafe(count)): Promise<Buffer> {
     if (count === 0) return Buffer.alloc(0);
     const target = into.subarray(0, count);
-    await this.clients.call(`reading ${blob.name}`, () =>
-      this.clients.blob(blob.name).downloadToBuffer(target, offset, count, { conditions: blob.etag ? { ifMatch: blob.etag } : undefined, maxRetryRequestsPerBlock: 3 }),
+    await this.read(blob.etag !== undefined, (clients) =>
+      clients.call(`reading ${blob.name}`, () => clients.blob(blob.name).downloadToBuffer(target, offset, count, { conditions: blob.etag ? { ifMatch: blob.etag } : undefined, maxRetryRequestsPerBlock: 3 })),
     );
     return target;
   }
@@ -133,7 +200,11 @@ export class AzureBlobSource implements SourceEndpoint {
    * SAS made with the account key, or (Entra ID) the plain URL plus a bearer token.
    */
   async serviceAccess(blob: SourceBlob): Promise<SourceAccess> {
-    const url = blobUrl(this.location, this.clients.scoped(blob.name));
+    // The secondary's URL when the breaker (or prefer) sends reads there and it holds this very version.
+    const replica = this.replica;
+    const onSecondary = replica && blob.etag && ((breakers.get(primaryServiceUrl(this.location)) ?? CLOSED).open || this.secondaryUse === 'prefer') && (await replica.blob(blob.name).getProperties().then((p) => quotedEtag(p.etag) === quotedEtag(blob.etag), () => false));
+    if (onSecondary) this.secondaryReadCount++;
+    const url = blobUrl(onSecondary ? secondaryOf(this.location) : this.location, this.clients.scoped(blob.name));
     const auth = this.clients.auth;
     const ifMatch = blob.etag;
     switch (auth.kind) {

@@ -76,7 +76,7 @@ async function blobferry(args: CopyArgs): Promise<Measured> {
     const status = await host.engine.waitForCompletion(instanceId);
     const done = Date.now();
     const summary = status.output as TransferSummary;
-    if (status.runtimeStatus !== 'Completed' || summary.blobs.copied === 0 || summary.blobs.copied !== summary.blobs.total) throw new Error(`copy incomplete: ${JSON.stringify(status).slice(0, 800)}`);
+    if (status.runtimeStatus !== 'Completed' || summary.blobs.copied === 0 || summary.blobs.copied !== summary.blobs.total) throw new Error(`copy incomplete: ${status.runtimeStatus} ${JSON.stringify(summary ?? status.output).slice(0, 1500)}`);
     // The history says when the inspection and the first listing completed (read outside the wall time).
     const completed = (fn: string) => {
       const times = host.engine.list().instances.flatMap((i) => host.engine.getStatus(i.instanceId, { showHistory: true })?.historyEvents ?? []).filter((e) => e.EventType === 'TaskCompleted' && e.FunctionName === fn).map((e) => Date.parse(String(e.Timestamp)));

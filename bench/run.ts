@@ -17,6 +17,9 @@
  *   peers-no-crc64  (a) on an Azurite variant without that CRC-64 loop (bench/azuriteNoCrc64.ts)
  *   s3          s3rver -> Azurite: blobferry, rclone and an S3 SDK stream-through script, alternating:
  *               (s3-a) one 1 GiB object, (s3-b) 2,000 × 64 KiB objects
+ *   faults      1 GiB across accounts through a proxy adding BENCH_LATENCY_MS (20) to every
+ *               request and answering BENCH_BUSY_PERCENT (5) % of writes 503 ServerBusy:
+ *               blobferry and AzCopy alternating, and blobferry through the same proxy without the 503s
  *
  * BENCH_RUNS (default 3), BENCH_BIG_MIB (1024), BENCH_SMALL_COUNT (10000), BENCH_MEDIUM_COUNT (200),
  * BENCH_RELAY_MIB (1024), BENCH_BLOBFERRY_CONCURRENCY (16), BENCH_S3_BIG_MIB (1024), BENCH_S3_SMALL_COUNT (2000). BENCH_PROFILE=<dir>: CPU profiles of
@@ -33,6 +36,7 @@ import { BlobServiceClient, BlockBlobClient, StorageSharedKeyCredential } from '
 import { DEV_ACCOUNT } from '../src/local/azurite';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestS3, type TestS3 } from '../test/support/s3';
+import { startStorageProxy } from '../test/support/storageProxy';
 import { azcopyBinary, runAzcopy } from './azcopy';
 import { rcloneBinary, runRclone } from './rclone';
 import { copyArgs, measureRun, MiB, processCpuMs, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
@@ -574,9 +578,82 @@ function writeSection(file: string, marker: string, content: string): void {
   fs.writeFileSync(file, `${text.slice(0, contentStart)}\n${content}\n${text.slice(contentEnd)}`);
 }
 
+/**
+ * A bad day, measured: every request to the destination through a loopback proxy that adds
+ * latency and answers some writes 503 ServerBusy (each tool's own retries deal with them); the
+ * sources stay direct, as the service reads them itself (Put Block From URL).
+ */
+async function faults() {
+  const b = await azurite();
+  const exe = azcopyBinary();
+  const bigMiB = Number(process.env.BENCH_BIG_MIB ?? 1024);
+  await seed(b, { bigBytes: bigMiB * MiB });
+  const latency = Number(process.env.BENCH_LATENCY_MS ?? 20);
+  const busyPercent = Number(process.env.BENCH_BUSY_PERCENT ?? 5);
+  const proxy = await startStorageProxy(b.azurite.blobPort, { accounts: b.azurite.accounts });
+  let busy = true;
+  // Deterministic 5 %: every 20th write, not a coin flip, so every tool meets the same share.
+  let writes = 0;
+  const isBusy = () => busy && busyPercent > 0 && ++writes % Math.round(100 / busyPercent) === 0;
+  proxy.rules.push({ match: (r) => r.method === 'PUT' && isBusy(), delayMs: latency, fault: { status: 503, code: 'ServerBusy', message: 'The server is busy.' } });
+  proxy.rules.push({ match: () => true, delayMs: latency });
+  const via = (url: string) => url.replace(`http://127.0.0.1:${b.azurite.blobPort}`, proxy.origin);
+  const tools = ['blobferry', 'azcopy', 'blobferry-calm'] as const;
+  const byTool: Record<string, Sample[]> = {};
+  const samples: Sample[] = [];
+  let run = 0;
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      for (const tool of tools.map((_, k, all) => all[(k + i) % all.length])) {
+        if (tool === 'azcopy' && 'missing' in exe) {
+          console.log(`  azcopy skipped: ${exe.missing}`);
+          continue;
+        }
+        busy = tool !== 'blobferry-calm';
+        const id = `faults-${tool}-${run++}`;
+        const base = copyArgs(b, tool === 'azcopy' ? 'sdk' : 'blobferry', 'big', id, BLOBFERRY_CONCURRENCY);
+        // Sources stay direct (the service reads them itself); the tools' requests go through the proxy.
+        const source = base.source;
+        const destination = via(base.destination);
+        const requestsBefore = proxy.requests.length;
+        const sample =
+          tool === 'azcopy' && !('missing' in exe)
+            ? await measureRun(b, destination, () => runAzcopy(exe.path, { source, destination, recursive: false, dir: path.join(b.dir, 'azcopy') }))
+            : // block-copy, as AzCopy: the table would relay, taking the proxy's origin for another instance.
+              { ...(await measure(b, { ...base, source, destination, tool: 'blobferry', strategy: 'block-copy' })), tool };
+        const seen = proxy.requests.slice(requestsBefore);
+        const withCounts = { ...sample, tool, requests: seen.length, busyAnswers: seen.filter((r) => r.status === 503).length } as Sample & { requests: number; busyAnswers: number };
+        (byTool[tool] ??= []).push(withCounts);
+        samples.push(withCounts);
+        console.log(`  run ${i + 1} ${tool}: ${sample.wallMs.toFixed(0)} ms, ${withCounts.requests} requests, ${withCounts.busyAnswers} answered 503`);
+      }
+    }
+  } finally {
+    await proxy.close();
+  }
+  const median = (tool: string) => {
+    const walls = (byTool[tool] ?? []).map((s) => s.wallMs).sort((x, y) => x - y);
+    return walls.length > 0 ? walls[Math.floor(walls.length / 2)] : NaN;
+  };
+  const counts = (tool: string) => {
+    const s = (byTool[tool] ?? []) as Array<Sample & { requests: number; busyAnswers: number }>;
+    return s.length > 0 ? `${Math.round(s.reduce((t, x) => t + x.requests, 0) / s.length)} requests, ${Math.round(s.reduce((t, x) => t + x.busyAnswers, 0) / s.length)} answered 503` : '—';
+  };
+  const table = [
+    `${bigMiB} MiB across accounts; every request +${latency} ms; ${busyPercent} % of writes answered 503 ServerBusy (medians of ${RUNS} runs).`,
+    '',
+    '| tool | wall (median) | requests per run |',
+    '| --- | ---: | --- |',
+    ...tools.map((tool) => `| ${tool === 'blobferry-calm' ? 'blobferry, latency only (no 503s)' : tool === 'azcopy' ? 'AzCopy 10.32.2' : `blobferry (concurrency ${BLOBFERRY_CONCURRENCY})`} | ${Number.isFinite(median(tool)) ? `${(median(tool) / 1000).toFixed(2)} s` : '—'} | ${counts(tool)} |`),
+    '',
+    `blobferry / AzCopy: **${(median('blobferry') / median('azcopy')).toFixed(3)}** (goal ≤ 0.8); blobferry with 503s / without: **${(median('blobferry') / median('blobferry-calm')).toFixed(3)}** (goal ≤ 1.10).`,
+  ].join('\n');
+  return { samples, table };
+}
+
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc, s3: s3Peers };
+  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc, s3: s3Peers, faults };
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
@@ -17,9 +17,14 @@ import { CLI, copyInChild } from '../support/cli';
 import { startStorageProxy, type StorageProxy } from '../support/storageProxy';
 import { makeTempDir, removeDir } from '../support/temp';
 
-const COUNT = 80;
+/**
+ * The suite's scale (kept within CI's time); BLOBFERRY_CRASH_BLOBS=1000 BLOBFERRY_CRASH_KILLS=10
+ * runs the issue's full scale: kill -9 at 10 moments of a 1,000-blob prefix.
+ */
+const COUNT = Number(process.env.BLOBFERRY_CRASH_BLOBS ?? 80);
+const KILLS = Number(process.env.BLOBFERRY_CRASH_KILLS ?? 2);
 /** Destination blobs that exist before the copy, under the same names as these sources. */
-const EXISTING = [3, 17, 42];
+const EXISTING = [3, 17, 42].filter((i) => i < Number(process.env.BLOBFERRY_CRASH_BLOBS ?? 80));
 let azurite: TestAzurite;
 let proxy: StorageProxy;
 let source: ContainerClient;
@@ -58,15 +63,15 @@ const srcUrl = () => `${azurite.containerSasUrl('crash-src', 'devstoreaccount1',
 const dstUrl = (prefix: string) => `${proxy.origin}/${SECOND_ACCOUNT}/crash-dst/${prefix}/?${new URL(azurite.containerSasUrl('crash-dst', SECOND_ACCOUNT)).searchParams}`;
 const writes = () => proxy.requests.filter((r) => r.method === 'PUT' && r.status >= 200 && r.status < 300).length;
 
-/** Runs `blobferry copy` and kills it with SIGKILL once `more` writes went through after it started. */
-async function killAfterWrites(args: string[], more: number): Promise<void> {
+/** Runs `blobferry copy` and kills it with SIGKILL once `more` writes went through after it started; whether it was killed mid-copy (not ended on its own). */
+async function killAfterWrites(args: string[], more: number): Promise<boolean> {
   const start = writes();
   const child = spawn(process.execPath, [CLI, 'copy', ...args], { env: env(), stdio: 'ignore' });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
   const deadline = Date.now() + 60_000;
   while (writes() - start < more && child.exitCode === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   child.kill('SIGKILL');
-  await exited;
+  return (await exited) === 'SIGKILL';
 }
 
 async function listed(prefix: string): Promise<string[]> {
@@ -98,8 +103,12 @@ describe('a prefix copy killed twice mid-write, then resumed', () => {
         for (const i of EXISTING) await source.getBlockBlobClient(sourceName(i)).uploadData(bodies.get(sourceName(i))!);
       }
       const args = [srcUrl(), dstUrl(prefix), '--recursive', '--overwrite', policy, '--strategy', strategy, '--concurrency', '4', '--json'];
-      await killAfterWrites(args, 12);
-      await killAfterWrites(args, 20);
+      // Kills at random moments spread over the copy, all before it could end on its own (a run
+      // after the copy ended is another run, which the last test covers).
+      for (let k = 0; k < KILLS; k++) {
+        const killed = await killAfterWrites(args, 3 + randomInt(Math.max(1, Math.floor(COUNT / (KILLS + 1)) - 3)));
+        assert.ok(killed, `kill ${k + 1} came after the copy had ended`);
+      }
       const last = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, [CLI, 'copy', ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';

@@ -6,7 +6,7 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { retryWaitMs } from '../plan/retry';
+import { nextRetry, type RetryBudget } from '../plan/retry';
 
 export interface Activity<In, Out> {
   readonly name: string;
@@ -50,10 +50,10 @@ export function* call<In, Out>(context: OrchestrationContext, target: Activity<I
  * An activity's failed result, run again after durable timers while it failed for a reason that
  * may pass (plan/retry.ts); the last result either way.
  */
-export function* retried<In, Out extends { ok: boolean; code?: string }>(context: OrchestrationContext, target: Activity<In, Out>, input: In, first: Out, waitSeconds: number): Generator<Task, Out, unknown> {
+export function* retried<In, Out extends { ok: boolean; code?: string }>(context: OrchestrationContext, target: Activity<In, Out>, input: In, first: Out, budget: RetryBudget): Generator<Task, Out, unknown> {
   let result = first;
   for (let attempt = 1; !result.ok; attempt++) {
-    const wait = retryWaitMs(result.code ?? '', attempt, waitSeconds);
+    const wait = nextRetry(result.code ?? '', attempt, budget);
     if (wait === undefined) break;
     yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + wait));
     result = yield* call(context, target, input);
@@ -62,8 +62,8 @@ export function* retried<In, Out extends { ok: boolean; code?: string }>(context
 }
 
 /** Runs one activity, and again while it fails for a reason that may pass. */
-export function* callRetrying<In, Out extends { ok: boolean; code?: string }>(context: OrchestrationContext, target: Activity<In, Out>, input: In, waitSeconds: number): Generator<Task, Out, unknown> {
-  return yield* retried(context, target, input, yield* call(context, target, input), waitSeconds);
+export function* callRetrying<In, Out extends { ok: boolean; code?: string }>(context: OrchestrationContext, target: Activity<In, Out>, input: In, budget: RetryBudget): Generator<Task, Out, unknown> {
+  return yield* retried(context, target, input, yield* call(context, target, input), budget);
 }
 
 export function resultOf<Out>(task: TypedTask<Out>): Out {

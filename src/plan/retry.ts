@@ -10,9 +10,33 @@ import { failureClass } from '../contracts/errors';
 /** Runs of one activity, the first included. */
 export const ACTIVITY_TRIES = 3;
 
+/**
+ * Runs again an orchestration may spend on all its activities together (one blob's copy, one
+ * page of a prefix): a destination that keeps failing ends the copy's retrying, not only each step's.
+ */
+export const RETRY_BUDGET = 30;
+
+/** What one orchestration run may still spend on activity retries, and how long it waits first. */
+export interface RetryBudget {
+  waitSeconds: number;
+  left: number;
+}
+
+export function retryBudget(waitSeconds: number): RetryBudget {
+  return { waitSeconds, left: RETRY_BUDGET };
+}
+
 /** The wait before run `attempt + 1`, or undefined when the failure is final or the tries are spent. */
 export function retryWaitMs(code: string, attempt: number, waitSeconds: number): number | undefined {
   const kind = failureClass(code);
   if (kind === 'final' || attempt >= ACTIVITY_TRIES) return undefined;
   return waitSeconds * 1000 * 2 ** (attempt - 1) * (kind === 'throttled' ? 4 : 1);
+}
+
+/** The wait before run `attempt + 1` of a failed activity, spent from `budget`; undefined when it is not run again. */
+export function nextRetry(code: string, attempt: number, budget: RetryBudget): number | undefined {
+  const wait = retryWaitMs(code, attempt, budget.waitSeconds);
+  if (wait === undefined || budget.left <= 0) return undefined;
+  budget.left--;
+  return wait;
 }

@@ -9,7 +9,7 @@ import { conditionsFit, copyMarker, decideOverwrite, ownWrite, renameSuffix } fr
 import { nameFilter } from '../../src/plan/select';
 import { checkRequestFits, checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
 import { nextPollWaitMs } from '../../src/plan/polling';
-import { retryWaitMs } from '../../src/plan/retry';
+import { nextRetry, RETRY_BUDGET, retryBudget, retryWaitMs } from '../../src/plan/retry';
 import { nextPace, startPace } from '../../src/plan/pace';
 import { failureClass } from '../../src/contracts/errors';
 import { toBlobferryError } from '../../src/storage/azureBlob/errors';
@@ -167,6 +167,14 @@ describe('retries', () => {
     assert.equal(retryWaitMs('STORAGE_ERROR', 3, 5), undefined);
     assert.equal(retryWaitMs('THROTTLED', 1, 5), 20_000);
     assert.equal(retryWaitMs('AUTH_FAILED', 1, 5), undefined);
+  });
+  it('spend one budget per orchestration run: once it is gone, nothing is run again', () => {
+    const budget = retryBudget(5);
+    let spent = 0;
+    for (let blob = 0; blob < 100 && nextRetry('STORAGE_ERROR', 1, budget) !== undefined; blob++) spent++;
+    assert.equal(spent, RETRY_BUDGET);
+    assert.equal(nextRetry('THROTTLED', 1, budget), undefined);
+    assert.equal(nextRetry('AUTH_FAILED', 1, retryBudget(5)), undefined, 'a final failure spends nothing');
   });
 });
 

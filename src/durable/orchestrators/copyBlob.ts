@@ -18,6 +18,7 @@ import { formatDuration } from '../../contracts/duration';
 import type { CopyProgress } from '../../contracts/progress';
 import { isBlobferryError } from '../../contracts/errors';
 import { nextPollWaitMs } from '../../plan/polling';
+import { retryBudget, type RetryBudget } from '../../plan/retry';
 import { checkStrategyFits, chooseStrategy, type Strategy } from '../../plan/strategy';
 import { planBlocks, planRuns, requestedBlockSize, runLengthFor, type BlockPlan } from '../../plan/blocks';
 import { keptByPolicy } from '../../plan/overwrite';
@@ -120,6 +121,8 @@ function* copyUntilDone(context: OrchestrationContext, input: BlobCopy, strategy
 
 /** Sync-copy, block-copy and relay: decide, (stage,) write once; retried when the name or the staged blocks were lost. */
 function* copyInBlocks(context: OrchestrationContext, input: BlobCopy, strategy: Strategy): Generator<Task, Ended, unknown> {
+  // One budget of activity retries for this blob's copy, its steps and block runs together.
+  const retries = retryBudget(input.job.limits.retryWaitSeconds);
   const { job, blob } = input;
   const policy = job.options.overwrite;
   let plan: BlockPlan | undefined;
@@ -133,7 +136,7 @@ function* copyInBlocks(context: OrchestrationContext, input: BlobCopy, strategy:
 
   let name = input.destinationName;
   for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
-    const prepared = yield* callRetrying(context, prepareBlob, { job, blob, name: input.destinationName, attempt }, job.limits.retryWaitSeconds);
+    const prepared = yield* callRetrying(context, prepareBlob, { job, blob, name: input.destinationName, attempt }, retries);
     if (!prepared.ok) return { outcome: 'failed', name, ...why(prepared) };
     const decision = prepared.decision;
     if (decision.action === 'skip') return { outcome: 'skipped', name, code: decision.code, message: decision.reason };
@@ -143,14 +146,14 @@ function* copyInBlocks(context: OrchestrationContext, input: BlobCopy, strategy:
     let committed: ActivityResult<{ verified?: string }>;
     let computedMD5: string | undefined;
     if (plan) {
-      const staged = yield* stageAll(context, input, name, plan, strategy);
+      const staged = yield* stageAll(context, input, name, plan, strategy, retries);
       if (!staged.ok) return { outcome: 'failed', name, ...why(staged) };
       computedMD5 = staged.digests?.md5;
       context.df.setCustomStatus({ phase: 'committing', bytes: { total: blob.size, copied: blob.size }, strategy } satisfies CopyProgress);
-      committed = yield* callRetrying(context, commitBlob, { job, blob, name, plan, conditions: decision.conditions, computed: staged.digests }, job.limits.retryWaitSeconds);
+      committed = yield* callRetrying(context, commitBlob, { job, blob, name, plan, conditions: decision.conditions, computed: staged.digests }, retries);
     } else {
       context.df.setCustomStatus({ phase: 'copying', bytes: { total: blob.size, copied: 0 }, strategy } satisfies CopyProgress);
-      committed = yield* callRetrying(context, syncCopyBlob, { job, blob, name, conditions: decision.conditions }, job.limits.retryWaitSeconds);
+      committed = yield* callRetrying(context, syncCopyBlob, { job, blob, name, conditions: decision.conditions }, retries);
     }
     if (committed.ok) return { outcome: 'copied', name, verified: committed.verified ?? 'size', computedMD5 };
     const lostName = committed.code === 'DESTINATION_EXISTS' && policy === 'rename';
@@ -168,7 +171,7 @@ const why = (failure: { code: string; message: string }) => ({ code: failure.cod
 /** Relay: the whole object's digests, computed on the way. */
 type Staged = { ok: true; digests?: Digests } | { ok: false; code: string; message: string };
 
-function* stageAll(context: OrchestrationContext, input: BlobCopy, name: string, plan: BlockPlan, strategy: Strategy): Generator<Task, Staged, unknown> {
+function* stageAll(context: OrchestrationContext, input: BlobCopy, name: string, plan: BlockPlan, strategy: Strategy, retries: RetryBudget): Generator<Task, Staged, unknown> {
   const { job, blob } = input;
   const concurrency = job.options.concurrency;
   // An empty object is committed with no blocks; a relay's MD5 is that of no bytes.
@@ -203,7 +206,7 @@ function* stageAll(context: OrchestrationContext, input: BlobCopy, name: string,
       // A run that failed for a reason that may pass is staged again (its staged blocks are skipped).
       for (let i = 0; i < results.length; i++) {
         const first = results[i];
-        if (!first.ok) results[i] = yield* retried(context, stageBlocks, args(wave[i].first, wave[i].last), first, job.limits.retryWaitSeconds);
+        if (!first.ok) results[i] = yield* retried(context, stageBlocks, args(wave[i].first, wave[i].last), first, retries);
       }
       const failed = results.find((r) => !r.ok);
       if (failed && !failed.ok) return failed;
@@ -229,7 +232,7 @@ function* stageAll(context: OrchestrationContext, input: BlobCopy, name: string,
     const relaying = schedule(context, relaySegment, args(segment.first, segment.last, done?.digestStates));
     const stop = yield* step(relaying);
     if (stop) return stop;
-    const relayed = yield* retried(context, relaySegment, args(segment.first, segment.last, done?.digestStates), resultOf(relaying), job.limits.retryWaitSeconds);
+    const relayed = yield* retried(context, relaySegment, args(segment.first, segment.last, done?.digestStates), resultOf(relaying), retries);
     if (!relayed.ok) return relayed;
     done = relayed;
     report(relayed.bytes);

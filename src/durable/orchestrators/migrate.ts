@@ -12,6 +12,7 @@ import type { CopyProgress } from '../../contracts/progress';
 import { MiB, DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
 import { destinationNameFor, prefixDestinationName } from '../../plan/names';
 import { nextPace, startPace, type Pace } from '../../plan/pace';
+import { retryBudget } from '../../plan/retry';
 import { chooseStrategy, copiedInBatch } from '../../plan/strategy';
 import { bytesPerSecond, planWaves } from '../../plan/waves';
 import { displayObjectUrl } from '../../storage/registry';
@@ -44,6 +45,8 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
   const input = context.df.getInput() as MigrateInput;
   const { job } = input;
   const state: MigrateState & { pace: Pace } = { ...input.state, pace: input.state.pace ?? startPace(job.options.concurrency) };
+  // One budget of activity retries for this page (this generation's listing).
+  const retries = retryBudget(job.limits.retryWaitSeconds);
   const listArgs = (continuation: string | undefined) => ({ job, sourcePrefix: input.sourcePrefix, continuation, pageSize: PAGE_SIZE, listTags: input.listTags });
 
   let page: SourceBlob[];
@@ -52,7 +55,7 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
     page = state.pendingPage;
     next = state.continuation;
   } else {
-    const listed = (yield* callRetrying(context, listPage, listArgs(state.continuation), job.limits.retryWaitSeconds)) as ListedItems;
+    const listed = (yield* callRetrying(context, listPage, listArgs(state.continuation), retries)) as ListedItems;
     if (!listed.ok) return summarize(input, recordListingFailure(state, input, listed));
     page = listed.items;
     next = listed.next;
@@ -140,7 +143,7 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
     return { ...summarize(input, nextState), cancelled: true };
   }
   if (nextListing) {
-    const listed = yield* retried(context, listPage, listArgs(next!), resultOf(nextListing), job.limits.retryWaitSeconds);
+    const listed = yield* retried(context, listPage, listArgs(next!), resultOf(nextListing), retries);
     if (!listed.ok) return summarize(input, recordListingFailure(nextState, input, listed));
     context.df.continueAsNew({ ...input, state: { ...nextState, pendingPage: listed.items, continuation: listed.next } } satisfies MigrateInput);
     return undefined;

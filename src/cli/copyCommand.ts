@@ -40,6 +40,8 @@ export interface CopyCommandOptions {
   invalidMetadata?: string;
   invalidNames?: string;
   maxTries?: number;
+  createContainer?: boolean;
+  logLevel?: string;
   sourceSecondary?: string;
   requestTimeout?: string;
   json?: boolean;
@@ -90,6 +92,7 @@ export async function runCopy(source: string, destination: string, options: Copy
       ...(options.invalidMetadata ? { invalidMetadata: options.invalidMetadata } : {}),
       ...(options.invalidNames ? { invalidNames: options.invalidNames } : {}),
       ...(options.maxTries !== undefined ? { maxTries: options.maxTries } : {}),
+      ...(options.createContainer ? { createContainer: true } : {}),
       ...(options.sourceSecondary ? { sourceSecondary: options.sourceSecondary } : {}),
       ...(options.requestTimeout !== undefined ? { requestTimeout: options.requestTimeout } : {}),
     },
@@ -116,7 +119,8 @@ async function copyHere(request: unknown, options: CopyCommandOptions, out: Outp
     appDir: options.appDir,
     stateDir,
     http: false,
-    logger: createLogger({ level: (process.env.BLOBFERRY_LOG_LEVEL as LogLevel | undefined) ?? 'warn' }),
+    // The command reports every failure itself, once: the host's log says only what it alone knows.
+    logger: createLogger({ level: (options.logLevel as LogLevel | undefined) ?? (process.env.BLOBFERRY_LOG_LEVEL as LogLevel | undefined) ?? 'error' }),
     minConcurrency: { activities: input.options.concurrency + 4 },
   });
   const stop = () => host.stop(5000);
@@ -198,7 +202,8 @@ class Output {
   }
 
   finish(view: CopyView): number {
-    if (this.tty && this.lastLine) process.stderr.write('\n');
+    // The progress line is erased, not left above the summary.
+    if (this.tty && this.lastLine) process.stderr.write('\r\x1b[K');
     const report: CopyReport = {
       instanceId: view.instanceId,
       runtimeStatus: view.runtimeStatus,

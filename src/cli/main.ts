@@ -13,7 +13,7 @@ import { startAzurite, type RunningAzurite } from '../local/azurite';
 import { applyLocalSettings } from '../local/hostConfig';
 import { LocalHost } from '../local/host';
 import { ensureLocalSealKey } from '../storage/seal';
-import { createLogger, type LogLevel } from '../local/logger';
+import { createLogger, type Logger, type LogLevel } from '../local/logger';
 import { EXIT, runCopy, type CopyCommandOptions } from './copyCommand';
 
 
@@ -44,10 +44,12 @@ program
   .option('--delete-source', 'move: delete each source object once its copy is committed and verified (S3 and Azure Blob sources)')
   .addOption(new Option('--invalid-metadata <action>', 'metadata names and tag characters Azure refuses (from S3): rename them, or fail that object').choices([...INVALID_METADATA_POLICIES]).default('rename'))
   .addOption(new Option('--invalid-names <action>', 'source names that are not valid blob names (ending in "." or "/", "."/".." segments, too long): fail that object, or rename it').choices([...INVALID_NAME_POLICIES]).default('fail'))
+  .option('--create-container', 'create the destination container when it does not exist (as AzCopy does)')
   .option('--max-tries <n>', 'tries per storage request for failures that may pass (network, timeouts, 5xx, throttling), the first included (default 5)', parseNumber)
   .addOption(new Option('--source-secondary <when>', 'an Azure source of an RA-GRS account: read its secondary never, when the primary keeps failing, or first (pinned to the version copied)').choices([...SOURCE_SECONDARY]).default('on-failure'))
   .option('--request-timeout <duration>', 'how long one try of a request may take before it is tried again, such as 90s or 5m (default 5m)')
   .option('--json', 'print one JSON object with the outcome on stdout, and no progress')
+  .addOption(new Option('--log-level <level>', 'what the in-process host logs on stderr (default error: failures are in the summary)').choices(['debug', 'info', 'warn', 'error']))
   .option('--host <url>', 'run the copy on a running blobferry host (its function key from BLOBFERRY_FUNCTION_KEY)')
   .option('--state-dir <dir>', 'durable state of in-process copies (default: BLOBFERRY_STATE_DIR, else ~/.blobferry/state)')
   .addHelpText(
@@ -88,9 +90,12 @@ program
     ensureLocalSealKey(stateDir);
     let azurite: RunningAzurite | undefined;
     if (!process.env.AzureWebJobsStorage && options.azurite) {
-      azurite = await startEmbeddedAzurite(options.azuriteDir ?? path.join(appDir, '.blobferry', 'azurite'));
+      azurite = await startEmbeddedAzurite(options.azuriteDir ?? path.join(appDir, '.blobferry', 'azurite'), logger);
       process.env.AzureWebJobsStorage = azurite.connectionString();
       logger.info(`Embedded Azurite: blob ${azurite.blobEndpoint()}, queue ${azurite.queueEndpoint()}, table ${azurite.tableEndpoint()} (data in ${options.azuriteDir ?? path.join(appDir, '.blobferry', 'azurite')})`);
+      // Its key is Azurite's published development key, so the connection string is shown whole
+      // (the log would redact it): it is what queue clients need when the ports moved.
+      process.stderr.write(`App storage connection string: ${azurite.connectionString()}\n`);
     } else if (process.env.AzureWebJobsStorage) {
       logger.info(`App storage: ${redact(process.env.AzureWebJobsStorage)}`);
     }
@@ -117,12 +122,14 @@ program
   });
 
 /** Azurite on its usual ports (so Storage Explorer finds it), or on free ports if they are taken. */
-async function startEmbeddedAzurite(location: string): Promise<RunningAzurite> {
+async function startEmbeddedAzurite(location: string, logger: Logger): Promise<RunningAzurite> {
   try {
     return await startAzurite({ location, blobPort: 10000, queuePort: 10001, tablePort: 10002 });
   } catch (err) {
     if (!/EADDRINUSE/.test(messageOf(err))) throw err;
-    return startAzurite({ location });
+    const moved = await startAzurite({ location });
+    logger.warn(`Ports 10000-10002 are taken (another Azurite?): the embedded Azurite listens on ${moved.blobPort}, ${moved.queuePort} and ${moved.tablePort} instead. Use the connection string below, not UseDevelopmentStorage=true, to reach it.`);
+    return moved;
   }
 }
 

@@ -82,6 +82,8 @@ export const CopyOptionsSchema = z.strictObject({
   invalidNames: z.enum(INVALID_NAME_POLICIES).default('fail'),
   /** Azure sources of RA-GRS accounts: read the secondary never, when the primary keeps failing, or first. */
   sourceSecondary: z.enum(SOURCE_SECONDARY).default('on-failure'),
+  /** Create the destination container when it does not exist (as AzCopy does); off, a missing one is CONTAINER_NOT_FOUND. */
+  createContainer: z.boolean().default(false),
   /** Tries per storage request (the first included) for failures that may pass: the network, timeouts, 5xx, throttling. */
   maxTries: z.number().int('must be a whole number').min(1).max(50).default(5),
   /** How long one try of a request may take before it is given up and tried again (seconds, or "90s", "5m"). */

@@ -48,7 +48,7 @@ export function copyView(transfer: DurableStatusLike, worker?: DurableStatusLike
   const own = (transfer.customStatus ?? {}) as CopyProgress;
   const work = (worker?.customStatus ?? {}) as CopyProgress;
   const summary = transfer.runtimeStatus === 'Completed' ? (transfer.output as TransferSummary | undefined) : undefined;
-  const blobs = summary?.blobs ?? work.blobs ?? own.blobs ?? { total: 0, copied: 0, skipped: 0, failed: 0 };
+  const blobs = summary?.blobs ?? work.blobs ?? own.blobs ?? { total: own.kind === 'blob' ? 1 : 0, copied: 0, skipped: 0, failed: 0 };
   const bytes = summary?.bytes ?? work.bytes ?? own.bytes ?? { total: 0, copied: 0 };
   const phase: CopyProgress['phase'] =
     transfer.runtimeStatus === 'Failed' || transfer.runtimeStatus === 'Terminated' ? 'failed' : transfer.runtimeStatus === 'Completed' ? (summary?.cancelled ? 'cancelled' : 'done') : work.phase ?? own.phase ?? 'inspecting';

@@ -161,8 +161,10 @@ export class LocalHost {
     }
     this.logger.info(lines.join('\n'));
     const served = new Set(['httpTrigger', 'orchestrationTrigger', 'activityTrigger', ...(this.url ? ['eventGridTrigger'] : []), ...(this.queues ? ['queueTrigger'] : [])]);
+    // A whole host says which functions will not run; the CLI's in-process host serves copies only.
+    const say = this.url ? this.logger.warn : this.logger.debug;
     for (const fn of this.functions.filter((f) => !served.has(f.trigger.type))) {
-      this.logger.warn(`Function ${fn.metadata.name} has a ${fn.trigger.type}, which the local host does not serve; it will not run here.`);
+      say(`Function ${fn.metadata.name} has a ${fn.trigger.type}, which the local host does not serve; it will not run here.`);
     }
     if (this.url) {
       this.logger.info(`Durable HTTP API: ${this.url}/runtime/webhooks/durabletask/instances/{instanceId}`);

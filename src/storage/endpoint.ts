@@ -129,6 +129,8 @@ export interface WrittenBlob {
 
 /** The Azure Blob destination: every write a copy makes, and what it needs to read back. */
 export interface BlobDestination {
+  /** Creates the container when it does not exist (--create-container). */
+  createContainer(): Promise<void>;
   /** Answers that asked to slow down (503 ServerBusy, 429) since this endpoint was opened, every try counted. */
   throttles(): number;
   readonly facts: DestinationFacts;

@@ -109,6 +109,31 @@ describe('blobferry copy', () => {
     assert.match(human.stderr, /INVALID_URL/);
   });
 
+  it('says a failure once, and nothing about functions a copy never runs', () => {
+    const run = copy('http://127.0.0.1:1/unreachable.bin', dstUrl('quiet/x.bin'), '--max-tries', '1');
+    assert.equal(run.status, 1, run.stderr);
+    assert.doesNotMatch(run.stderr, /does not serve/);
+    assert.equal(run.stderr.split('\n').filter((line) => line.includes('SOURCE_UNREACHABLE')).length, 1, run.stderr);
+  });
+
+  it('says how to create a missing destination container, and creates it with --create-container', async () => {
+    const container = `made-${Date.now()}`;
+    // The development account, signed with its key: creating a container takes more than a container SAS.
+    const into = `${azurite.blobEndpoint()}/${container}/x/one.txt`;
+    const missing = copy(srcUrl('cli/one.txt'), into);
+    assert.equal(missing.status, 2, missing.stderr);
+    assert.match(missing.stderr, /CONTAINER_NOT_FOUND: .*--create-container/);
+    const made = copy(srcUrl('cli/one.txt'), into, '--create-container');
+    assert.equal(made.status, 0, made.stderr);
+    assert.equal((await azurite.blobService().getContainerClient(container).getBlobClient('x/one.txt').downloadToBuffer()).toString(), 'one');
+  });
+
+  it('names the setting that gives a credential when an account has none', () => {
+    const run = copy(srcUrl('cli/one.txt'), `${azurite.blobEndpoint(SECOND_ACCOUNT)}/target/nocred/one.txt`);
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /NO_CREDENTIALS: No credential for account blobferrysecond .*BLOBFERRY_ACCOUNT_KEY_BLOBFERRYSECOND/);
+  });
+
   it('resumes a copy killed with SIGKILL without staging again the blocks it had staged', async () => {
     const body = randomBytes(40 * MiB);
     await source.getBlockBlobClient('resume/big.bin').uploadData(body);

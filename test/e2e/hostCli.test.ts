@@ -32,6 +32,11 @@ describe('blobferry host', () => {
     assert.ok(azuriteUrl, log());
     assert.ok((await fetch(`${azuriteUrl}?comp=list`)).status > 0, 'Azurite answers');
     assert.match(log(), /Function keys are not enforced/);
+    // The connection string queue clients need, whole (its key is Azurite's published one), naming where Azurite really listens.
+    const printed = /App storage connection string: (\S+)/.exec(log())?.[1] ?? '';
+    assert.match(printed, /AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq\/K1SZFPTOtr\/KBHBeksoGMGw==/);
+    assert.ok(printed.includes(`BlobEndpoint=${azuriteUrl};`), printed);
+    if (!azuriteUrl.includes(':10000/')) assert.match(log(), /Ports 10000-10002 are taken/, 'a moved Azurite says so');
     child.kill('SIGTERM');
     assert.equal(await exited(child), 0);
     await assert.rejects(fetch(`${azuriteUrl}?comp=list`), 'the embedded Azurite stopped with the host');

@@ -187,7 +187,7 @@ describe('S3 objects', () => {
     const result = await copies.copy({ source: `s3://${BUCKET}/${key}`, destination: dst('changing-copy/big.bin', proxy.origin), options: { blockSizeMiB: 1, concurrency: 1 } });
     assert.ok(changed, 'the object changed while its blocks were staged');
     assert.equal(result.blobs.failed, 1, JSON.stringify(result));
-    assert.equal(result.failures[0].code, 'SOURCE_CHANGED');
+    assert.equal(result.failures[0].code, "SOURCE_CHANGED", JSON.stringify(result.failures));
     assert.equal(await target.getBlobClient('changing-copy/big.bin').exists(), false, 'nothing committed');
   });
 

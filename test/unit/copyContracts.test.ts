@@ -124,6 +124,13 @@ describe('credentials', () => {
 });
 
 describe('status for people', () => {
+  it('counts a single blob as one, with its size, before its copy reports progress', () => {
+    const view = copyView({ instanceId: 'copy-2', runtimeStatus: 'Running', customStatus: { phase: 'copying', kind: 'blob', child: 'copy-2:blob', blobs: { total: 1, copied: 0, skipped: 0, failed: 0 }, bytes: { total: 5000, copied: 0 } } });
+    assert.deepEqual(view.blobs, { total: 1, copied: 0, skipped: 0, failed: 0 });
+    assert.equal(view.bytes.total, 5000);
+    assert.match(progressLine(view), /0\/1 blobs/);
+    assert.equal(copyView({ instanceId: 'copy-3', runtimeStatus: 'Running', customStatus: { phase: 'copying', kind: 'blob' } }).blobs.total, 1);
+  });
   it('shows a worker child progress while running and the summary when done', () => {
     const running = copyView(
       { instanceId: 'copy-1', runtimeStatus: 'Running', customStatus: { phase: 'copying', child: 'copy-1:blob', strategy: 'relay', strategyReason: 'r' } },

@@ -57,7 +57,7 @@ async function inspect(input: RunInput): Promise<Inspection> {
       throw new BlobferryError('SAME_SOURCE_DESTINATION', `The destination "${destinationPrefix || '/'}" is inside the source prefix "${sourcePrefix || '/'}" in the same container: the copy would copy its own copies.`);
     }
     // Server copies (the table's choice inside one account) snapshot what they overwrite: they read.
-    await probeDestination(destination, `${destinationPrefix}.blobferry-probe`, readsDestination || describeRoute(route).strategy === 'server-copy');
+    await probeDestination(destination, `${destinationPrefix}.blobferry-probe`, readsDestination || describeRoute(route).strategy === 'server-copy', input.options.createContainer);
     const { tagsReadable } = await source.probe(sourcePrefix, true);
     const notes = [...(tagsReadable ? [] : [tagsNote(facts.noun)]), ...(await lookForOne(source, input, sourcePrefix))];
     return { kind: 'prefix', job: jobFor(describeRoute(route)), sourcePrefix, destinationPrefix, listTags: tagsReadable, notes };
@@ -78,7 +78,7 @@ async function inspect(input: RunInput): Promise<Inspection> {
   checkStrategyFits(decision.strategy, blob);
   if (decision.strategy === 'block-copy' || decision.strategy === 'relay') planBlocks(blob.size, requestedBlockSize(options));
   // A server copy snapshots what it overwrites, so it must read the destination.
-  await probeDestination(destination, destinationName, readsDestination || decision.strategy === 'server-copy');
+  await probeDestination(destination, destinationName, readsDestination || decision.strategy === 'server-copy', input.options.createContainer);
   return { kind: 'blob', job: jobFor(decision), blob, destinationName, notes: tagsReadable ? [] : [tagsNote(facts.noun)] };
 }
 
@@ -114,11 +114,16 @@ async function lookForOne(source: SourceEndpoint, input: TransferInput, prefix: 
  * Reaches the destination container with the destination's credentials. A write-only SAS cannot
  * read a blob's properties; that is fine unless the overwrite policy needs to read.
  */
-async function probeDestination(destination: BlobDestination, name: string, mustRead: boolean): Promise<void> {
+async function probeDestination(destination: BlobDestination, name: string, mustRead: boolean, createContainer: boolean): Promise<void> {
   try {
     await destination.destinationState(name);
   } catch (err) {
     if (err instanceof BlobferryError && err.code === 'PERMISSION_DENIED' && !mustRead) return;
+    // --create-container: made once here, before anything is copied, then looked at again.
+    if (err instanceof BlobferryError && err.code === 'CONTAINER_NOT_FOUND' && createContainer) {
+      await destination.createContainer();
+      return probeDestination(destination, name, mustRead, false);
+    }
     throw err;
   }
 }

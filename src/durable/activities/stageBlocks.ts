@@ -5,6 +5,7 @@
  * Blocks already staged (a re-run after a crash) are skipped: their ids name the block and the
  * source version, so they hold the right bytes.
  */
+import { BlobferryError } from '../../contracts/errors';
 import { blockId, blockRange, versionTag } from '../../plan/blocks';
 import { mapPool } from '../../storage/pool';
 import { openDestination, openSource } from '../../storage/registry';
@@ -31,7 +32,13 @@ export const stageBlocks = activity('stageBlocks', (args: StageArgs): Promise<Ac
       const { offset, count } = blockRange(plan, index);
       if (already.has(id)) skipped++;
       else {
-        await destination.stageFromUrl(name, id, await source.serviceAccess(blob), offset, count);
+        await destination.stageFromUrl(name, id, await source.serviceAccess(blob), offset, count).catch(async (err: unknown) => {
+          // The service could not read the source as planned: a source that changed meanwhile says so.
+          if (!(await source.stillPinned(blob).catch(() => true))) {
+            throw new BlobferryError('SOURCE_CHANGED', `The source ${blob.name} changed while it was being copied; nothing was committed. Copy it again.`);
+          }
+          throw err;
+        });
         staged++;
       }
       bytes += count;

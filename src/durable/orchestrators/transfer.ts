@@ -34,7 +34,8 @@ function* transferOrchestrator(context: OrchestrationContext): Generator<Task, T
   let summary: TransferSummary;
   if (inspection.kind === 'blob') {
     const child = `${context.df.instanceId}:blob`;
-    context.df.setCustomStatus({ phase: 'copying', kind: 'blob', child, ...strategy } satisfies CopyProgress);
+    // One blob, of this size: the totals are known before its copy reports any progress.
+    context.df.setCustomStatus({ phase: 'copying', kind: 'blob', child, blobs: { total: 1, copied: 0, skipped: 0, failed: 0 }, bytes: { total: inspection.blob.size, copied: 0 }, ...strategy } satisfies CopyProgress);
     const outcome = (yield* awaitChild(context, scheduleChild(context, copyBlob, { job, blob: inspection.blob, destinationName: inspection.destinationName }, child), child)) as BlobOutcome;
     summary = blobSummary(outcome, inspection.blob.size, job.options.deleteSource, inspection.notes, strategy);
   } else {

@@ -34,6 +34,13 @@ export class BlobClients {
     this.auth = authFor(location);
   }
 
+  private noCredential(): BlobferryError {
+    const { account } = this.location;
+    const setting = account.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+    const entra = this.auth.kind === 'entra' ? ', or sign in for Microsoft Entra ID (az login, a managed identity); none was found' : '';
+    return new BlobferryError('NO_CREDENTIALS', `No credential for account ${account} (the ${this.role}): give a SAS in the URL, or set BLOBFERRY_ACCOUNT_KEY_${setting} (or BLOBFERRY_CONNECTION_STRING_${setting})${entra}.`);
+  }
+
   /** `name`, when this copy may touch it (SEAL_MISMATCH otherwise): a URL resolves "..", so a name with one never is. */
   scoped(name: string): string {
     if (hasDotSegment(name)) throw new BlobferryError('SEAL_MISMATCH', `The ${this.role} name "${name.slice(0, 200)}" has a "." or ".." segment, which would leave its folder; nothing was read or written.`);
@@ -80,7 +87,10 @@ export class BlobClients {
   }
 
   fail(err: unknown, what: string): never {
+    const unavailable = ['CredentialUnavailableError', 'AggregateAuthenticationError'].includes((err as Error)?.name);
     const e = toBlobferryError(err, this.role, what, this.auth.kind);
+    // Refused, or unsigned, because the app has no credential for this account: say which setting gives one.
+    if ((this.auth.kind === 'none' && (e.code === 'AUTH_FAILED' || e.code === 'PERMISSION_DENIED')) || (this.auth.kind === 'entra' && unavailable)) throw this.noCredential();
     // Refused because the SAS expired while the copy ran: say so (a copy waits for fresh tokens).
     if (e.code === 'AUTH_FAILED' && this.auth.kind === 'sas') checkSas(this.auth.sas, this.role, []);
     throw e;

@@ -47,6 +47,10 @@ export class AzureBlobDestination implements BlobDestination {
     return this.clients.call(what, operation);
   }
 
+  async createContainer(): Promise<void> {
+    await this.call('creating the destination container', () => this.clients.container().createIfNotExists());
+  }
+
   throttles(): number {
     return this.throttled();
   }

@@ -42,7 +42,7 @@ export function toBlobferryError(err: unknown, role: Role, what: string, authKin
     case 'AuthorizationProtocolMismatch':
       return make('PERMISSION_DENIED', `The ${role} credentials do not allow ${what} (${serviceCode}). ${role === 'source' ? 'A source SAS needs read (r), and list (l) for a prefix.' : 'A destination SAS needs write (w) and create (c), and read (r) for --overwrite if-source-newer or rename.'}`);
     case 'ContainerNotFound':
-      return make('CONTAINER_NOT_FOUND', `The ${role} container does not exist (${what}). ${role === 'destination' ? 'Create it first; blobferry does not create containers.' : ''}`.trim());
+      return make('CONTAINER_NOT_FOUND', `The ${role} container does not exist (${what}). ${role === 'destination' ? 'Create it first, or copy with --create-container (option createContainer).' : ''}`.trim());
     case 'BlobNotFound':
       return make(role === 'source' ? 'SOURCE_NOT_FOUND' : 'STORAGE_ERROR', `The ${role} blob does not exist (${what}).`);
     case 'SourceConditionNotMet':

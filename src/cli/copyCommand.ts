@@ -6,6 +6,7 @@
  * Exit codes: 0 every blob copied or skipped by the overwrite policy, 1 some blob failed,
  * 2 bad usage or input (nothing was written).
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BlobferryError, INPUT_ERROR_CODES, isBlobferryError, isErrorCode, messageOf } from '../contracts/errors';
@@ -107,10 +108,13 @@ export async function runCopy(source: string, destination: string, options: Copy
 }
 
 async function copyHere(request: unknown, options: CopyCommandOptions, out: Output): Promise<CopyView> {
-  const stateDir = path.resolve(options.stateDir || process.env.BLOBFERRY_STATE_DIR || path.join(os.homedir(), '.blobferry', 'state'));
-  ensureLocalSealKey(stateDir);
+  const base = path.resolve(options.stateDir || process.env.BLOBFERRY_STATE_DIR || path.join(os.homedir(), '.blobferry', 'state'));
+  ensureLocalSealKey(base);
   actForLocalUser();
   const { instanceId, input } = prepareTransfer(request, 'user');
+  // Each copy keeps its own durable state: copies run side by side, and an interrupted one is
+  // resumed only by its own command run again, never inside another copy.
+  const stateDir = path.join(base, 'copies', instanceId);
   // Before the host resumes anything: an interrupted copy of this request runs on with this
   // command's SAS tokens (its own may have expired meanwhile).
   process.env.BLOBFERRY_CREDENTIALS_DIR = credentialsDirOf(stateDir);
@@ -122,6 +126,11 @@ async function copyHere(request: unknown, options: CopyCommandOptions, out: Outp
     // The command reports every failure itself, once: the host's log says only what it alone knows.
     logger: createLogger({ level: (options.logLevel as LogLevel | undefined) ?? (process.env.BLOBFERRY_LOG_LEVEL as LogLevel | undefined) ?? 'error' }),
     minConcurrency: { activities: input.options.concurrency + 4 },
+  }).catch((err: unknown) => {
+    if (isBlobferryError(err) && err.code === 'STATE_DIR_IN_USE') {
+      throw new BlobferryError('STATE_DIR_IN_USE', `The copy ${instanceId} is running in another blobferry process; wait for it to end, or stop it and run this command again to resume.`);
+    }
+    throw err;
   });
   const stop = () => host.stop(5000);
   const interrupted = () => {
@@ -129,6 +138,7 @@ async function copyHere(request: unknown, options: CopyCommandOptions, out: Outp
     void stop().then(() => process.exit(130));
   };
   process.once('SIGINT', interrupted);
+  let view: CopyView | undefined;
   try {
     const engine = host.engine;
     const existing = engine.getStatus(instanceId);
@@ -149,10 +159,13 @@ async function copyHere(request: unknown, options: CopyCommandOptions, out: Outp
     } finally {
       clearInterval(ticker);
     }
-    return read();
+    view = read();
+    return view;
   } finally {
     process.off('SIGINT', interrupted);
     await stop();
+    // A copy that ended whole needs its state no more; one with failures keeps it, to be looked at.
+    if (view?.runtimeStatus === 'Completed' && view.failures.length === 0 && view.blobs.failed === 0) fs.rmSync(stateDir, { recursive: true, force: true });
   }
 }
 

@@ -109,6 +109,30 @@ describe('blobferry copy', () => {
     assert.match(human.stderr, /INVALID_URL/);
   });
 
+  it('runs copies side by side, and resumes an interrupted copy only when its own command runs again', async () => {
+    const [a, b, c] = [randomBytes(12 * MiB), randomBytes(12 * MiB), randomBytes(3 * MiB)];
+    await Promise.all([source.getBlockBlobClient('side/a.bin').uploadData(a), source.getBlockBlobClient('side/b.bin').uploadData(b), source.getBlockBlobClient('side/c.bin').uploadData(c)]);
+    proxy.rules.push({ match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block' && r.path.includes('/side/'), delayMs: 30 });
+    try {
+      const args = (name: string) => [srcUrl(`side/${name}`), dstUrl(`side/${name}`, proxy.origin), '--strategy', 'block-copy', '--block-size', '1', '--concurrency', '2'];
+      // c is interrupted first; a and b then run at the same time in two processes.
+      await killMidCopy(args('c.bin'), env(), proxy, proxy.stagedBlocks() + 1);
+      const [first, second] = await Promise.all([copyInChild(args('a.bin'), env()), copyInChild(args('b.bin'), env())]);
+      assert.equal(first.status, 0, first.stderr);
+      assert.equal(second.status, 0, second.stderr);
+      assert.doesNotMatch(first.stderr + second.stderr, /STATE_DIR_IN_USE|Resuming/);
+      assert.equal(md5(await target.getBlobClient('side/a.bin').downloadToBuffer()), md5(a));
+      assert.equal(md5(await target.getBlobClient('side/b.bin').downloadToBuffer()), md5(b));
+      assert.equal(await target.getBlobClient('side/c.bin').exists(), false, 'the interrupted copy did not run inside the others');
+      const resumed = await copyInChild(args('c.bin'), env());
+      assert.equal(resumed.status, 0, resumed.stderr);
+      assert.match(resumed.stderr, /Resuming copy/);
+      assert.equal(md5(await target.getBlobClient('side/c.bin').downloadToBuffer()), md5(c));
+    } finally {
+      proxy.rules.length = 0;
+    }
+  });
+
   it('says a failure once, and nothing about functions a copy never runs', () => {
     const run = copy('http://127.0.0.1:1/unreachable.bin', dstUrl('quiet/x.bin'), '--max-tries', '1');
     assert.equal(run.status, 1, run.stderr);
@@ -139,9 +163,10 @@ describe('blobferry copy', () => {
     await source.getBlockBlobClient('resume/big.bin').uploadData(body);
     // Through the proxy, each staged block takes a little while: room to kill mid-copy.
     proxy.rules.push({ match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block', delayMs: 40 });
+    const before = proxy.stagedBlocks();
     const args = [srcUrl('resume/big.bin'), dstUrl('resume/big.bin', proxy.origin), '--strategy', 'block-copy', '--block-size', '1', '--concurrency', '2', '--json'];
-    await killMidCopy(args, env(), proxy, 10);
-    const stagedBeforeKill = proxy.stagedBlocks();
+    await killMidCopy(args, env(), proxy, before + 10);
+    const stagedBeforeKill = proxy.stagedBlocks() - before;
     assert.ok(stagedBeforeKill < 40, `killed mid-copy (${stagedBeforeKill} of 40 blocks staged)`);
     assert.equal(await target.getBlobClient('resume/big.bin').exists(), false, 'nothing committed yet');
 
@@ -149,7 +174,7 @@ describe('blobferry copy', () => {
     const second = await copyInChild(args.filter((a) => a !== '--json'), env());
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stderr, /Resuming copy copy-/);
-    assert.equal(proxy.stagedBlocks(), 40, 'every block staged exactly once across both runs');
+    assert.equal(proxy.stagedBlocks() - before, 40, 'every block staged exactly once across both runs');
     assert.equal(md5(await target.getBlobClient('resume/big.bin').downloadToBuffer()), md5(body));
   });
 

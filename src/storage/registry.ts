@@ -43,6 +43,9 @@ export interface SealedTransfer {
   options: CopyOptions;
   /** The caller, sealed to this copy (sealTransfer). */
   grant: string;
+  /** The copy's time limit (TransferInput), and a blob copy's deadline (BlobJob): no request outlives them. */
+  limits?: { timeoutSeconds: number };
+  deadline?: string;
 }
 
 export function parseLocation(text: string, role: 'source' | 'destination', env: NodeJS.ProcessEnv = process.env): Location {
@@ -126,7 +129,7 @@ export function resealFor(transfer: Omit<SealedTransfer, 'grant'>, role: Role, g
 export async function openSource(transfer: SealedTransfer): Promise<SourceEndpoint> {
   const { location, network } = await opened(transfer, 'source');
   const { recursive } = transfer.options;
-  const transport = transportOf(transfer.options);
+  const transport = transportOf(transfer);
   switch (location.kind) {
     case 'azure-blob':
       return new AzureBlobSource(location, nameScope(location.path, 'source', recursive), transport, transfer.options.sourceSecondary);
@@ -141,12 +144,18 @@ export async function openSource(transfer: SealedTransfer): Promise<SourceEndpoi
 export async function openDestination(transfer: SealedTransfer): Promise<BlobDestination> {
   const { location } = await opened(transfer, 'destination');
   if (location.kind !== 'azure-blob') throw new BlobferryError('UNSUPPORTED_URL', 'The destination must be an Azure Blob URL.');
-  return new AzureBlobDestination(location, nameScope(location.path, 'destination', transfer.options.recursive), transportOf(transfer.options));
+  return new AzureBlobDestination(location, nameScope(location.path, 'destination', transfer.options.recursive), transportOf(transfer));
 }
 
 /** --max-tries and --request-timeout, as the endpoints' clients take them. */
-function transportOf(options: CopyOptions): Transport {
-  return { maxTries: options.maxTries ?? DEFAULT_TRANSPORT.maxTries, tryTimeoutMs: options.requestTimeout !== undefined ? options.requestTimeout * 1000 : DEFAULT_TRANSPORT.tryTimeoutMs };
+function transportOf(transfer: SealedTransfer): Transport {
+  const { options } = transfer;
+  const maxTries = options.maxTries ?? DEFAULT_TRANSPORT.maxTries;
+  const requestTimeout = options.requestTimeout !== undefined ? options.requestTimeout * 1000 : DEFAULT_TRANSPORT.tryTimeoutMs;
+  // --timeout holds inside requests too: all of a request's tries fit in what is left of it.
+  const left = transfer.deadline ? Date.parse(transfer.deadline) - Date.now() : transfer.limits ? transfer.limits.timeoutSeconds * 1000 : undefined;
+  const tryTimeoutMs = left === undefined ? requestTimeout : Math.min(requestTimeout, Math.max(1000, Math.floor(left / maxTries)));
+  return { maxTries, tryTimeoutMs };
 }
 
 /**

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -130,6 +132,21 @@ describe('blobferry copy', () => {
       assert.equal(md5(await target.getBlobClient('side/c.bin').downloadToBuffer()), md5(c));
     } finally {
       proxy.rules.length = 0;
+    }
+  });
+
+  it('ends a copy whose source never answers with TIMED_OUT once --timeout is up, not minutes later', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const silent = http.createServer(() => undefined); // accepts, never answers
+    silent.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const run = await copyInChild([`http://127.0.0.1:${(silent.address() as AddressInfo).port}/hung.bin`, dstUrl('hung/x.bin'), '--timeout', '10s'], env());
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, /TIMED_OUT: The copy did not get past looking at its source and destination within its timeout \(10s\)/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
 

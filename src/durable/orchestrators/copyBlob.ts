@@ -16,7 +16,7 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import type { BlobOutcome } from '../../contracts/blobFacts';
 import { formatDuration } from '../../contracts/duration';
 import type { CopyProgress } from '../../contracts/progress';
-import { isBlobferryError } from '../../contracts/errors';
+import { failureClass, isBlobferryError } from '../../contracts/errors';
 import { nextPollWaitMs } from '../../plan/polling';
 import { retryBudget, type RetryBudget } from '../../plan/retry';
 import { checkStrategyFits, chooseStrategy, type Strategy } from '../../plan/strategy';
@@ -101,6 +101,10 @@ function* copyUntilDone(context: OrchestrationContext, input: BlobCopy, strategy
   const { job, blob } = input;
   for (let waits = 0; ; waits++) {
     const ended = strategy === 'server-copy' ? yield* serverCopyBlob(context, job, blob, input.destinationName) : yield* copyInBlocks(context, input, strategy);
+    // A step that failed for a reason that may pass, once the deadline is past: the deadline is why.
+    if (!('handOver' in ended) && ended.outcome === 'failed' && ended.code && failureClass(ended.code) !== 'final' && pastDeadline(context, job.deadline)) {
+      return { ...ended, code: 'TIMED_OUT', message: `${ended.name} was not copied within its timeout (${formatDuration(job.limits.timeoutSeconds)}): ${ended.message ?? ''}` };
+    }
     // A SAS that expired mid-copy: wait for fresh ones, then go on (staged blocks are kept).
     if (!('handOver' in ended) && ended.code === EXPIRED) {
       if (yield* waitForCredentials(context, job, { strategy, bytes: { total: blob.size, copied: 0 } }, ended.message ?? '')) continue;

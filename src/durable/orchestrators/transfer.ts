@@ -5,6 +5,8 @@
  * instance with its error code in the custom status; blobs that fail are reported in the output.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
+import { formatDuration } from '../../contracts/duration';
+import { failureClass } from '../../contracts/errors';
 import type { BlobOutcome } from '../../contracts/blobFacts';
 import type { CopyProgress } from '../../contracts/progress';
 import { forwardCancel } from '../activities/forwardCancel';
@@ -22,10 +24,14 @@ function* transferOrchestrator(context: OrchestrationContext): Generator<Task, T
   context.df.setCustomStatus({ phase: 'inspecting' } satisfies CopyProgress);
   // This run's id (the same on replay, another when the copy is run again after it ended): its writes carry it.
   const run = context.df.newGuid(`${context.df.instanceId}:run`);
+  const began = context.df.currentUtcDateTime.getTime();
   const inspected = yield* call(context, inspectTransfer, { ...input, run });
   if (!inspected.ok) {
-    context.df.setCustomStatus({ phase: 'failed', error: { code: inspected.code, message: inspected.message } } satisfies CopyProgress);
-    throw new Error(`${inspected.code}: ${inspected.message}`);
+    // A source or destination that did not answer until the copy's time was up: the deadline is why.
+    const timedOut = failureClass(inspected.code) !== 'final' && context.df.currentUtcDateTime.getTime() - began >= input.limits.timeoutSeconds * 1000;
+    const error = timedOut ? { code: 'TIMED_OUT', message: `The copy did not get past looking at its source and destination within its timeout (${formatDuration(input.limits.timeoutSeconds)}): ${inspected.message}` } : { code: inspected.code, message: inspected.message };
+    context.df.setCustomStatus({ phase: 'failed', error } satisfies CopyProgress);
+    throw new Error(`${error.code}: ${error.message}`);
   }
   const inspection = inspected.inspection;
   const { job } = inspection;

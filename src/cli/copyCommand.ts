@@ -42,10 +42,14 @@ export interface CopyCommandOptions {
   invalidNames?: string;
   maxTries?: number;
   createContainer?: boolean;
+  includeAfter?: string;
+  includeBefore?: string;
   logLevel?: string;
   sourceSecondary?: string;
   requestTimeout?: string;
   json?: boolean;
+  /** One JSON line per change of progress on stdout, then the --json report. */
+  jsonProgress?: boolean;
   host?: string;
   functionKey?: string;
   stateDir?: string;
@@ -94,11 +98,13 @@ export async function runCopy(source: string, destination: string, options: Copy
       ...(options.invalidNames ? { invalidNames: options.invalidNames } : {}),
       ...(options.maxTries !== undefined ? { maxTries: options.maxTries } : {}),
       ...(options.createContainer ? { createContainer: true } : {}),
+      ...(options.includeAfter ? { includeAfter: options.includeAfter } : {}),
+      ...(options.includeBefore ? { includeBefore: options.includeBefore } : {}),
       ...(options.sourceSecondary ? { sourceSecondary: options.sourceSecondary } : {}),
       ...(options.requestTimeout !== undefined ? { requestTimeout: options.requestTimeout } : {}),
     },
   };
-  const out = new Output(options.json ?? false);
+  const out = new Output((options.json ?? false) || (options.jsonProgress ?? false), options.jsonProgress ?? false);
   try {
     const view = options.host ? await copyOnHost(options.host, request, options, out) : await copyHere(request, options, out);
     return out.finish(view);
@@ -201,13 +207,25 @@ class Output {
   private lastLine = '';
   private readonly tty = process.stderr.isTTY === true;
 
-  constructor(private readonly json: boolean) {}
+  private lastEvent = '';
+
+  /** `json`: one JSON object at the end (stdout); `events`: before it, one JSON line per change of progress. */
+  constructor(
+    private readonly json: boolean,
+    private readonly events = false,
+  ) {}
 
   note(text: string): void {
     if (!this.json) process.stderr.write(`${text}\n`);
   }
 
   progress(view: CopyView): void {
+    if (this.events) {
+      const event = JSON.stringify({ event: 'progress', instanceId: view.instanceId, phase: view.phase, blobs: view.blobs, bytes: view.bytes, ...(view.rateBytesPerSec ? { rateBytesPerSec: view.rateBytesPerSec } : {}), ...(view.concurrency ? { concurrency: view.concurrency } : {}) });
+      if (event !== this.lastEvent) process.stdout.write(`${event}\n`);
+      this.lastEvent = event;
+      return;
+    }
     if (this.json || !this.tty || view.phase === 'inspecting') return;
     const line = progressLine(view);
     if (line !== this.lastLine) process.stderr.write(`\r${line}\x1b[K`);

@@ -57,6 +57,9 @@ const Patterns = z
   .max(LIMITS.patterns, `at most ${LIMITS.patterns} patterns`)
   .default([]);
 
+/** A point in time, ISO 8601 ("2026-11-01T00:00:00Z", or a date, which is midnight UTC). */
+const Instant = z.string().refine((text) => Number.isFinite(Date.parse(text)), 'must be a date and time such as 2026-11-01T00:00:00Z').transform((text) => new Date(text).toISOString());
+
 /** A URL, bounded (SAS included). */
 const Url = (what: string) => z.string().min(1, `${what} URL is required`).max(LIMITS.urlLength, `a URL is at most ${LIMITS.urlLength} characters`);
 
@@ -64,6 +67,9 @@ export const CopyOptionsSchema = z.strictObject({
   recursive: z.boolean().default(false),
   include: Patterns,
   exclude: Patterns,
+  /** Only objects last modified after / before this time (with recursive), as AzCopy's --include-after / --include-before. */
+  includeAfter: Instant.optional(),
+  includeBefore: Instant.optional(),
   overwrite: z.enum(OVERWRITE_POLICIES).default('never'),
   blockSizeMiB: z.number().positive('must be a positive number of MiB').optional(),
   concurrency: z.number().int('must be a whole number').min(1).max(256).default(16),
@@ -128,6 +134,12 @@ export function parseCopyRequest(input: unknown): CopyRequest {
   }
   if (!request.options.recursive && (request.options.include.length > 0 || request.options.exclude.length > 0)) {
     throw new BlobferryError('CONFLICTING_OPTIONS', '--include and --exclude select blobs under a prefix; they need --recursive.', { field: 'options.include' });
+  }
+  if (!request.options.recursive && (request.options.includeAfter || request.options.includeBefore)) {
+    throw new BlobferryError('CONFLICTING_OPTIONS', '--include-after and --include-before select blobs under a prefix; they need --recursive.', { field: 'options.includeAfter' });
+  }
+  if (request.options.includeAfter && request.options.includeBefore && request.options.includeAfter >= request.options.includeBefore) {
+    throw new BlobferryError('CONFLICTING_OPTIONS', `--include-after ${request.options.includeAfter} is not before --include-before ${request.options.includeBefore}: nothing could be copied.`, { field: 'options.includeAfter' });
   }
   if (request.options.leaseSource && request.options.recursive) {
     throw new BlobferryError('CONFLICTING_OPTIONS', '--lease-source holds a lease on one source blob; it cannot be combined with --recursive.', { field: 'options.leaseSource' });

@@ -22,3 +22,14 @@ export function nameFilter(include: string[], exclude: string[]): NameFilter {
   const excluded = exclude.length > 0 ? matcher(exclude) : () => false;
   return (name) => included(name) && !excluded(name);
 }
+
+/** --include-after / --include-before (ISO times): an object of unknown age is kept (nothing says it is out). */
+export function modifiedFilter(after: string | undefined, before: string | undefined): (lastModified: string | undefined) => boolean {
+  const from = after ? Date.parse(after) : -Infinity;
+  const to = before ? Date.parse(before) : Infinity;
+  return (lastModified) => {
+    if (lastModified === undefined) return true;
+    const at = Date.parse(lastModified);
+    return at > from && at < to;
+  };
+}

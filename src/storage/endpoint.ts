@@ -36,8 +36,8 @@ export interface SourceNeeds {
 }
 
 export interface ListOptions {
-  /** Which objects to keep, by name (relative to the listed prefix) and size: applied before any further request about an object. */
-  keep: (relativeName: string, size: number) => boolean;
+  /** Which objects to keep, by name (relative to the listed prefix), size and last-modified time (ISO): applied before any further request about an object. */
+  keep: (relativeName: string, size: number, lastModified?: string) => boolean;
   /** Read each object's tags too. */
   tags: boolean;
   /** Only what the listing itself says (names, sizes, versions): no further request per object. */

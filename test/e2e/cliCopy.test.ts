@@ -4,7 +4,7 @@
  * blocks it had already staged.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -147,6 +147,29 @@ describe('blobferry copy', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('streams progress as JSON lines for scripts, and ends with the report they agree with', async () => {
+    const names = Array.from({ length: 24 }, (_, i) => `events/f${i}.txt`);
+    await Promise.all(names.map((n) => source.getBlockBlobClient(n).upload(n, n.length)));
+    proxy.rules.push({ match: (r) => r.method === 'PUT' && r.path.includes('/events-copy/'), delayMs: 60 });
+    try {
+      const child = spawn(process.execPath, [CLI, 'copy', azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('?', '/events/?'), dstUrl('events-copy/', proxy.origin), '--recursive', '--concurrency', '2', '--json-progress'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+      const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      assert.equal(status, 0, stdout);
+      const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { event?: string; blobs: { total: number; copied: number }; runtimeStatus?: string });
+      const report = lines.at(-1)!;
+      const events = lines.slice(0, -1);
+      assert.ok(events.length > 0 && events.every((e) => e.event === 'progress'), stdout);
+      assert.equal(report.runtimeStatus, 'Completed');
+      assert.equal(report.blobs.copied, names.length);
+      for (let i = 1; i < events.length; i++) assert.ok(events[i].blobs.copied >= events[i - 1].blobs.copied, 'progress only goes forward');
+      assert.ok(events.at(-1)!.blobs.copied <= report.blobs.copied);
+    } finally {
+      proxy.rules.length = 0;
     }
   });
 

@@ -111,6 +111,26 @@ describe('prefix copies', () => {
     assert.equal(progress.phase, 'done');
   });
 
+  it('copies only what changed after --include-after and before --include-before (last-modified times)', async () => {
+    const upload = (name: string) => source.getBlockBlobClient(`dated/${name}`).upload(name, name.length);
+    await upload('old.txt');
+    // Last-Modified counts seconds: each group a second and more apart.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const after = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await Promise.all([upload('new-1.txt'), upload('deep/new 2.txt')]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const before = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await upload('newest.txt');
+    const result = await copies.copy({ source: srcPrefix('dated/'), destination: dstPrefix('dated-copy/'), options: { recursive: true, includeAfter: after, includeBefore: before } });
+    assert.deepEqual(result.blobs, { total: 2, copied: 2, skipped: 0, failed: 0 }, JSON.stringify(result));
+    assert.deepEqual([...(await listNames(target, 'dated-copy/')).keys()].sort(), ['dated-copy/deep/new 2.txt', 'dated-copy/new-1.txt']);
+    const none = await copies.copy({ source: srcPrefix('dated/'), destination: dstPrefix('dated-none/'), options: { recursive: true, includeAfter: new Date(Date.now() + 3600_000).toISOString() } });
+    assert.equal(none.error?.code, 'NOTHING_TO_COPY', JSON.stringify(none));
+    assert.match(none.error?.message ?? '', /--include-after/);
+  });
+
   it('copies an empty prefix as zero blobs', async () => {
     const result = await copies.copy({ source: srcPrefix('nothing-here/'), destination: dstPrefix('nothing/'), options: { recursive: true } });
     assert.equal(result.runtimeStatus, 'Completed');

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { parseCopyRequest } from '../../src/contracts/copyRequest';
+import { modifiedFilter } from '../../src/plan/select';
 import { progressLine, formatClock } from '../../src/cli/progressBar';
 import { DEFAULT_PAGE, pageOfCopies, parseCopyListQuery } from '../../src/contracts/copyList';
 import { copyView } from '../../src/durable/copyStatus';
@@ -52,6 +54,17 @@ describe('request options', () => {
         return true;
       }, String(timeout));
     }
+  });
+  it('takes --include-after / --include-before as times, with --recursive, in order', () => {
+    const options = parseCopyRequest(request({ recursive: true, includeAfter: '2026-11-01', includeBefore: '2026-11-02T12:00:00+01:00' })).options;
+    assert.equal(options.includeAfter, '2026-11-01T00:00:00.000Z');
+    assert.equal(options.includeBefore, '2026-11-02T11:00:00.000Z');
+    assert.throws(() => parseCopyRequest(request({ recursive: true, includeAfter: 'yesterday' })), { code: 'BAD_REQUEST' });
+    assert.throws(() => parseCopyRequest(request({ includeAfter: '2026-11-01' })), { code: 'CONFLICTING_OPTIONS' });
+    assert.throws(() => parseCopyRequest(request({ recursive: true, includeAfter: '2026-11-02', includeBefore: '2026-11-01' })), { code: 'CONFLICTING_OPTIONS' });
+    const inTime = modifiedFilter('2026-11-01T00:00:00.000Z', '2026-11-02T00:00:00.000Z');
+    assert.deepEqual(['2026-10-31T23:59:59Z', '2026-11-01T00:00:00Z', '2026-11-01T12:00:00Z', '2026-11-02T00:00:00Z'].map(inTime), [false, false, true, false]);
+    assert.equal(inTime(undefined), true, 'an object of unknown age is kept');
   });
   it('knows every strategy and refuses others; refuses a lease on a prefix', () => {
     for (const strategy of ['auto', 'server-copy', 'sync-copy', 'block-copy', 'relay']) prepareTransfer(request({ strategy }), 'user');

@@ -92,7 +92,8 @@ function tagsNote(noun: string): string {
  */
 async function lookForOne(source: SourceEndpoint, input: TransferInput, prefix: string): Promise<string[]> {
   const keep = keepFilter(input.options);
-  const filtered = input.options.include.length > 0 || input.options.exclude.length > 0;
+  const { include, exclude, includeAfter, includeBefore } = input.options;
+  const filtered = include.length > 0 || exclude.length > 0 || includeAfter !== undefined || includeBefore !== undefined;
   let scanned = 0;
   let continuation: string | undefined;
   for (let page = 0; page < PAGES_TO_FIND_ONE; page++) {
@@ -105,7 +106,8 @@ async function lookForOne(source: SourceEndpoint, input: TransferInput, prefix: 
   }
   if (continuation) return [];
   if (scanned > 0 && filtered) {
-    throw new BlobferryError('NOTHING_TO_COPY', `None of the ${scanned} object(s) under "${prefix || '/'}" matches --include ${JSON.stringify(input.options.include)} / --exclude ${JSON.stringify(input.options.exclude)}; nothing was copied.`);
+    const time = [includeAfter ? `--include-after ${includeAfter}` : '', includeBefore ? `--include-before ${includeBefore}` : ''].filter(Boolean).join(' / ');
+    throw new BlobferryError('NOTHING_TO_COPY', `None of the ${scanned} object(s) under "${prefix || '/'}" matches --include ${JSON.stringify(include)} / --exclude ${JSON.stringify(exclude)}${time ? ` / ${time}` : ''}; nothing was copied.`);
   }
   return [`Nothing was found under "${prefix || '/'}" to copy.`];
 }

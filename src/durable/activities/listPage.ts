@@ -2,7 +2,7 @@
 import type { SourceBlob } from '../../contracts/blobFacts';
 import type { CopyOptions } from '../../contracts/copyRequest';
 import { DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
-import { nameFilter } from '../../plan/select';
+import { modifiedFilter, nameFilter } from '../../plan/select';
 import { relayedWholeInBatch } from '../../plan/strategy';
 import type { ListOptions } from '../../storage/endpoint';
 import { openSource } from '../../storage/registry';
@@ -21,9 +21,10 @@ export interface ListPageArgs {
 export type ListedItems = ActivityResult<{ items: SourceBlob[]; next?: string; scanned: number }>;
 
 /** Which listed objects a copy takes: the filters' choice, without 0-byte "folder/" markers. */
-export function keepFilter(options: Pick<CopyOptions, 'include' | 'exclude'>): ListOptions['keep'] {
+export function keepFilter(options: Pick<CopyOptions, 'include' | 'exclude' | 'includeAfter' | 'includeBefore'>): ListOptions['keep'] {
   const filter = nameFilter(options.include, options.exclude);
-  return (name, size) => !(name.endsWith('/') && size === 0) && filter(name);
+  const inTime = modifiedFilter(options.includeAfter, options.includeBefore);
+  return (name, size, lastModified) => !(name.endsWith('/') && size === 0) && filter(name) && inTime(lastModified);
 }
 
 /**

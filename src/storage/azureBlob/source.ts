@@ -172,7 +172,7 @@ export class AzureBlobSource implements SourceEndpoint {
       const pages = container.listBlobsFlat({ prefix: prefix || undefined, includeMetadata: true, includeTags: options.tags }).byPage({ continuationToken, maxPageSize: pageSize });
       const page = (await pages.next()).value;
       const listed: BlobItem[] = page?.segment.blobItems ?? [];
-      const items = listed.filter((item) => options.keep(item.name.slice(prefix.length), item.properties.contentLength ?? 0)).map(factsFromListing);
+      const items = listed.filter((item) => options.keep(item.name.slice(prefix.length), item.properties.contentLength ?? 0, item.properties.lastModified?.toISOString())).map(factsFromListing);
       return { items, next: page?.continuationToken || undefined, scanned: listed.length };
     });
   }

@@ -134,7 +134,7 @@ export class S3Source implements SourceEndpoint {
       client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: this.location.bucket, Prefix: prefix || undefined, ContinuationToken: continuation, MaxKeys: pageSize })),
     );
     const listed = page.Contents ?? [];
-    const kept = listed.filter((o) => o.Key !== undefined && keep(o.Key.slice(prefix.length), o.Size ?? 0));
+    const kept = listed.filter((o) => o.Key !== undefined && keep(o.Key.slice(prefix.length), o.Size ?? 0, o.LastModified?.toISOString()));
     return { kept, next: page.IsTruncated ? page.NextContinuationToken : undefined, scanned: listed.length };
   }
 

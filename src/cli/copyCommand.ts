@@ -70,6 +70,8 @@ export interface CopyReport {
   strategies?: Record<string, number>;
   /** Blobs copied, by how each was checked against its source. */
   verification?: Record<string, number>;
+  /** Copies written under another name (--overwrite rename): source and the name it got. */
+  renamed?: CopyView['renamed'];
   cancelled?: boolean;
   notes?: string[];
   error?: { code: string; message: string };
@@ -246,6 +248,7 @@ class Output {
       ...(view.failuresNotListed ? { failuresNotListed: view.failuresNotListed } : {}),
       ...(view.strategies ? { strategies: view.strategies } : {}),
       ...(view.verification ? { verification: view.verification } : {}),
+      ...(view.renamed ? { renamed: view.renamed } : {}),
       ...(view.cancelled ? { cancelled: true } : {}),
       ...(view.notes ? { notes: view.notes } : {}),
       ...(view.error ? { error: view.error } : {}),
@@ -264,6 +267,7 @@ class Output {
       const checks = view.verification ? `; verified by ${Object.entries(view.verification).map(([how, n]) => `${how}: ${n}`).join(', ')}` : '';
       process.stderr.write(`${blobs.copied} copied, ${blobs.skipped} skipped, ${blobs.failed} failed of ${blobs.total} blob(s)${deleted}; ${bytes.copied} of ${bytes.total} bytes copied${checks} (${view.strategy}: ${view.strategyReason}).\n`);
       for (const f of view.failures) process.stderr.write(`  failed ${f.source} -> ${f.destination}: ${f.code}: ${f.message}\n`);
+      for (const r of view.renamed ?? []) process.stderr.write(`  renamed ${r.source} -> ${r.destination}\n`);
       for (const n of view.notes ?? []) process.stderr.write(`  note: ${n}\n`);
     }
     return code;

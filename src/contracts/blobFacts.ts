@@ -67,6 +67,8 @@ export interface CommitConditions {
 
 /** How one blob's copy ended. */
 export interface BlobOutcome {
+  /** Copied under another name than planned (--overwrite rename found the name taken). */
+  renamed?: true;
   source: string;
   destination: string;
   outcome: 'copied' | 'skipped' | 'failed';

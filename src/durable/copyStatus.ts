@@ -33,6 +33,8 @@ export interface CopyView {
   strategies?: Record<string, number>;
   /** Reads made on an RA-GRS source's secondary. */
   secondaryReads?: number;
+  /** Copies written under another name than planned (--overwrite rename). */
+  renamed?: TransferSummary['renamed'];
   /** Requests in flight as the pacer allows now, of --concurrency, and why (throttling). */
   concurrency?: CopyProgress['concurrency'];
   /** Blobs copied, by how each was checked against its source (md5, a checksum algorithm, size). */
@@ -72,6 +74,7 @@ export function copyView(transfer: DurableStatusLike, worker?: DurableStatusLike
     failures: summary?.failures ?? [],
     ...(summary?.failuresNotListed ? { failuresNotListed: summary.failuresNotListed } : {}),
     ...(summary?.notes ? { notes: summary.notes } : {}),
+    ...(summary?.renamed ? { renamed: summary.renamed } : {}),
     ...(own.error ? { error: own.error } : transfer.runtimeStatus === 'Failed' ? { error: { code: 'INTERNAL', message: String(transfer.output ?? 'the copy failed') } } : {}),
   };
 }

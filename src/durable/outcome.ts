@@ -18,7 +18,8 @@ export interface Ended {
   sourceDeleted?: BlobOutcome['sourceDeleted'];
 }
 
-export function blobOutcome(job: Job, blob: SourceBlob, ended: Ended, strategy: string): BlobOutcome {
+/** `planned`: the name the copy was to have; a copy that ended under another was renamed. */
+export function blobOutcome(job: Job, blob: SourceBlob, ended: Ended, strategy: string, planned?: string): BlobOutcome {
   return {
     source: displayObjectUrl(job.source, blob.name),
     destination: displayObjectUrl(job.destination, ended.name),
@@ -26,6 +27,7 @@ export function blobOutcome(job: Job, blob: SourceBlob, ended: Ended, strategy: 
     bytes: ended.outcome === 'copied' ? blob.size : 0,
     strategy,
     ...(ended.outcome === 'copied' ? { verified: ended.verified ?? 'size' } : {}),
+    ...(ended.outcome === 'copied' && planned !== undefined && planned !== ended.name ? { renamed: true as const } : {}),
     ...(ended.sourceDeleted ? { sourceDeleted: ended.sourceDeleted } : {}),
     ...(ended.code ? { code: ended.code, message: ended.message ?? '' } : ended.message ? { message: ended.message } : {}),
   };

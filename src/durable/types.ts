@@ -76,6 +76,8 @@ export interface MigrateTotals {
 
 export interface MigrateState {
   generation: number;
+  /** Copies renamed so far (--overwrite rename), the first RENAMED_KEPT. */
+  renamed?: Array<{ source: string; destination: string }>;
   /** The destination's pace (plan/pace.ts), carried across generations. */
   pace?: Pace;
   continuation?: string;
@@ -97,6 +99,8 @@ export interface MigrateInput {
 
 /** What a transfer reports at the end (the orchestration's output). */
 export interface TransferSummary {
+  /** Copies written under another name than planned (--overwrite rename), the first RENAMED_KEPT. */
+  renamed?: Array<{ source: string; destination: string }>;
   /** Reads made on an RA-GRS source's secondary. */
   secondaryReads?: number;
   /** Prefix copies that were throttled: the pace at the end, of --concurrency, and the last reason. */

@@ -118,7 +118,7 @@ describe('a prefix copy killed twice mid-write, then resumed', () => {
         child.once('close', (status) => resolve({ status, stdout, stderr }));
       });
       assert.equal(last.status, 0, last.stdout + last.stderr);
-      const report = JSON.parse(last.stdout) as { blobs: Record<string, number> };
+      const report = JSON.parse(last.stdout) as { blobs: Record<string, number>; renamed?: Array<{ source: string; destination: string }> };
 
       const names = await listed(prefix);
       const kept = policy === 'never';
@@ -126,6 +126,7 @@ describe('a prefix copy killed twice mid-write, then resumed', () => {
       assert.deepEqual(report.blobs, { total: COUNT, copied: expectedCopied, skipped: COUNT - expectedCopied, failed: 0 }, JSON.stringify(report));
       // rename: the older blobs stay, their sources' copies are beside them under new names.
       assert.equal(names.length, policy === 'rename' ? COUNT + EXISTING.length : COUNT, `no duplicates: ${names.length} blobs`);
+      assert.equal(report.renamed?.length ?? 0, policy === 'rename' ? EXISTING.length : 0, 'the report lists the renamed copies, and only those');
       for (const [name, body] of bodies) {
         const i = Number(/-(\d+)\.bin$/.exec(name)![1]);
         const existed = EXISTING.includes(i);
@@ -137,6 +138,9 @@ describe('a prefix copy killed twice mid-write, then resumed', () => {
           const stem = name.slice(0, -'.bin'.length);
           const renamed = names.filter((n) => n.startsWith(`${stem}_`) && n.endsWith('.bin'));
           assert.equal(renamed.length, 1, `${name}: one renamed copy, not ${renamed.join(', ')}`);
+          // The report says where it went.
+          const said = report.renamed?.find((r) => r.source.endsWith(`/crash-src/${name}`));
+          assert.ok(said && said.destination.endsWith(`/${prefix}/${renamed[0]}`), `${name}: ${JSON.stringify(report.renamed)}`);
           assert.equal(md5(await target.getBlobClient(`${prefix}/${renamed[0]}`).downloadToBuffer()), md5(body), `${renamed[0]} bytes`);
           continue;
         }

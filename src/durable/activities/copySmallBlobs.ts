@@ -73,7 +73,7 @@ async function copyOne(args: SmallBlobsArgs, source: SourceEndpoint, destination
   const { strategy } = chooseStrategy(job.route, blob);
   const mapped = destinationNameFor(prefixDestinationName(args.destinationPrefix, args.sourcePrefix, blob.name), job.options.invalidNames, blob.name);
   const name = 'name' in mapped ? mapped.name : prefixDestinationName(args.destinationPrefix, args.sourcePrefix, blob.name);
-  const outcome = (ended: Omit<Ended, 'name'> & { name?: string }) => blobOutcome(job, blob, { ...ended, name: ended.name ?? name }, strategy);
+  const outcome = (ended: Omit<Ended, 'name'> & { name?: string }) => blobOutcome(job, blob, { ...ended, name: ended.name ?? name }, strategy, name);
   const policy = job.options.overwrite;
   try {
     if ('code' in mapped) throw new BlobferryError(mapped.code, mapped.message);

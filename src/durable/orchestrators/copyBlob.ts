@@ -81,7 +81,7 @@ function* copyBlobOrchestrator(context: OrchestrationContext): Generator<Task, B
   }
   // After the lease is released: a leased blob cannot be deleted without its lease.
   ended = yield* sourceDeleted(context, job, blob, ended);
-  const outcome = blobOutcome(job, blob, ended, strategy);
+  const outcome = blobOutcome(job, blob, ended, strategy, input.destinationName);
   context.df.setCustomStatus({
     phase: 'done',
     blobs: { total: 1, copied: ended.outcome === 'copied' ? 1 : 0, skipped: ended.outcome === 'skipped' ? 1 : 0, failed: ended.outcome === 'failed' ? 1 : 0 },

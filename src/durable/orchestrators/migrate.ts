@@ -38,6 +38,8 @@ const BATCH_BYTES = 256 * MiB;
 const NOTES_KEPT = 100;
 /** Failures kept in the report; the rest are counted. */
 export const FAILURES_KEPT = 1000;
+/** Renamed copies listed in the report. */
+export const RENAMED_KEPT = 1000;
 
 export const migrate = orchestration<MigrateInput, TransferSummary | undefined>('migrate', migrateOrchestrator);
 
@@ -274,6 +276,7 @@ function tally(state: MigrateState, totals: MigrateState['totals'], o: BlobOutco
   };
   if (o.outcome === 'copied') {
     totals.copied++;
+    if (o.renamed && (state.renamed ??= []).length < RENAMED_KEPT) state.renamed.push({ source: o.source, destination: o.destination });
     if (o.message && state.notes.length < NOTES_KEPT) state.notes.push(o.message);
     if (o.strategy) totals.strategies = { ...totals.strategies, [o.strategy]: (totals.strategies[o.strategy] ?? 0) + 1 };
     if (o.verified) totals.verification = { ...totals.verification, [o.verified]: (totals.verification?.[o.verified] ?? 0) + 1 };
@@ -327,6 +330,7 @@ function summarize(input: MigrateInput, state: MigrateState): TransferSummary {
     strategy: input.job.strategy,
     strategyReason: input.job.strategyReason,
     ...paceOf(state, input.job),
+    ...(state.renamed?.length ? { renamed: state.renamed } : {}),
     ...(t.secondaryReads ? { secondaryReads: t.secondaryReads } : {}),
     ...(state.notes.length > 0 ? { notes: state.notes } : {}),
   };

@@ -98,6 +98,7 @@ function blobSummary(outcome: BlobOutcome, size: number, deleteSource: boolean, 
     ...(outcome.code === 'CANCELLED' ? { cancelled: true } : {}),
     ...(copied && outcome.verified ? { verification: { [outcome.verified]: 1 } } : {}),
     ...(allNotes.length > 0 ? { notes: allNotes } : {}),
+    ...(outcome.renamed ? { renamed: [{ source: outcome.source, destination: outcome.destination }] } : {}),
     ...strategy,
   };
 }

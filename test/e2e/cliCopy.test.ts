@@ -4,7 +4,7 @@
  * blocks it had already staged.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -155,10 +155,7 @@ describe('blobferry copy', () => {
     await Promise.all(names.map((n) => source.getBlockBlobClient(n).upload(n, n.length)));
     proxy.rules.push({ match: (r) => r.method === 'PUT' && r.path.includes('/events-copy/'), delayMs: 60 });
     try {
-      const child = spawn(process.execPath, [CLI, 'copy', azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('?', '/events/?'), dstUrl('events-copy/', proxy.origin), '--recursive', '--concurrency', '2', '--json-progress'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-      const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      const { status, stdout } = await copyInChild([azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('?', '/events/?'), dstUrl('events-copy/', proxy.origin), '--recursive', '--concurrency', '2', '--json-progress'], env());
       assert.equal(status, 0, stdout);
       const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { event?: string; blobs: { total: number; copied: number }; runtimeStatus?: string });
       const report = lines.at(-1)!;

@@ -7,13 +7,12 @@
  * were there before the copy are still treated by the policy.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
 import { md5 } from '../support/blobAssert';
-import { CLI, copyInChild } from '../support/cli';
+import { copyInChild, killWhen } from '../support/cli';
 import { startStorageProxy, type StorageProxy } from '../support/storageProxy';
 import { makeTempDir, removeDir } from '../support/temp';
 
@@ -63,15 +62,10 @@ const srcUrl = () => `${azurite.containerSasUrl('crash-src', 'devstoreaccount1',
 const dstUrl = (prefix: string) => `${proxy.origin}/${SECOND_ACCOUNT}/crash-dst/${prefix}/?${new URL(azurite.containerSasUrl('crash-dst', SECOND_ACCOUNT)).searchParams}`;
 const writes = () => proxy.requests.filter((r) => r.method === 'PUT' && r.status >= 200 && r.status < 300).length;
 
-/** Runs `blobferry copy` and kills it with SIGKILL once `more` writes went through after it started; whether it was killed mid-copy (not ended on its own). */
-async function killAfterWrites(args: string[], more: number): Promise<boolean> {
+/** Runs `blobferry copy` and kills it once `more` writes went through after it started; whether it was killed mid-copy. */
+function killAfterWrites(args: string[], more: number): Promise<boolean> {
   const start = writes();
-  const child = spawn(process.execPath, [CLI, 'copy', ...args], { env: env(), stdio: 'ignore' });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-  const deadline = Date.now() + 60_000;
-  while (writes() - start < more && child.exitCode === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
-  child.kill('SIGKILL');
-  return (await exited) === 'SIGKILL';
+  return killWhen(args, env(), () => writes() - start >= more);
 }
 
 async function listed(prefix: string): Promise<string[]> {
@@ -109,14 +103,7 @@ describe('a prefix copy killed twice mid-write, then resumed', () => {
         const killed = await killAfterWrites(args, 3 + randomInt(Math.max(1, Math.floor(COUNT / (KILLS + 1)) - 3)));
         assert.ok(killed, `kill ${k + 1} came after the copy had ended`);
       }
-      const last = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [CLI, 'copy', ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-        child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-        child.once('close', (status) => resolve({ status, stdout, stderr }));
-      });
+      const last = await copyInChild(args, env());
       assert.equal(last.status, 0, last.stdout + last.stderr);
       const report = JSON.parse(last.stdout) as { blobs: Record<string, number>; renamed?: Array<{ source: string; destination: string }> };
 

@@ -5,27 +5,34 @@ import type { StorageProxy } from './storageProxy';
 
 export const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 
-/** Starts `blobferry copy` in a child process and kills it with SIGKILL once `count` blocks went through the proxy; resolves when it has exited. */
-export async function killMidCopy(args: string[], env: NodeJS.ProcessEnv, proxy: StorageProxy, count: number): Promise<void> {
+/**
+ * Starts `blobferry copy` in a child process and kills it with SIGKILL once `reached()` says so;
+ * resolves, once it has exited, with whether it was killed mid-copy (false: it ended on its own
+ * first, or never reached the point within a minute).
+ */
+export async function killWhen(args: string[], env: NodeJS.ProcessEnv, reached: () => boolean): Promise<boolean> {
   const child = spawn(process.execPath, [CLI, 'copy', ...args], { env, stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
   const deadline = Date.now() + 60_000;
-  while (proxy.stagedBlocks() < count) {
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('the copy did not start staging');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  while (!reached() && child.exitCode === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  const inTime = reached();
   child.kill('SIGKILL');
-  await new Promise((resolve) => child.once('exit', resolve));
+  return (await exited) === 'SIGKILL' && inTime;
 }
 
-/** `blobferry copy` in a child process, asynchronously (a proxy in this process must keep answering): its exit status and stderr. */
-export function copyInChild(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string }> {
+/** Kills `blobferry copy` once `count` blocks in all went through the proxy. */
+export async function killMidCopy(args: string[], env: NodeJS.ProcessEnv, proxy: StorageProxy, count: number): Promise<void> {
+  if (!(await killWhen(args, env, () => proxy.stagedBlocks() >= count))) throw new Error('the copy was not killed while it staged blocks');
+}
+
+/** `blobferry copy` in a child process, asynchronously (a proxy in this process must keep answering): its exit status, stdout and stderr. */
+export function copyInChild(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'copy', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'copy', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let stderr = '';
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('close', (status) => resolve({ status, stderr }));
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
   });
 }

@@ -14,7 +14,7 @@ export interface Transport {
 }
 
 /** The per-request timeout when a copy names none: long enough for a 100 MiB block on a slow link. */
-export const DEFAULT_TRY_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_TRY_TIMEOUT_MS = 5 * 60_000;
 
 export const DEFAULT_TRANSPORT: Transport = { maxTries: 5, tryTimeoutMs: DEFAULT_TRY_TIMEOUT_MS };
 

@@ -79,7 +79,7 @@ export function toBlobferryError(err: unknown, role: Role, what: string, authKin
 }
 
 /** 503 ServerBusy or "over the account limit" (Azure's scalability targets), 429. */
-export function isThrottling(status: number, serviceCode: string, said: string): boolean {
+function isThrottling(status: number, serviceCode: string, said: string): boolean {
   return status === 429 || (status === 503 && (serviceCode === 'ServerBusy' || /account limit|ingress|egress|busy/i.test(said)));
 }
 

@@ -6,19 +6,20 @@
  * Exit codes: 0 every blob copied or skipped by the overwrite policy, 1 some blob failed,
  * 2 bad usage or input (nothing was written).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { BlobferryError, INPUT_ERROR_CODES, isBlobferryError, isErrorCode, messageOf } from '../contracts/errors';
 import { redact } from '../contracts/redact';
-import { copyView, type CopyView, type DurableStatusLike } from '../durable/copyStatus';
+import { copyView, type CopyView } from '../durable/copyStatus';
 import { keepGivenSecrets, prepareTransfer } from '../durable/startTransfer';
 import { transfer } from '../durable/orchestrators/transfer';
 import { LocalHost } from '../local/host';
 import { createLogger, type LogLevel } from '../local/logger';
+import { CANCEL_EVENT } from '../durable/orchestrators/cancel';
+import type { TransferInput } from '../durable/types';
 import { credentialsDirOf } from '../storage/freshCredentials';
-import { actForLocalUser } from '../storage/registry';
+import { actForLocalUser, displayUrl } from '../storage/registry';
+import { copyFolder, keepOnlyReport, stateBase, takeCancelRequest, writeEndReport } from './localCopies';
 import { ensureLocalSealKey } from '../storage/seal';
+import { hostApi } from './hostApi';
 import { progressLine } from './progressBar';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -116,33 +117,39 @@ export async function runCopy(source: string, destination: string, options: Copy
 }
 
 async function copyHere(request: unknown, options: CopyCommandOptions, out: Output): Promise<CopyView> {
-  const base = path.resolve(options.stateDir || process.env.BLOBFERRY_STATE_DIR || path.join(os.homedir(), '.blobferry', 'state'));
+  const base = stateBase(options.stateDir);
   ensureLocalSealKey(base);
   actForLocalUser();
   const { instanceId, input } = prepareTransfer(request, 'user');
-  // Each copy keeps its own durable state: copies run side by side, and an interrupted one is
-  // resumed only by its own command run again, never inside another copy.
-  const stateDir = path.join(base, 'copies', instanceId);
+  return runInProcess(base, instanceId, options, out, { start: input });
+}
+
+/**
+ * Runs an in-process copy to its end on a host of its own (localCopies.ts): starts it
+ * (`start`), or resumes it where it stands, and cancels it first when asked (`cancel`).
+ */
+export async function runInProcess(base: string, instanceId: string, options: Pick<CopyCommandOptions, 'appDir' | 'logLevel'>, out: Output, how: { start?: TransferInput; cancel?: boolean }): Promise<CopyView> {
+  const stateDir = copyFolder(base, instanceId);
   // Before the host resumes anything: an interrupted copy of this request runs on with this
   // command's SAS tokens (its own may have expired meanwhile).
   process.env.BLOBFERRY_CREDENTIALS_DIR = credentialsDirOf(stateDir);
-  const given = await keepGivenSecrets(input);
+  const given = how.start ? await keepGivenSecrets(how.start) : false;
   const host = await LocalHost.start({
     appDir: options.appDir,
     stateDir,
     http: false,
     // The command reports every failure itself, once: the host's log says only what it alone knows.
     logger: createLogger({ level: (options.logLevel as LogLevel | undefined) ?? (process.env.BLOBFERRY_LOG_LEVEL as LogLevel | undefined) ?? 'error' }),
-    minConcurrency: { activities: input.options.concurrency + 4 },
+    minConcurrency: { activities: (how.start?.options.concurrency ?? 16) + 4 },
   }).catch((err: unknown) => {
     if (isBlobferryError(err) && err.code === 'STATE_DIR_IN_USE') {
-      throw new BlobferryError('STATE_DIR_IN_USE', `The copy ${instanceId} is running in another blobferry process; wait for it to end, or stop it and run this command again to resume.`);
+      throw new BlobferryError('STATE_DIR_IN_USE', `The copy ${instanceId} is running in another blobferry process; wait for it to end (blobferry jobs show ${instanceId}), or cancel it (blobferry jobs cancel ${instanceId}).`);
     }
     throw err;
   });
   const stop = () => host.stop(5000);
   const interrupted = () => {
-    out.note(`\nInterrupted. Run the same command again to resume ${instanceId}.`);
+    out.note(`\nInterrupted. Run the same command again, or blobferry jobs resume ${instanceId}, to resume it.`);
     void stop().then(() => process.exit(130));
   };
   process.once('SIGINT', interrupted);
@@ -150,62 +157,58 @@ async function copyHere(request: unknown, options: CopyCommandOptions, out: Outp
   try {
     const engine = host.engine;
     const existing = engine.getStatus(instanceId);
-    if (existing && ['Pending', 'Running', 'Suspended'].includes(existing.runtimeStatus)) {
-      out.note(`Resuming copy ${instanceId}${given ? ' with the credentials given now' : ''}.`);
-      if (existing.runtimeStatus === 'Suspended') engine.resume(instanceId, 'resumed by blobferry copy');
+    const active = (status = engine.getStatus(instanceId)) => status !== undefined && ['Pending', 'Running', 'Suspended'].includes(status.runtimeStatus);
+    if (active(existing)) {
+      if (!how.cancel) out.note(`Resuming copy ${instanceId}${given ? ' with the credentials given now' : ''}.`);
+      if (existing!.runtimeStatus === 'Suspended') engine.resume(instanceId, 'resumed by blobferry');
+    } else if (how.start) {
+      engine.startNew(transfer.name, { instanceId, input: how.start });
     } else {
-      engine.startNew(transfer.name, { instanceId, input });
+      throw new BlobferryError('NOT_RUNNING', `The copy ${instanceId} has ended (${existing?.runtimeStatus ?? 'it never started'}); there is nothing to resume or cancel.`);
     }
+    // `jobs cancel` asks a running copy through its folder; the cancel path aborts and restores as always.
+    const cancel = (reason: string) => active() && engine.raiseEvent(instanceId, CANCEL_EVENT, { reason });
+    if (how.cancel) cancel('cancelled by blobferry jobs cancel');
     const read = (): CopyView => {
       const status = engine.getStatus(instanceId)!;
       const child = (status.customStatus as { child?: string } | null)?.child;
       return copyView(status, child ? engine.getStatus(child) : undefined);
     };
-    const ticker = setInterval(() => out.progress(read()), 250);
+    const ticker = setInterval(() => {
+      if (takeCancelRequest(stateDir)) cancel('cancelled by blobferry jobs cancel');
+      out.progress(read());
+    }, 250);
     try {
       await engine.waitForCompletion(instanceId);
     } finally {
       clearInterval(ticker);
     }
     view = read();
+    const status = engine.getStatus(instanceId)!;
+    const input = status.input as TransferInput;
+    writeEndReport(stateDir, { id: instanceId, source: displayUrl(input.source), destination: displayUrl(input.destination), createdTime: status.createdTime, lastUpdatedTime: status.lastUpdatedTime, view });
     return view;
   } finally {
     process.off('SIGINT', interrupted);
     await stop();
-    // A copy that ended whole needs its state no more; one with failures keeps it, to be looked at.
-    if (view?.runtimeStatus === 'Completed' && view.failures.length === 0 && view.blobs.failed === 0) fs.rmSync(stateDir, { recursive: true, force: true });
+    // A copy that ended whole needs its state no more (its report stays for `jobs`); one with failures keeps it, to be looked at.
+    if (view?.runtimeStatus === 'Completed' && view.failures.length === 0 && view.blobs.failed === 0) keepOnlyReport(stateDir);
   }
 }
 
 async function copyOnHost(hostUrl: string, request: unknown, options: CopyCommandOptions, out: Output): Promise<CopyView> {
-  const base = hostUrl.replace(/\/+$/, '');
-  const key = options.functionKey ?? process.env.BLOBFERRY_FUNCTION_KEY;
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(key ? { 'x-functions-key': key } : {}) };
-  const started = await call(`${base}/api/copies`, { method: 'POST', headers, body: JSON.stringify(request) });
-  const { id } = (await started.json()) as { id: string };
+  const api = hostApi(hostUrl, options.functionKey);
+  const { id } = await api.post<{ id: string }>('/api/copies', request);
   for (;;) {
-    const res = await call(`${base}/api/copies/${encodeURIComponent(id)}`, { headers });
-    const view = (await res.json()) as CopyView;
+    const view = await api.get<CopyView>(`/api/copies/${encodeURIComponent(id)}`);
     if (['Completed', 'Failed', 'Terminated'].includes(view.runtimeStatus)) return view;
     out.progress(view);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 
-async function call(url: string, init: RequestInit): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(url, init);
-  } catch (err) {
-    throw new BlobferryError('CONFIG_INVALID', `Cannot reach the host at ${new URL(url).origin}: ${messageOf(err)}`);
-  }
-  if (res.ok) return res;
-  const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-  throw new BlobferryError(isErrorCode(body.code) ? body.code : 'INTERNAL', body.message ?? `The host answered HTTP ${res.status}.`);
-}
-
 /** Everything the command prints: a progress line on a terminal, a summary or one JSON object at the end. */
-class Output {
+export class Output {
   private lastLine = '';
   private readonly tty = process.stderr.isTTY === true;
 
@@ -282,6 +285,7 @@ class Output {
     } else {
       process.stderr.write(`blobferry: ${code}: ${message}\n`);
     }
-    return isBlobferryError(err) && (INPUT_ERROR_CODES.has(err.code) || err.code === 'STATE_DIR_IN_USE') ? EXIT.USAGE : EXIT.FAILED;
+    // Nothing was written: the input was wrong, or names a copy that is not there or not in a state for it.
+    return isBlobferryError(err) && (INPUT_ERROR_CODES.has(err.code) || ['STATE_DIR_IN_USE', 'NOT_FOUND', 'NOT_RUNNING'].includes(err.code)) ? EXIT.USAGE : EXIT.FAILED;
   }
 }

@@ -2,6 +2,7 @@
 /**
  * The `blobferry` command.
  *   blobferry copy    copy a blob, a prefix or a container (see copyCommand.ts)
+ *   blobferry jobs    list, show, cancel, resume and clean copies (see jobsCommand.ts)
  *   blobferry host    run the Functions app on this machine (what `npm start` runs)
  */
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { LocalHost } from '../local/host';
 import { ensureLocalSealKey } from '../storage/seal';
 import { createLogger, type Logger, type LogLevel } from '../local/logger';
 import { EXIT, runCopy, type CopyCommandOptions } from './copyCommand';
+import { cancelJob, cleanJobs, listJobs, resumeJob, showJob, type JobsOptions } from './jobsCommand';
 
 
 const program = new Command()
@@ -69,6 +71,25 @@ Running the same command again after an interruption resumes the same copy.`,
     const code = await runCopy(source, destination, { ...options, appDir: defaultAppDir() });
     process.exit(code);
   });
+
+const jobs = program
+  .command('jobs')
+  .description('The copies blobferry copy ran on this machine (running, interrupted, ended), or with --host a host\'s copies.');
+const jobsOptions = (command: Command) =>
+  command
+    .option('--json', 'print one JSON object on stdout')
+    .option('--host <url>', 'a running blobferry host\'s copies (its function key from BLOBFERRY_FUNCTION_KEY)')
+    .option('--state-dir <dir>', 'where in-process copies keep their state (default: BLOBFERRY_STATE_DIR, else ~/.blobferry/state)');
+/** Commander passes the arguments, then the options and the command. */
+const jobsRun = (handler: (args: string[], options: JobsOptions) => Promise<number>) => async (...given: unknown[]) => {
+  const options = given.at(-2) as Omit<JobsOptions, 'appDir'>;
+  process.exit(await handler(given.slice(0, -2) as string[], { ...options, appDir: defaultAppDir() }));
+};
+jobsOptions(jobs.command('list').description('list copies, newest first').option('--status <states>', 'only copies running, interrupted or ended (or a Durable status: completed, failed...), comma-separated')).action(jobsRun((_, options) => listJobs(options)));
+jobsOptions(jobs.command('show').description('one copy: where it stands, its counts and failures').argument('<id>', 'the copy id (jobs list shows them)')).action(jobsRun(([id], options) => showJob(id, options)));
+jobsOptions(jobs.command('cancel').description('cancel a copy: a server copy is aborted and its destination restored; a copy another process runs is asked to stop, an interrupted one is cancelled here').argument('<id>', 'the copy id')).action(jobsRun(([id], options) => cancelJob(id, options)));
+jobsOptions(jobs.command('resume').description('resume an interrupted copy where it stopped (as running its command again does)').argument('<id>', 'the copy id').addOption(new Option('--log-level <level>', 'what the in-process host logs on stderr').choices(['debug', 'info', 'warn', 'error']))).action(jobsRun(([id], options) => resumeJob(id, options)));
+jobsOptions(jobs.command('clean').description('remove what ended copies keep on this machine (reports, the state of failed copies); never a running copy').argument('[id]', 'only this copy (an interrupted one too)').option('--all', 'interrupted copies too: they can no longer be resumed')).action(jobsRun(([id], options) => cleanJobs(id, options)));
 
 program
   .command('host')

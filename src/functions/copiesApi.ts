@@ -70,10 +70,18 @@ copiesRoute('startCopy', 'POST', 'copies', async (request, client) => {
 copiesRoute('listCopies', 'GET', 'copies', async (request, client) => {
   const query = parseCopyListQuery(new URL(request.url).searchParams);
   const found = await client.getStatusBy({ createdTimeFrom: query.from, createdTimeTo: query.to, runtimeStatus: query.statuses.length > 0 ? (query.statuses as unknown as df.OrchestrationRuntimeStatus[]) : undefined });
-  const copies = found
-    .filter((status) => status.name === transfer.name)
-    .map((status) => {
-      const view = copyView(status);
+  // A running copy's counts are its worker's (copyBlob or migrate): found in the same answer
+  // when the filters let it through, asked for otherwise.
+  const byId = new Map(found.map((status) => [status.instanceId, status]));
+  const workerOf = async (status: df.DurableOrchestrationStatus) => {
+    const child = (status.customStatus as { child?: string } | undefined)?.child;
+    if (!child || !ACTIVE.has(status.runtimeStatus)) return undefined;
+    return byId.get(child) ?? (await client.getStatus(child).catch(() => undefined));
+  };
+  const transfers = found.filter((status) => status.name === transfer.name);
+  const copies = await Promise.all(
+    transfers.map(async (status) => {
+      const view = copyView(status, await workerOf(status));
       return {
         id: status.instanceId,
         createdTime: new Date(status.createdTime).toISOString(),
@@ -85,7 +93,8 @@ copiesRoute('listCopies', 'GET', 'copies', async (request, client) => {
         bytes: view.bytes,
         ...(view.error ? { error: view.error } : {}),
       };
-    });
+    }),
+  );
   return { status: 200, jsonBody: pageOfCopies(copies, query) };
 });
 

@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { BlobServiceClient, ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { prepareTransfer } from '../../src/durable/startTransfer';
 import { DEV_ACCOUNT } from '../../src/local/azurite';
-import { CLI, exited, spawnProductHost } from '../support/productHost';
+import { cliInChild } from '../support/cli';
+import { exited, spawnProductHost } from '../support/productHost';
 import { isCopyBlob, startStorageProxy, type StorageProxy } from '../support/storageProxy';
 import { makeTempDir, removeDir } from '../support/temp';
 
@@ -145,9 +146,10 @@ describe('the copy HTTP API', () => {
     assert.equal(conflict.status, 409);
     assert.equal(((await conflict.json()) as { code: string }).code, 'COPY_ID_CONFLICT');
 
-    const running = (await (await fetch(`${url}/api/copies?status=running`)).json()) as { copies: Array<{ id: string; runtimeStatus: string }> };
-    assert.deepEqual(running.copies.map((c) => [c.id, c.runtimeStatus]), [['nightly-2026-11-23', 'Running']]);
     while (proxy.copies().length === 0 || proxy.copies()[0].polls < 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    // The list shows a running copy's totals as its own status does (its worker's counts).
+    const running = (await (await fetch(`${url}/api/copies?status=running`)).json()) as { copies: Array<{ id: string; runtimeStatus: string; blobs: { total: number }; bytes: { total: number } }> };
+    assert.deepEqual(running.copies.map((c) => [c.id, c.runtimeStatus, c.blobs.total, c.bytes.total]), [['nightly-2026-11-23', 'Running', 1, 'alpha'.length]]);
     const cancel = await fetch(`${url}/api/copies/nightly-2026-11-23/cancel`, { method: 'POST' });
     assert.equal(cancel.status, 202);
     assert.match(cancel.headers.get('location') ?? '', /\/api\/copies\/nightly-2026-11-23$/);
@@ -209,15 +211,36 @@ describe('the copy HTTP API', () => {
     assert.deepEqual(none.copies, []);
   });
 
-  it('runs `blobferry copy --host` on the host', async () => {
-    const cli = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'copy', `${blobEndpoint}/api-source/docs/a.txt`, `${blobEndpoint}/api-target/via-host/a.txt`, '--host', url, '--json'], { env: env(), stdio: ['ignore', 'pipe', 'ignore'] });
-      let stdout = '';
-      child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.once('close', (status) => resolve({ status, stdout }));
-    });
+  it('runs `blobferry copy --host` on the host, and `blobferry jobs --host` lists, shows and cancels its copies', async () => {
+    const cli = await cliInChild(['copy', `${blobEndpoint}/api-source/docs/a.txt`, `${blobEndpoint}/api-target/via-host/a.txt`, '--host', url, '--json'], env());
     assert.equal(cli.status, 0, cli.stdout);
-    assert.deepEqual(JSON.parse(cli.stdout).blobs, { total: 1, copied: 1, skipped: 0, failed: 0 });
+    const report = JSON.parse(cli.stdout) as { instanceId: string; blobs: unknown };
+    assert.deepEqual(report.blobs, { total: 1, copied: 1, skipped: 0, failed: 0 });
+
+    const jobs = async (...args: string[]) => {
+      const run = await cliInChild(['jobs', ...args, '--host', url, '--json'], env());
+      assert.ok(run.stdout.trim(), `jobs ${args.join(' ')}: ${run.stderr}`);
+      return { status: run.status, json: JSON.parse(run.stdout) as Record<string, unknown> & { error?: { code: string } } };
+    };
+    const list = await jobs('list', '--status', 'completed');
+    assert.ok((list.json.copies as Array<{ id: string }>).some((c) => c.id === report.instanceId), JSON.stringify(list.json));
+    const shown = await jobs('show', report.instanceId);
+    assert.equal(shown.status, 0);
+    assert.deepEqual(shown.json.blobs, { total: 1, copied: 1, skipped: 0, failed: 0 });
+    const ended = await jobs('cancel', report.instanceId);
+    assert.deepEqual([ended.status, ended.json.error?.code], [2, 'NOT_RUNNING']);
+    const resume = await jobs('resume', report.instanceId);
+    assert.deepEqual([resume.status, resume.json.error?.code], [2, 'CONFLICTING_OPTIONS'], 'a host resumes its copies itself');
+
+    // A server copy the proxy keeps pending runs until jobs cancel stops it.
+    proxy.rules.push({ match: isCopyBlob, pendingCopy: { polls: 100_000, then: 'success' }, times: 1 });
+    const started = await fetch(`${url}/api/copies`, { method: 'POST', headers: json, body: JSON.stringify({ id: 'cancel-from-cli', source: `${blobEndpoint}/api-source/docs/b.txt`, destination: `${proxy.origin}/${DEV_ACCOUNT.name}/api-target/from-cli/b.txt`, options: { strategy: 'server-copy' } }) });
+    assert.equal(started.status, 202);
+    while (proxy.copies().length === 0 || proxy.copies().at(-1)!.polls < 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    const cancelled = await jobs('cancel', 'cancel-from-cli');
+    assert.equal(cancelled.status, 0, JSON.stringify(cancelled.json));
+    assert.equal(cancelled.json.cancelled, true);
+    assert.equal(await blobs.getContainerClient('api-target').getBlobClient('from-cli/b.txt').exists(), false, 'the aborted copy left nothing');
   });
 
   it('does not run a copy sealed for the CLI\'s user when it reaches the host (a shared key or state folder)', async () => {

@@ -27,8 +27,13 @@ export async function killMidCopy(args: string[], env: NodeJS.ProcessEnv, proxy:
 
 /** `blobferry copy` in a child process, asynchronously (a proxy in this process must keep answering): its exit status, stdout and stderr. */
 export function copyInChild(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return cliInChild(['copy', ...args], env);
+}
+
+/** Any `blobferry` command in a child process, asynchronously: its exit status, stdout and stderr. */
+export function cliInChild(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'copy', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));

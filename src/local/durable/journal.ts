@@ -102,7 +102,28 @@ export class Journal {
   }
 }
 
-function load(dir: string): { state: StoreState; generation: number } {
+/**
+ * The state as it stands, read without taking the lock: another process may own the folder and
+ * go on writing (for looking only; nothing in the folder is changed). A compaction racing the
+ * read can only make the view a little older, never torn: snapshots are renamed into place.
+ */
+export function peekState(dir: string): StoreState | undefined {
+  if (!fs.existsSync(dir)) return undefined;
+  if (!fs.existsSync(path.join(dir, 'snapshot.json')) && !fs.readdirSync(dir).some((name) => /^journal-\d+\.jsonl$/.test(name))) return undefined;
+  return load(dir, true).state;
+}
+
+/** The pid of a live process that owns the folder, if one does. */
+export function lockOwner(dir: string): number | undefined {
+  try {
+    const owner = Number(fs.readFileSync(path.join(dir, 'LOCK'), 'utf8').trim());
+    return owner !== process.pid && isAlive(owner) ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function load(dir: string, readOnly = false): { state: StoreState; generation: number } {
   const state = emptyState();
   let generation = 0;
   const snapshotPath = path.join(dir, 'snapshot.json');
@@ -119,16 +140,16 @@ function load(dir: string): { state: StoreState; generation: number } {
     for (const work of snapshot.timers) state.timers.set(work.id, work);
   }
   // Journals of older generations are leftovers of a compaction cut short: the snapshot has them.
-  for (const name of fs.readdirSync(dir)) {
+  for (const name of readOnly ? [] : fs.readdirSync(dir)) {
     const m = /^journal-(\d+)\.jsonl$/.exec(name);
     if (m && Number(m[1]) < generation) fs.rmSync(path.join(dir, name), { force: true });
   }
   const journalPath = path.join(dir, `journal-${generation}.jsonl`);
-  if (fs.existsSync(journalPath)) replay(journalPath, state);
+  if (fs.existsSync(journalPath)) replay(journalPath, state, readOnly);
   return { state, generation };
 }
 
-function replay(file: string, state: StoreState): void {
+function replay(file: string, state: StoreState, readOnly: boolean): void {
   const text = fs.readFileSync(file, 'utf8');
   let offset = 0;
   let lineNo = 0;
@@ -136,8 +157,8 @@ function replay(file: string, state: StoreState): void {
     const end = text.indexOf('\n', offset);
     lineNo++;
     if (end < 0) {
-      // A record cut off by a kill in mid-write: it never took effect, drop it.
-      fs.truncateSync(file, Buffer.byteLength(text.slice(0, offset)));
+      // A record cut off by a kill in mid-write (or, read by a looker, still being written): it never took effect, drop it.
+      if (!readOnly) fs.truncateSync(file, Buffer.byteLength(text.slice(0, offset)));
       return;
     }
     const line = text.slice(offset, end);

@@ -19,6 +19,7 @@ import { credentialsDirOf } from '../storage/freshCredentials';
 import { actForLocalUser, displayUrl } from '../storage/registry';
 import { copyFolder, keepOnlyReport, stateBase, takeCancelRequest, writeEndReport } from './localCopies';
 import { ensureLocalSealKey } from '../storage/seal';
+import { printDryRun } from './dryRunCommand';
 import { hostApi } from './hostApi';
 import { progressLine } from './progressBar';
 
@@ -49,6 +50,8 @@ export interface CopyCommandOptions {
   sourceSecondary?: string;
   requestTimeout?: string;
   json?: boolean;
+  /** List what would be copied, skipped and failed, and write nothing. */
+  dryRun?: boolean;
   /** One JSON line per change of progress on stdout, then the --json report. */
   jsonProgress?: boolean;
   host?: string;
@@ -109,6 +112,11 @@ export async function runCopy(source: string, destination: string, options: Copy
   };
   const out = new Output((options.json ?? false) || (options.jsonProgress ?? false), options.jsonProgress ?? false);
   try {
+    if (options.dryRun) {
+      if (options.host) throw new BlobferryError('CONFLICTING_OPTIONS', '--dry-run looks at the source and destination from this machine; drop --host.');
+      await printDryRun(request, options);
+      return EXIT.OK;
+    }
     const view = options.host ? await copyOnHost(options.host, request, options, out) : await copyHere(request, options, out);
     return out.finish(view);
   } catch (err) {

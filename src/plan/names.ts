@@ -85,3 +85,10 @@ export function destinationNameFor(name: string, policy: InvalidNamePolicy, sour
   if (policy === 'rename') return { name: validBlobName(name) };
   return { code: 'INVALID_NAME', message: `"${sourceName}" cannot be a blob name as it is: ${problem}. Rename it at the source, or run with --invalid-names rename.` };
 }
+
+/** The name a listed source object gets under the destination prefix, or why it cannot have one. */
+export function nameInPrefix(destinationPrefix: string, sourcePrefix: string, sourceName: string, policy: InvalidNamePolicy): { name: string } | { code: 'INVALID_NAME'; message: string; name: string } {
+  const name = prefixDestinationName(destinationPrefix, sourcePrefix, sourceName);
+  const named = destinationNameFor(name, policy, sourceName);
+  return 'code' in named ? { ...named, name } : named;
+}

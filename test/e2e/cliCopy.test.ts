@@ -189,6 +189,46 @@ describe('blobferry copy', () => {
     assert.equal((await azurite.blobService().getContainerClient(container).getBlobClient('x/one.txt').downloadToBuffer()).toString(), 'one');
   });
 
+  it('--dry-run lists what would be copied, skipped (and why) and would fail, and writes nothing', async () => {
+    const names = ['dry/a.txt', 'dry/taken.txt', 'dry/sp ace #%?ü.txt', 'dry/deep/er/c.csv', 'dry/ends-in-dot.'];
+    for (const name of names) await source.getBlockBlobClient(name).uploadData(Buffer.from(name));
+    await target.getBlockBlobClient('dry/taken.txt').upload('old', 3);
+    const before = async () => {
+      const seen: string[] = [];
+      for await (const b of target.listBlobsFlat({ prefix: 'dry/' })) seen.push(`${b.name}@${b.properties.etag}`);
+      return seen;
+    };
+    const listing = await before();
+    const prefix = azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('/source?', '/source/dry/?');
+    const run = copy(prefix, dstUrl('dry/'), '--recursive', '--dry-run', '--json');
+    assert.equal(run.status, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { action?: string; source?: string; destination?: string; code?: string; dryRun?: boolean; copy?: number; skip?: number; fail?: number; bytes?: number; strategy?: string });
+    const summary = lines.pop()!;
+    // Sources are shown with their names as they are (not URL-encoded).
+    const byName = new Map(lines.map((l) => [l.source!.slice(l.source!.indexOf('/source/') + '/source/'.length), l]));
+    assert.deepEqual([...byName.keys()].sort(), [...names].sort());
+    assert.equal(byName.get('dry/a.txt')?.action, 'copy');
+    assert.equal(byName.get('dry/sp ace #%?ü.txt')?.action, 'copy');
+    assert.equal(byName.get('dry/deep/er/c.csv')?.action, 'copy');
+    assert.deepEqual([byName.get('dry/taken.txt')?.action, byName.get('dry/taken.txt')?.code], ['skip', 'DESTINATION_EXISTS']);
+    assert.deepEqual([byName.get('dry/ends-in-dot.')?.action, byName.get('dry/ends-in-dot.')?.code], ['fail', 'INVALID_NAME']);
+    assert.deepEqual({ ...summary, notes: undefined }, { dryRun: true, strategy: summary.strategy, copy: 3, skip: 1, fail: 1, bytes: ['dry/a.txt', 'dry/sp ace #%?ü.txt', 'dry/deep/er/c.csv'].reduce((sum, n) => sum + Buffer.byteLength(n), 0), notes: undefined });
+    assert.doesNotMatch(run.stdout, /sig=/, 'no SAS in what it prints');
+    assert.deepEqual(await before(), listing, 'nothing was written');
+
+    const renamed = copy(prefix, dstUrl('dry/'), '--recursive', '--dry-run', '--overwrite', 'rename', '--include', 'taken.txt');
+    assert.equal(renamed.status, 0, renamed.stderr);
+    assert.match(renamed.stdout, /^copy {2}.*taken\.txt -> .*dry\/taken_<suffix>\.txt .*--overwrite rename/m);
+    assert.match(renamed.stderr, /Dry run: 1 would be copied \(13 bytes\), 0 skipped, 0 would fail; nothing was written\./);
+
+    const container = `dry-${Date.now()}`;
+    const missing = copy(srcUrl('dry/a.txt'), `${azurite.blobEndpoint()}/${container}/a.txt`, '--dry-run', '--create-container');
+    assert.equal(missing.status, 0, missing.stderr);
+    assert.match(missing.stderr, /does not exist; --create-container would create it/);
+    assert.equal(await azurite.blobService().getContainerClient(container).exists(), false, 'not created by a dry run');
+    assert.deepEqual(await before(), listing);
+  });
+
   it('names the setting that gives a credential when an account has none', () => {
     const run = copy(srcUrl('cli/one.txt'), `${azurite.blobEndpoint(SECOND_ACCOUNT)}/target/nocred/one.txt`);
     assert.equal(run.status, 2, run.stderr);

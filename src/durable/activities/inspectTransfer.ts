@@ -16,16 +16,21 @@ import type { ActivityResult, Job, RunInput, TransferInput } from '../types';
 import { keepFilter } from './listPage';
 import { settle } from './settle';
 
-export type Inspection =
+export type Inspection = (
   | { kind: 'blob'; job: Job; blob: SourceBlob; destinationName: string; notes: string[] }
-  | { kind: 'prefix'; job: Job; sourcePrefix: string; destinationPrefix: string; listTags: boolean; notes: string[] };
+  | { kind: 'prefix'; job: Job; sourcePrefix: string; destinationPrefix: string; listTags: boolean; notes: string[] }
+) & {
+  /** A dry run with --create-container: the container is missing, and would be created. */
+  containerMissing?: boolean;
+};
 
 /** Listing pages inspection reads, at most, looking for one object the filters keep. */
 const PAGES_TO_FIND_ONE = 20;
 
 export const inspectTransfer = activity('inspectTransfer', (input: RunInput): Promise<ActivityResult<{ inspection: Inspection }>> => settle(async () => ({ inspection: await inspect(input) })));
 
-async function inspect(input: RunInput): Promise<Inspection> {
+/** `dryRun`: nothing is written (a missing container --create-container would make is only noted). */
+export async function inspect(input: RunInput, { dryRun = false } = {}): Promise<Inspection> {
   const source = await openSource(input);
   const destination = await openDestination(input);
   const { options } = input;
@@ -57,10 +62,10 @@ async function inspect(input: RunInput): Promise<Inspection> {
       throw new BlobferryError('SAME_SOURCE_DESTINATION', `The destination "${destinationPrefix || '/'}" is inside the source prefix "${sourcePrefix || '/'}" in the same container: the copy would copy its own copies.`);
     }
     // Server copies (the table's choice inside one account) snapshot what they overwrite: they read.
-    await probeDestination(destination, `${destinationPrefix}.blobferry-probe`, readsDestination || describeRoute(route).strategy === 'server-copy', input.options.createContainer);
+    const containerMissing = await probeDestination(destination, `${destinationPrefix}.blobferry-probe`, readsDestination || describeRoute(route).strategy === 'server-copy', input.options.createContainer, dryRun);
     const { tagsReadable } = await source.probe(sourcePrefix, true);
     const notes = [...(tagsReadable ? [] : [tagsNote(facts.noun)]), ...(await lookForOne(source, input, sourcePrefix))];
-    return { kind: 'prefix', job: jobFor(describeRoute(route)), sourcePrefix, destinationPrefix, listTags: tagsReadable, notes };
+    return { kind: 'prefix', job: jobFor(describeRoute(route)), sourcePrefix, destinationPrefix, listTags: tagsReadable, notes, ...(containerMissing ? { containerMissing } : {}) };
   }
 
   const { tagsReadable } = await source.probe(facts.path, false);
@@ -78,8 +83,8 @@ async function inspect(input: RunInput): Promise<Inspection> {
   checkStrategyFits(decision.strategy, blob);
   if (decision.strategy === 'block-copy' || decision.strategy === 'relay') planBlocks(blob.size, requestedBlockSize(options));
   // A server copy snapshots what it overwrites, so it must read the destination.
-  await probeDestination(destination, destinationName, readsDestination || decision.strategy === 'server-copy', input.options.createContainer);
-  return { kind: 'blob', job: jobFor(decision), blob, destinationName, notes: tagsReadable ? [] : [tagsNote(facts.noun)] };
+  const containerMissing = await probeDestination(destination, destinationName, readsDestination || decision.strategy === 'server-copy', input.options.createContainer, dryRun);
+  return { kind: 'blob', job: jobFor(decision), blob, destinationName, notes: tagsReadable ? [] : [tagsNote(facts.noun)], ...(containerMissing ? { containerMissing } : {}) };
 }
 
 function tagsNote(noun: string): string {
@@ -114,17 +119,20 @@ async function lookForOne(source: SourceEndpoint, input: TransferInput, prefix: 
 
 /**
  * Reaches the destination container with the destination's credentials. A write-only SAS cannot
- * read a blob's properties; that is fine unless the overwrite policy needs to read.
+ * read a blob's properties; that is fine unless the overwrite policy needs to read. True when
+ * the container is missing and a dry run notes that --create-container would make it.
  */
-async function probeDestination(destination: BlobDestination, name: string, mustRead: boolean, createContainer: boolean): Promise<void> {
+async function probeDestination(destination: BlobDestination, name: string, mustRead: boolean, createContainer: boolean, dryRun: boolean): Promise<boolean> {
   try {
     await destination.destinationState(name);
+    return false;
   } catch (err) {
-    if (err instanceof BlobferryError && err.code === 'PERMISSION_DENIED' && !mustRead) return;
+    if (err instanceof BlobferryError && err.code === 'PERMISSION_DENIED' && !mustRead) return false;
     // --create-container: made once here, before anything is copied, then looked at again.
     if (err instanceof BlobferryError && err.code === 'CONTAINER_NOT_FOUND' && createContainer) {
+      if (dryRun) return true;
       await destination.createContainer();
-      return probeDestination(destination, name, mustRead, false);
+      return probeDestination(destination, name, mustRead, false, false);
     }
     throw err;
   }

@@ -10,7 +10,7 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import type { BlobOutcome, SourceBlob } from '../../contracts/blobFacts';
 import type { CopyProgress } from '../../contracts/progress';
 import { MiB, DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
-import { destinationNameFor, prefixDestinationName } from '../../plan/names';
+import { nameInPrefix, prefixDestinationName } from '../../plan/names';
 import { nextPace, startPace, type Pace } from '../../plan/pace';
 import { retryBudget } from '../../plan/retry';
 import { chooseStrategy, copiedInBatch } from '../../plan/strategy';
@@ -202,9 +202,9 @@ function planPage(context: OrchestrationContext, input: MigrateInput, page: Sour
   const { job } = input;
   const oneBlock = requestedBlockSize(job.options) ?? DEFAULT_BLOCK_SIZE;
   const strategyOf = (blob: SourceBlob) => chooseStrategy(job.route, blob).strategy;
-  const named = page.map((blob) => ({ blob, to: destinationNameFor(prefixDestinationName(input.destinationPrefix, input.sourcePrefix, blob.name), job.options.invalidNames, blob.name) }));
-  const unnamed = named.flatMap(({ blob, to }) => ('code' in to ? [blobOutcome(job, blob, { outcome: 'failed', name: prefixDestinationName(input.destinationPrefix, input.sourcePrefix, blob.name), code: to.code, message: to.message }, strategyOf(blob))] : []));
-  const copyable = named.flatMap(({ blob, to }) => ('name' in to ? [{ blob, name: to.name }] : []));
+  const named = page.map((blob) => ({ blob, to: nameInPrefix(input.destinationPrefix, input.sourcePrefix, blob.name, job.options.invalidNames) }));
+  const unnamed = named.flatMap(({ blob, to }) => ('code' in to ? [blobOutcome(job, blob, { outcome: 'failed', name: to.name, code: to.code, message: to.message }, strategyOf(blob))] : []));
+  const copyable = named.flatMap(({ blob, to }) => ('code' in to ? [] : [{ blob, name: to.name }]));
   const batched = (blob: SourceBlob) => copiedInBatch(job.route, oneBlock, blob);
   // Bytes a batch moves itself or waits for; a server copy's start returns at once.
   const batchBytes = (blob: SourceBlob) => (strategyOf(blob) === 'server-copy' ? 0 : blob.size);

@@ -6,21 +6,24 @@
  * Exit codes: 0 every blob copied or skipped by the overwrite policy, 1 some blob failed,
  * 2 bad usage or input (nothing was written).
  */
+import path from 'node:path';
 import { BlobferryError, INPUT_ERROR_CODES, isBlobferryError, isErrorCode, messageOf } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { copyView, type CopyView } from '../durable/copyStatus';
-import { keepGivenSecrets, prepareTransfer } from '../durable/startTransfer';
+import { CANCEL_EVENT } from '../durable/orchestrators/cancel';
 import { transfer } from '../durable/orchestrators/transfer';
+import { keepGivenSecrets, prepareTransfer } from '../durable/startTransfer';
+import type { TransferInput } from '../durable/types';
 import { LocalHost } from '../local/host';
 import { createLogger, type LogLevel } from '../local/logger';
-import { CANCEL_EVENT } from '../durable/orchestrators/cancel';
-import type { TransferInput } from '../durable/types';
+import { listedNames } from '../plan/select';
 import { credentialsDirOf } from '../storage/freshCredentials';
+import { nameListRef, nameListText, type NameListRef } from '../storage/nameList';
 import { actForLocalUser, displayUrl } from '../storage/registry';
-import { copyFolder, keepOnlyReport, stateBase, takeCancelRequest, writeEndReport } from './localCopies';
 import { ensureLocalSealKey } from '../storage/seal';
 import { printDryRun } from './dryRunCommand';
 import { hostApi } from './hostApi';
+import { copyFolder, keepOnlyReport, stateBase, takeCancelRequest, writeEndReport } from './localCopies';
 import { progressLine } from './progressBar';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -46,6 +49,8 @@ export interface CopyCommandOptions {
   createContainer?: boolean;
   includeAfter?: string;
   includeBefore?: string;
+  /** A file of names to copy, one per line (relative to the source prefix). */
+  listOfFiles?: string;
   logLevel?: string;
   sourceSecondary?: string;
   requestTimeout?: string;
@@ -82,7 +87,25 @@ export interface CopyReport {
 }
 
 export async function runCopy(source: string, destination: string, options: CopyCommandOptions): Promise<number> {
-  const request = {
+  const out = new Output((options.json ?? false) || (options.jsonProgress ?? false), options.jsonProgress ?? false);
+  try {
+    // Reading the --list-of-files file may fail: inside, so the failure is reported as any other.
+    const request = requestOf(source, destination, options);
+    if (options.dryRun) {
+      if (options.host) throw new BlobferryError('CONFLICTING_OPTIONS', '--dry-run looks at the source and destination from this machine; drop --host.');
+      await printDryRun(request, options);
+      return EXIT.OK;
+    }
+    const view = options.host ? await copyOnHost(options.host, request, options, out) : await copyHere(request, options, out);
+    return out.finish(view);
+  } catch (err) {
+    return out.fail(err);
+  }
+}
+
+/** The copy request the command's arguments make (the same schema the API takes). */
+function requestOf(source: string, destination: string, options: CopyCommandOptions): unknown {
+  return {
     source,
     destination,
     options: {
@@ -106,22 +129,18 @@ export async function runCopy(source: string, destination: string, options: Copy
       ...(options.createContainer ? { createContainer: true } : {}),
       ...(options.includeAfter ? { includeAfter: options.includeAfter } : {}),
       ...(options.includeBefore ? { includeBefore: options.includeBefore } : {}),
+      ...(options.listOfFiles !== undefined ? { listOfFiles: listOfFiles(options.listOfFiles) } : {}),
       ...(options.sourceSecondary ? { sourceSecondary: options.sourceSecondary } : {}),
       ...(options.requestTimeout !== undefined ? { requestTimeout: options.requestTimeout } : {}),
     },
   };
-  const out = new Output((options.json ?? false) || (options.jsonProgress ?? false), options.jsonProgress ?? false);
-  try {
-    if (options.dryRun) {
-      if (options.host) throw new BlobferryError('CONFLICTING_OPTIONS', '--dry-run looks at the source and destination from this machine; drop --host.');
-      await printDryRun(request, options);
-      return EXIT.OK;
-    }
-    const view = options.host ? await copyOnHost(options.host, request, options, out) : await copyHere(request, options, out);
-    return out.finish(view);
-  } catch (err) {
-    return out.fail(err);
-  }
+}
+
+/** --list-of-files: the file by path and hash; one that lists nothing is a mistake to say now. */
+function listOfFiles(file: string): NameListRef {
+  const ref = nameListRef(path.resolve(file));
+  if (listedNames(nameListText(ref)).length === 0) throw new BlobferryError('LIST_OF_FILES_INVALID', `The list of files ${file} names nothing (one name per line, relative to the source prefix).`);
+  return ref;
 }
 
 async function copyHere(request: unknown, options: CopyCommandOptions, out: Output): Promise<CopyView> {

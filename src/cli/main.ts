@@ -46,6 +46,7 @@ program
   .option('--delete-source', 'move: delete each source object once its copy is committed and verified (S3 and Azure Blob sources)')
   .addOption(new Option('--invalid-metadata <action>', 'metadata names and tag characters Azure refuses (from S3): rename them, or fail that object').choices([...INVALID_METADATA_POLICIES]).default('rename'))
   .addOption(new Option('--invalid-names <action>', 'source names that are not valid blob names (ending in "." or "/", "."/".." segments, too long): fail that object, or rename it').choices([...INVALID_NAME_POLICIES]).default('fail'))
+  .option('--list-of-files <file>', 'with --recursive: copy only the names this file lists, one per line, relative to the source prefix (a directory takes everything under it)')
   .option('--create-container', 'create the destination container when it does not exist (as AzCopy does)')
   .option('--include-after <time>', 'with --recursive: only objects last modified after this time (ISO 8601, such as 2026-11-01T00:00:00Z)')
   .option('--include-before <time>', 'with --recursive: only objects last modified before this time')

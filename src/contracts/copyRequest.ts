@@ -90,6 +90,13 @@ export const CopyOptionsSchema = z.strictObject({
   sourceSecondary: z.enum(SOURCE_SECONDARY).default('on-failure'),
   /** Create the destination container when it does not exist (as AzCopy does); off, a missing one is CONTAINER_NOT_FOUND. */
   createContainer: z.boolean().default(false),
+  /**
+   * --list-of-files: only the names a local file lists (relative to the source prefix; a
+   * directory takes everything under it). The file is named, not shipped: its SHA-256 binds the
+   * copy to the list as it was given (storage/nameList.ts). The CLI's user only: a remote caller
+   * never makes the app read its own disk.
+   */
+  listOfFiles: z.strictObject({ path: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the file\'s SHA-256 in hex') }).optional(),
   /** Tries per storage request (the first included) for failures that may pass: the network, timeouts, 5xx, throttling. */
   maxTries: z.number().int('must be a whole number').min(1).max(50).default(5),
   /** How long one try of a request may take before it is given up and tried again (seconds, or "90s", "5m"). */
@@ -134,6 +141,9 @@ export function parseCopyRequest(input: unknown): CopyRequest {
   }
   if (!request.options.recursive && (request.options.include.length > 0 || request.options.exclude.length > 0)) {
     throw new BlobferryError('CONFLICTING_OPTIONS', '--include and --exclude select blobs under a prefix; they need --recursive.', { field: 'options.include' });
+  }
+  if (!request.options.recursive && request.options.listOfFiles) {
+    throw new BlobferryError('CONFLICTING_OPTIONS', '--list-of-files selects objects under a prefix; it needs --recursive.', { field: 'options.listOfFiles' });
   }
   if (!request.options.recursive && (request.options.includeAfter || request.options.includeBefore)) {
     throw new BlobferryError('CONFLICTING_OPTIONS', '--include-after and --include-before select blobs under a prefix; they need --recursive.', { field: 'options.includeAfter' });

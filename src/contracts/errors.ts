@@ -43,6 +43,10 @@ export const ErrorCodes = {
   SOURCE_NOT_ALLOWED: 403,
   /** The same, for a destination the app may not write for a remote caller. */
   DESTINATION_NOT_ALLOWED: 403,
+  /** A remote caller named a local path (a file or directory on the app's own disk). */
+  LOCAL_PATH_NOT_ALLOWED: 403,
+  /** --list-of-files: the file cannot be read, lists nothing, or changed since the copy began. */
+  LIST_OF_FILES_INVALID: 400,
   /** A sealed credential or grant was opened for another role, place or copy than the one it was given for (or not sealed by this app at all). */
   SEAL_MISMATCH: 403,
   CONTAINER_NOT_FOUND: 404,
@@ -143,6 +147,8 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'SOURCE_NOT_ALLOWED',
   'DESTINATION_NOT_ALLOWED',
   'PAYLOAD_TOO_LARGE',
+  'LOCAL_PATH_NOT_ALLOWED',
+  'LIST_OF_FILES_INVALID',
 ]);
 
 export function isErrorCode(value: unknown): value is ErrorCode {

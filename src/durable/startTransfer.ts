@@ -20,6 +20,9 @@ export interface PreparedTransfer {
 
 export function prepareTransfer(raw: unknown, caller: Caller): PreparedTransfer {
   const request = parseCopyRequest(raw);
+  if (caller === 'remote' && request.options.listOfFiles) {
+    throw new BlobferryError('LOCAL_PATH_NOT_ALLOWED', 'options.listOfFiles names a file on the app\'s own disk, which remote callers never make it read; list the names with options.include instead.', { field: 'options.listOfFiles' });
+  }
   const source = authorize(parseLocation(request.source, 'source'), 'source', caller);
   const destination = authorize(parseLocation(request.destination, 'destination'), 'destination', caller);
   if (sameObject(source, destination)) {

@@ -33,3 +33,24 @@ export function modifiedFilter(after: string | undefined, before: string | undef
     return at > from && at < to;
   };
 }
+
+/**
+ * --list-of-files (pure): the lines of the list, as names relative to the source prefix ("./"
+ * and leading "/" dropped, blank lines and "#" comments skipped).
+ */
+export function listedNames(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim().replace(/^(\.\/|\/)+/, ''))
+    .filter((line) => line.length > 0 && !line.startsWith('#'));
+}
+
+/** A name is taken when the list names it, or names a directory it is under ("dir" or "dir/"). */
+export function listFilter(names: string[]): NameFilter {
+  const listed = new Set(names.map((name) => name.replace(/\/+$/, '')));
+  return (name) => {
+    if (listed.has(name)) return true;
+    for (let slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) if (listed.has(name.slice(0, slash))) return true;
+    return false;
+  };
+}

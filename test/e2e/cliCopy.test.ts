@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
@@ -227,6 +228,41 @@ describe('blobferry copy', () => {
     assert.match(missing.stderr, /does not exist; --create-container would create it/);
     assert.equal(await azurite.blobService().getContainerClient(container).exists(), false, 'not created by a dry run');
     assert.deepEqual(await before(), listing);
+  });
+
+  it('--list-of-files copies only the names a file lists, and says clearly when the list is wrong', async () => {
+    const names = ['lof/a.txt', 'lof/sp ace #%?ü.txt', 'lof/dir/x.txt', 'lof/dir/sub/y.txt', 'lof/other/z.txt', 'lof/skip.txt'];
+    for (const name of names) await source.getBlockBlobClient(name).uploadData(Buffer.from(name));
+    const dir = makeTempDir('blobferry-list-');
+    try {
+      const list = path.join(dir, 'names.txt');
+      fs.writeFileSync(list, 'a.txt\n./sp ace #%?ü.txt\n\n# the whole directory:\ndir/\nmissing.txt\n');
+      const prefix = azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('/source?', '/source/lof/?');
+      const run = copy(prefix, dstUrl('lof/'), '--recursive', '--list-of-files', list, '--json');
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      assert.deepEqual(JSON.parse(run.stdout).blobs, { total: 4, copied: 4, skipped: 0, failed: 0 });
+      const copied: string[] = [];
+      for await (const b of target.listBlobsFlat({ prefix: 'lof/' })) copied.push(b.name);
+      assert.deepEqual(copied.sort(), ['lof/a.txt', 'lof/dir/sub/y.txt', 'lof/dir/x.txt', 'lof/sp ace #%?ü.txt']);
+
+      const failing = (args: string[], code: string) => {
+        const bad = copy(prefix, dstUrl('lof-bad/'), ...args, '--json');
+        assert.equal(bad.status, 2, `${args.join(' ')}: ${bad.stdout}`);
+        assert.equal(JSON.parse(bad.stdout).error.code, code, args.join(' '));
+        return JSON.parse(bad.stdout).error.message as string;
+      };
+      fs.writeFileSync(path.join(dir, 'none.txt'), 'missing.txt\n');
+      assert.match(failing(['--recursive', '--list-of-files', path.join(dir, 'none.txt')], 'NOTHING_TO_COPY'), /--list-of-files/);
+      fs.writeFileSync(path.join(dir, 'empty.txt'), '\n# nothing\n');
+      assert.match(failing(['--recursive', '--list-of-files', path.join(dir, 'empty.txt')], 'LIST_OF_FILES_INVALID'), /names nothing/);
+      assert.match(failing(['--recursive', '--list-of-files', path.join(dir, 'absent.txt')], 'LIST_OF_FILES_INVALID'), /no such file/);
+      failing(['--list-of-files', list], 'CONFLICTING_OPTIONS');
+      let written = 0;
+      for await (const _ of target.listBlobsFlat({ prefix: 'lof-bad/' })) written++;
+      assert.equal(written, 0, 'nothing written by a refused copy');
+    } finally {
+      removeDir(dir);
+    }
   });
 
   it('names the setting that gives a credential when an account has none', () => {

@@ -129,6 +129,10 @@ describe('the copy HTTP API', () => {
     assert.equal(badList.status, 400);
     assert.deepEqual(((await badList.json()) as { details: { errors: Array<{ field: string }> } }).details.errors.map((e) => e.field), ['status', 'from', 'top']);
     assert.equal((await fetch(`${url}/api/copies/copy-unknown/cancel`, { method: 'POST' })).status, 404);
+    // A file on the host's own disk is never read for a remote caller.
+    const localList = await fetch(`${url}/api/copies`, { method: 'POST', headers: json, body: JSON.stringify({ source: `${blobEndpoint}/api-source/docs/`, destination: `${blobEndpoint}/api-target/listed/`, options: { recursive: true, listOfFiles: { path: '/etc/hostname', sha256: '0'.repeat(64) } } }) });
+    assert.equal(localList.status, 403);
+    assert.equal(((await localList.json()) as { code: string }).code, 'LOCAL_PATH_NOT_ALLOWED');
   });
 
   it('takes a caller-chosen id: the same request again is the same copy, another request is a 409; lists and cancels it', async () => {

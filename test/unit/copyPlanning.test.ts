@@ -6,7 +6,7 @@ import { azureMetadata, azureTags } from '../../src/plan/metadata';
 import { asPrefix, blobNameProblem, destinationNameFor, prefixDestinationName, renamedName, singleDestinationName, suffixFromGuid, validBlobName } from '../../src/plan/names';
 import { checkDigests } from '../../src/plan/verification';
 import { conditionsFit, copyMarker, decideOverwrite, ownWrite, renameSuffix } from '../../src/plan/overwrite';
-import { nameFilter } from '../../src/plan/select';
+import { listedNames, listFilter, nameFilter } from '../../src/plan/select';
 import { checkRequestFits, checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
 import { nextPollWaitMs } from '../../src/plan/polling';
 import { nextRetry, RETRY_BUDGET, retryBudget, retryWaitMs } from '../../src/plan/retry';
@@ -93,6 +93,14 @@ describe('--include / --exclude', () => {
     assert.equal(keep('logs/2024/app.log'), true);
     assert.equal(keep('a/x.log'), false);
     assert.equal(nameFilter([], [])('.hidden/anything'), true);
+  });
+
+  it('--list-of-files: names as listed, directories with what is under them, and nothing else', () => {
+    const names = listedNames('a.txt\r\n./sp ace #%?ü.txt\n\n  # a comment\n/dir/\ndeep/er\nmissing.txt\n');
+    assert.deepEqual(names, ['a.txt', 'sp ace #%?ü.txt', 'dir/', 'deep/er', 'missing.txt']);
+    const keep = listFilter(names);
+    for (const name of ['a.txt', 'sp ace #%?ü.txt', 'dir/x.txt', 'dir/sub/y.txt', 'deep/er', 'deep/er/z.csv']) assert.equal(keep(name), true, name);
+    for (const name of ['b.txt', 'a.txt.bak', 'dirt/x.txt', 'deep/e', 'deep/err/x', 'x/a.txt']) assert.equal(keep(name), false, name);
   });
 });
 

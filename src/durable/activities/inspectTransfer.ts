@@ -97,8 +97,8 @@ function tagsNote(noun: string): string {
  */
 async function lookForOne(source: SourceEndpoint, input: TransferInput, prefix: string): Promise<string[]> {
   const keep = keepFilter(input.options);
-  const { include, exclude, includeAfter, includeBefore } = input.options;
-  const filtered = include.length > 0 || exclude.length > 0 || includeAfter !== undefined || includeBefore !== undefined;
+  const { include, exclude, includeAfter, includeBefore, listOfFiles } = input.options;
+  const filtered = include.length > 0 || exclude.length > 0 || includeAfter !== undefined || includeBefore !== undefined || listOfFiles !== undefined;
   let scanned = 0;
   let continuation: string | undefined;
   for (let page = 0; page < PAGES_TO_FIND_ONE; page++) {
@@ -111,7 +111,7 @@ async function lookForOne(source: SourceEndpoint, input: TransferInput, prefix: 
   }
   if (continuation) return [];
   if (scanned > 0 && filtered) {
-    const time = [includeAfter ? `--include-after ${includeAfter}` : '', includeBefore ? `--include-before ${includeBefore}` : ''].filter(Boolean).join(' / ');
+    const time = [includeAfter ? `--include-after ${includeAfter}` : '', includeBefore ? `--include-before ${includeBefore}` : '', listOfFiles ? `--list-of-files ${listOfFiles.path}` : ''].filter(Boolean).join(' / ');
     throw new BlobferryError('NOTHING_TO_COPY', `None of the ${scanned} object(s) under "${prefix || '/'}" matches --include ${JSON.stringify(include)} / --exclude ${JSON.stringify(exclude)}${time ? ` / ${time}` : ''}; nothing was copied.`);
   }
   return [`Nothing was found under "${prefix || '/'}" to copy.`];

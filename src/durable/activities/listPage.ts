@@ -2,9 +2,10 @@
 import type { SourceBlob } from '../../contracts/blobFacts';
 import type { CopyOptions } from '../../contracts/copyRequest';
 import { DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
-import { modifiedFilter, nameFilter } from '../../plan/select';
+import { listedNames, listFilter, modifiedFilter, nameFilter } from '../../plan/select';
 import { relayedWholeInBatch } from '../../plan/strategy';
 import type { ListOptions } from '../../storage/endpoint';
+import { nameListText } from '../../storage/nameList';
 import { openSource } from '../../storage/registry';
 import { activity } from '../calls';
 import type { ActivityResult, Job } from '../types';
@@ -21,10 +22,11 @@ export interface ListPageArgs {
 export type ListedItems = ActivityResult<{ items: SourceBlob[]; next?: string; scanned: number }>;
 
 /** Which listed objects a copy takes: the filters' choice, without 0-byte "folder/" markers. */
-export function keepFilter(options: Pick<CopyOptions, 'include' | 'exclude' | 'includeAfter' | 'includeBefore'>): ListOptions['keep'] {
+export function keepFilter(options: Pick<CopyOptions, 'include' | 'exclude' | 'includeAfter' | 'includeBefore' | 'listOfFiles'>): ListOptions['keep'] {
   const filter = nameFilter(options.include, options.exclude);
   const inTime = modifiedFilter(options.includeAfter, options.includeBefore);
-  return (name, size, lastModified) => !(name.endsWith('/') && size === 0) && filter(name) && inTime(lastModified);
+  const listed = options.listOfFiles ? listFilter(listedNames(nameListText(options.listOfFiles))) : () => true;
+  return (name, size, lastModified) => !(name.endsWith('/') && size === 0) && filter(name) && listed(name) && inTime(lastModified);
 }
 
 /**

@@ -18,6 +18,8 @@ export interface SourceFacts {
   noun: string;
   /** The place can be listed: a container, bucket or prefix, not only one object. */
   listable: boolean;
+  /** A local directory: without --recursive, its own files are copied (and not what is in its subdirectories). */
+  shallowWithoutRecursive?: boolean;
   /** The object name or prefix the location names ('' for a whole container or bucket). */
   path: string;
   /** The destination service can be handed a URL to read the source by itself (Copy Blob, Put Block From URL). */

@@ -45,7 +45,18 @@ export interface S3Location {
   secret?: undefined;
 }
 
-export type Location = BlobLocation | HttpLocation | S3Location;
+/** A file or directory on the disk of the machine that runs the copy (the CLI's user only). */
+export interface FileLocation {
+  kind: 'file';
+  /** Absolute. */
+  path: string;
+  /** Set when the copy is requested (storage/file/location.ts): a directory is copied with what is under it. */
+  directory?: boolean;
+  /** Never set: the user's own access to their disk is the credential. */
+  secret?: undefined;
+}
+
+export type Location = BlobLocation | HttpLocation | S3Location | FileLocation;
 
 /** A blob name as a URL path: each segment percent-encoded, the slashes kept. */
 export function encodeBlobName(name: string): string {

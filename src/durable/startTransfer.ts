@@ -9,7 +9,7 @@
 import { parseCopyRequest } from '../contracts/copyRequest';
 import { BlobferryError } from '../contracts/errors';
 import { keepFreshSecrets } from '../storage/freshCredentials';
-import { authorize, parseLocation, sameObject, sealTransfer, type Caller } from '../storage/registry';
+import { authorize, lookAtLocal, parseLocation, sameObject, sealTransfer, type Caller } from '../storage/registry';
 import { copyLimits } from './settings';
 import type { TransferInput } from './types';
 
@@ -23,7 +23,7 @@ export function prepareTransfer(raw: unknown, caller: Caller): PreparedTransfer 
   if (caller === 'remote' && request.options.listOfFiles) {
     throw new BlobferryError('LOCAL_PATH_NOT_ALLOWED', 'options.listOfFiles names a file on the app\'s own disk, which remote callers never make it read; list the names with options.include instead.', { field: 'options.listOfFiles' });
   }
-  const source = authorize(parseLocation(request.source, 'source'), 'source', caller);
+  const source = lookAtLocal(authorize(parseLocation(request.source, 'source'), 'source', caller));
   const destination = authorize(parseLocation(request.destination, 'destination'), 'destination', caller);
   if (sameObject(source, destination)) {
     throw new BlobferryError('SAME_SOURCE_DESTINATION', 'The source and the destination are the same; nothing to copy.');

@@ -5,6 +5,7 @@
  *   Azure Blob   https://<account>.blob.core.windows.net/..., Azurite path-style, <account>-secondary  (azureBlob/)
  *   S3           s3://<bucket>/..., https://<bucket>.s3.<region>.amazonaws.com/..., path-style       (s3/)
  *   HTTP         any other http(s) URL, presigned S3 URLs included                                    (http/)
+ *   local disk   a path, or file:///... (sources; the CLI's user only)                                 (file/)
  *
  * Everything else (orchestrators, activities, the strategy table) works with the endpoints'
  * capability facts and operations (endpoint.ts), never with kinds.
@@ -14,6 +15,7 @@
  * policy (access/) when the copy is requested and again whenever an endpoint is opened.
  */
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type { CopyOptions } from '../contracts/copyRequest';
 import { BlobferryError, type ErrorCode } from '../contracts/errors';
 import type { Location } from '../contracts/locations';
@@ -24,6 +26,8 @@ import { checkSas } from './azureBlob/errors';
 import { containerUrl, parseBlobUrl, primaryServiceUrl } from './azureBlob/location';
 import { AzureBlobSource } from './azureBlob/source';
 import { DEFAULT_TRANSPORT, type BlobDestination, type SourceEndpoint, type Transport } from './endpoint';
+import { lookAtLocalSource, parseLocalPath, pathOf as localPathOf } from './file/location';
+import { FileSource } from './file/source';
 import { HttpSource } from './http/source';
 import { isPresigned, parseS3HttpsUrl, parseS3Url, s3EndpointSetting, s3ObjectUrl } from './s3/location';
 import { S3Source } from './s3/source';
@@ -50,6 +54,11 @@ export interface SealedTransfer {
 
 export function parseLocation(text: string, role: 'source' | 'destination', env: NodeJS.ProcessEnv = process.env): Location {
   if (/^s3:\/\//i.test(text)) return parseS3Url(text, role, env);
+  const local = parseLocalPath(text, role);
+  if (local) {
+    if (role === 'destination') throw new BlobferryError('UNSUPPORTED_URL', `The destination ${local.path} is a local path; copying from Azure Blob Storage to a local disk is not supported yet. The destination must be an Azure Blob URL.`, { field: role });
+    return local;
+  }
   let url: URL;
   try {
     url = new URL(text);
@@ -57,8 +66,7 @@ export function parseLocation(text: string, role: 'source' | 'destination', env:
     throw new BlobferryError('INVALID_URL', `The ${role} "${shorten(text)}" is not a URL. Use https://<account>.blob.core.windows.net/<container>/<path> (or http://127.0.0.1:<port>/<account>/<container>/<path> for Azurite)${role === 'source' ? ', s3://<bucket>/<key> or an https URL' : ''}.`, { field: role });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    const hint = url.protocol === 'file:' ? ' Local files are not supported yet.' : '';
-    throw new BlobferryError('UNSUPPORTED_URL', `The ${role} uses ${url.protocol.replace(':', '')}://, which blobferry does not copy ${role === 'source' ? 'from' : 'to'}.${hint}`, { field: role });
+    throw new BlobferryError('UNSUPPORTED_URL', `The ${role} uses ${url.protocol.replace(':', '')}://, which blobferry does not copy ${role === 'source' ? 'from' : 'to'}.`, { field: role });
   }
   if (url.username || url.password) {
     throw new BlobferryError('UNSUPPORTED_URL', `The ${role} URL carries a user name or password; pass credentials as a SAS or through settings instead.`, { field: role });
@@ -137,7 +145,18 @@ export async function openSource(transfer: SealedTransfer): Promise<SourceEndpoi
       return new S3Source(location, nameScope(location.path, 'source', recursive), transport);
     case 'http':
       return new HttpSource(location, network, transport);
+    case 'file':
+      return new FileSource(location, nameScope(location.directory ? '' : path.basename(location.path), 'source', recursive), recursive);
   }
+}
+
+/**
+ * A requested location made definite: a local source is looked at once (a file, or a directory
+ * copied with what is under it). Call after authorize: a remote caller is refused before
+ * anything on disk is looked at.
+ */
+export function lookAtLocal<T extends Location>(location: T): T {
+  return location.kind === 'file' ? (lookAtLocalSource(location) as T) : location;
 }
 
 /** The endpoint that writes a transfer's destination: an Azure Blob container. */
@@ -212,6 +231,9 @@ function remoteAccess(env: NodeJS.ProcessEnv = process.env): RemoteAccess & { ne
  */
 export function authorize<T extends Location>(location: T, role: Role, caller: Caller, env: NodeJS.ProcessEnv = process.env): T {
   if (caller === 'user') return location;
+  if (location.kind === 'file') {
+    throw new BlobferryError('LOCAL_PATH_NOT_ALLOWED', `The ${role} is a local path; a remote caller never makes the app read or write its own disk. Give an Azure Blob, S3 or http(s) URL.`, { field: role });
+  }
   const access = remoteAccess(env);
   const code: ErrorCode = role === 'source' ? 'SOURCE_NOT_ALLOWED' : 'DESTINATION_NOT_ALLOWED';
   const what = `The ${role} ${displayUrl(location)}`;
@@ -237,6 +259,8 @@ export function displayUrl(location: Location): string {
       return displayObjectUrl(location, location.path);
     case 'azure-blob':
       return `${containerUrl(location)}${location.path ? `/${location.path}` : ''}`;
+    case 'file':
+      return location.path;
   }
 }
 
@@ -249,6 +273,8 @@ export function displayObjectUrl(location: Location, name: string): string {
       return s3ObjectUrl(location, name);
     case 'azure-blob':
       return `${containerUrl(location)}/${name}`;
+    case 'file':
+      return localPathOf(location, name);
   }
 }
 

@@ -133,6 +133,14 @@ describe('the copy HTTP API', () => {
     const localList = await fetch(`${url}/api/copies`, { method: 'POST', headers: json, body: JSON.stringify({ source: `${blobEndpoint}/api-source/docs/`, destination: `${blobEndpoint}/api-target/listed/`, options: { recursive: true, listOfFiles: { path: '/etc/hostname', sha256: '0'.repeat(64) } } }) });
     assert.equal(localList.status, 403);
     assert.equal(((await localList.json()) as { code: string }).code, 'LOCAL_PATH_NOT_ALLOWED');
+    // Nor is any local path, and whether it exists is never told (the same answer either way).
+    for (const local of ['/etc/hostname', 'file:///etc/hostname', '/no/such/path', './relative/dir']) {
+      const refused = await fetch(`${url}/api/copies`, { method: 'POST', headers: json, body: JSON.stringify({ source: local, destination: `${blobEndpoint}/api-target/local/` }) });
+      assert.equal(refused.status, 403, local);
+      const body = (await refused.json()) as { code: string; message: string };
+      assert.equal(body.code, 'LOCAL_PATH_NOT_ALLOWED', local);
+      assert.doesNotMatch(body.message, /hostname|no\/such|relative/, 'the path is not echoed');
+    }
   });
 
   it('takes a caller-chosen id: the same request again is the same copy, another request is a 409; lists and cancels it', async () => {

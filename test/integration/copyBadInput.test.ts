@@ -40,7 +40,8 @@ async function targetIsEmpty(): Promise<void> {
 
 describe('refused before the copy starts', () => {
   const cases: Array<[string, () => unknown, string]> = [
-    ['a malformed URL', () => ({ source: 'not a url', destination: dstUrl('x') }), 'INVALID_URL'],
+    ['a malformed URL', () => ({ source: 'https://', destination: dstUrl('x') }), 'INVALID_URL'],
+    ['a local path that is not there', () => ({ source: './no such file', destination: dstUrl('x') }), 'SOURCE_NOT_FOUND'],
     ['an unsupported scheme', () => ({ source: 'ftp://example.com/file', destination: dstUrl('x') }), 'UNSUPPORTED_URL'],
     ['an S3 destination', () => ({ source: srcUrl('present.txt'), destination: 's3://bucket/key' }), 'UNSUPPORTED_URL'],
     ['an invalid S3 bucket name', () => ({ source: 's3://Not_A_Bucket/key', destination: dstUrl('x') }), 'INVALID_URL'],

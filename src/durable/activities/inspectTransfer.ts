@@ -42,7 +42,7 @@ export async function inspect(input: RunInput, { dryRun = false } = {}): Promise
   }
   if (options.leaseSource && !source.lease) throw new BlobferryError('CONFLICTING_OPTIONS', `--lease-source leases the source blob; ${facts.noun} cannot be leased.`);
   if (options.deleteSource && !source.delete) throw new BlobferryError('CONFLICTING_OPTIONS', `--delete-source deletes each source object after its copy; ${facts.noun} cannot be deleted.`);
-  if (prefixCopy && !options.recursive) {
+  if (prefixCopy && !options.recursive && !facts.shallowWithoutRecursive) {
     throw new BlobferryError('CONFLICTING_OPTIONS', `The source ${facts.path ? `"${facts.path}"` : 'names a whole container or bucket; it'} is a prefix; add --recursive to copy everything under it.`);
   }
 

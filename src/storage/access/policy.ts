@@ -108,6 +108,8 @@ export function borrowsAppIdentity(location: Location): boolean {
       return false;
     case 's3':
       return !location.anonymousOnly;
+    case 'file':
+      return true; // the app's own disk
     case 'azure-blob':
       return !location.secret && !(location.emulator && location.account === AZURITE_DEV_ACCOUNT && accountKeyFor(location.account, true) === AZURITE_DEV_KEY);
   }

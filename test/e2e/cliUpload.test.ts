@@ -1,0 +1,200 @@
+/**
+ * `blobferry copy <local path> <blob URL>`: uploads of real files in temporary directories into
+ * real Azurite, through the CLI in child processes: every byte and relative path kept, an MD5
+ * per block and per file, content types and modification times, a file that changes while it is
+ * read, a copy killed with SIGKILL and resumed, and remote callers refused.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ContainerClient } from '@azure/storage-blob';
+import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
+import { CLI, copyInChild, killMidCopy } from '../support/cli';
+import { startStorageProxy, type StorageProxy } from '../support/storageProxy';
+import { makeTempDir, removeDir } from '../support/temp';
+
+const MiB = 1024 * 1024;
+let azurite: TestAzurite;
+let proxy: StorageProxy;
+let target: ContainerClient;
+let stateDir: string;
+let disk: string;
+
+before(async () => {
+  azurite = await startTestAzurite();
+  proxy = await startStorageProxy(azurite.blobPort);
+  target = azurite.blobService(SECOND_ACCOUNT).getContainerClient('uploads');
+  await target.create();
+  stateDir = makeTempDir('blobferry-upload-state-');
+  disk = makeTempDir('blobferry-upload-files-');
+});
+after(async () => {
+  await proxy.close();
+  await azurite.cleanup();
+  removeDir(stateDir);
+  removeDir(disk);
+});
+
+const env = () => ({ ...process.env, BLOBFERRY_STATE_DIR: stateDir, BLOBFERRY_SEAL_KEY: '' });
+const sas = () => new URL(azurite.containerSasUrl('uploads', SECOND_ACCOUNT)).searchParams.toString();
+const dstUrl = (name: string, origin = azurite.blobEndpoint(SECOND_ACCOUNT).replace(`/${SECOND_ACCOUNT}`, '')) => `${origin}/${SECOND_ACCOUNT}/uploads/${name}?${sas()}`;
+const copy = (...args: string[]) => spawnSync(process.execPath, [CLI, 'copy', ...args], { env: env(), encoding: 'utf8', timeout: 180_000 });
+const md5 = (data: Buffer) => createHash('md5').update(data).digest('base64');
+
+/** Writes files under `root` (relative names with "/"), returns them with their bytes. */
+function writeTree(root: string, files: Record<string, Buffer>): Record<string, Buffer> {
+  for (const [name, body] of Object.entries(files)) {
+    const file = path.join(root, ...name.split('/'));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, body);
+  }
+  return files;
+}
+
+async function uploaded(prefix: string): Promise<Map<string, { body: Buffer; contentMD5?: string; contentType?: string; metadata: Record<string, string> }>> {
+  const found = new Map<string, { body: Buffer; contentMD5?: string; contentType?: string; metadata: Record<string, string> }>();
+  for await (const item of target.listBlobsFlat({ prefix, includeMetadata: true })) {
+    const body = await target.getBlobClient(item.name).downloadToBuffer();
+    const md5Header = item.properties.contentMD5 ? Buffer.from(item.properties.contentMD5).toString('base64') : undefined;
+    found.set(item.name.slice(prefix.length), { body, contentMD5: md5Header, contentType: item.properties.contentType, metadata: item.metadata ?? {} });
+  }
+  return found;
+}
+
+describe('blobferry copy from a local disk', () => {
+  it('uploads a directory tree with --recursive: every byte and relative path, an MD5 per file, content types and modification times', async () => {
+    const root = path.join(disk, 'tree');
+    const files = writeTree(root, {
+      'empty.bin': Buffer.alloc(0),
+      'one.bin': randomBytes(1),
+      'block-minus-one.bin': randomBytes(MiB - 1),
+      'block.bin': randomBytes(MiB),
+      'block-plus-one.bin': randomBytes(MiB + 1),
+      'multi.bin': randomBytes(3 * MiB + 12345),
+      'sp ace & unicode ü 日本.txt': Buffer.from('spaces and unicode'),
+      'per%cent #hash ?query.txt': Buffer.from('awkward'),
+      'sub/inner.csv': Buffer.from('a,b\n1,2\n'),
+      'deep/er/and/deeper/still/leaf.json': Buffer.from('{"deep":true}'),
+    });
+    const mtime = new Date('2025-06-01T12:34:56.789Z');
+    fs.utimesSync(path.join(root, 'sub', 'inner.csv'), mtime, mtime);
+
+    const run = copy(root, dstUrl('tree/'), '--recursive', '--block-size', '1', '--json');
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const report = JSON.parse(run.stdout) as { blobs: unknown; strategy: string; verification?: Record<string, number> };
+    assert.deepEqual(report.blobs, { total: 10, copied: 10, skipped: 0, failed: 0 });
+    assert.equal(report.strategy, 'relay', 'the storage service cannot read a local disk');
+
+    const blobs = await uploaded('tree/');
+    assert.deepEqual([...blobs.keys()].sort(), Object.keys(files).sort(), 'every relative path');
+    for (const [name, body] of Object.entries(files)) {
+      const blob = blobs.get(name)!;
+      assert.ok(blob.body.equals(body), `${name}: every byte`);
+      assert.equal(blob.contentMD5, md5(body), `${name}: Content-MD5 is the file's MD5`);
+    }
+    assert.equal(blobs.get('sub/inner.csv')?.contentType, 'text/csv');
+    assert.equal(blobs.get('deep/er/and/deeper/still/leaf.json')?.contentType, 'application/json');
+    assert.equal(blobs.get('multi.bin')?.contentType, 'application/octet-stream');
+    assert.equal(blobs.get('sub/inner.csv')?.metadata.mtime, '2025-06-01T12:34:56.789Z', 'the modification time, for sync');
+
+    // The same command again: nothing to do, everything kept (--overwrite never).
+    const again = copy(root, dstUrl('tree/'), '--recursive', '--json');
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout).blobs, { total: 10, copied: 0, skipped: 10, failed: 0 });
+  });
+
+  it('without --recursive copies only the files of the directory; a file goes to the name given, or keeps its own under a "/"', async () => {
+    const root = path.join(disk, 'shallow');
+    writeTree(root, { 'top.txt': Buffer.from('top'), 'nested/below.txt': Buffer.from('below') });
+    const run = copy(root, dstUrl('shallow/'), '--json');
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.deepEqual([...(await uploaded('shallow/')).keys()], ['top.txt']);
+
+    const renamed = copy(path.join(root, 'top.txt'), dstUrl('single/renamed.txt'));
+    assert.equal(renamed.status, 0, renamed.stderr);
+    const kept = copy(`file://${path.join(root, 'top.txt')}`, dstUrl('single/'));
+    assert.equal(kept.status, 0, kept.stderr);
+    assert.deepEqual([...(await uploaded('single/')).keys()].sort(), ['renamed.txt', 'top.txt']);
+  });
+
+  it('uploads 2,000 small files', async () => {
+    const root = path.join(disk, 'many');
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 2000; i++) files[`d${i % 7}/f-${i}.txt`] = Buffer.from(`file ${i}\n`);
+    writeTree(root, files);
+    const run = copy(root, dstUrl('many/'), '--recursive', '--json');
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout).blobs, { total: 2000, copied: 2000, skipped: 0, failed: 0 });
+    let count = 0;
+    for await (const item of target.listBlobsFlat({ prefix: 'many/' })) {
+      count++;
+      assert.equal(Buffer.from(item.properties.contentMD5!).toString('base64'), md5(files[item.name.slice('many/'.length)]), item.name);
+    }
+    assert.equal(count, 2000);
+  });
+
+  it('fails a file that changes while it is read with SOURCE_CHANGED, and commits nothing', async () => {
+    const file = path.join(disk, 'growing.log');
+    fs.writeFileSync(file, randomBytes(4 * MiB));
+    let appended = false;
+    proxy.rules.push({
+      match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block' && r.path.includes('/growing.log'),
+      before: () => {
+        if (!appended) fs.appendFileSync(file, 'one more line\n');
+        appended = true;
+      },
+    });
+    try {
+      const run = await copyInChild([file, dstUrl('changed/growing.log', proxy.origin), '--block-size', '1', '--concurrency', '1', '--json'], env());
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      const report = JSON.parse(run.stdout) as { failures: Array<{ code: string }>; error?: { code: string } };
+      assert.equal(report.failures[0]?.code ?? report.error?.code, 'SOURCE_CHANGED', run.stdout);
+      assert.equal(await target.getBlobClient('changed/growing.log').exists(), false, 'nothing committed');
+    } finally {
+      proxy.rules.length = 0;
+    }
+  });
+
+  it('resumes an upload killed with SIGKILL without staging again the blocks it had staged', async () => {
+    const file = path.join(disk, 'big upload.bin');
+    const body = randomBytes(40 * MiB);
+    fs.writeFileSync(file, body);
+    proxy.rules.push({ match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block', delayMs: 40 });
+    try {
+      const before = proxy.stagedBlocks();
+      const args = [file, dstUrl('resume/', proxy.origin), '--block-size', '1', '--concurrency', '2'];
+      await killMidCopy(args, env(), proxy, before + 10);
+      const stagedBeforeKill = proxy.stagedBlocks() - before;
+      assert.ok(stagedBeforeKill < 40, `killed mid-copy (${stagedBeforeKill} of 40 blocks staged)`);
+      assert.equal(await target.getBlobClient('resume/big upload.bin').exists(), false, 'nothing committed yet');
+      const second = await copyInChild(args, env());
+      assert.equal(second.status, 0, second.stderr);
+      assert.match(second.stderr, /Resuming copy copy-/);
+      assert.equal(proxy.stagedBlocks() - before, 40, 'every block staged exactly once across both runs');
+      const blob = (await uploaded('resume/')).get('big upload.bin')!;
+      assert.ok(blob.body.equals(body));
+      assert.equal(blob.contentMD5, md5(body), 'one MD5 for the whole file across both runs');
+    } finally {
+      proxy.rules.length = 0;
+    }
+  });
+
+  it('says clearly what is wrong with a local path, and writes nothing', async () => {
+    const missing = copy(path.join(disk, 'no-such-dir'), dstUrl('bad/'), '--recursive', '--json');
+    assert.equal(missing.status, 2, missing.stdout);
+    assert.equal(JSON.parse(missing.stdout).error.code, 'SOURCE_NOT_FOUND');
+    assert.match(JSON.parse(missing.stdout).error.message, /no-such-dir/);
+    const download = copy(dstUrl('tree/one.bin'), path.join(disk, 'down.bin'), '--json');
+    assert.equal(download.status, 2);
+    assert.equal(JSON.parse(download.stdout).error.code, 'UNSUPPORTED_URL');
+    const fileRecursive = copy(path.join(disk, 'growing.log'), dstUrl('bad/'), '--recursive', '--json');
+    assert.equal(fileRecursive.status, 2);
+    assert.equal(JSON.parse(fileRecursive.stdout).error.code, 'CONFLICTING_OPTIONS');
+    let written = 0;
+    for await (const _ of target.listBlobsFlat({ prefix: 'bad/' })) written++;
+    assert.equal(written, 0);
+  });
+});

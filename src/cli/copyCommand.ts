@@ -42,6 +42,7 @@ export interface CopyCommandOptions {
   blobType?: string;
   onPendingCopy?: string;
   verify?: string;
+  checkMd5?: string;
   deleteSource?: boolean;
   invalidMetadata?: string;
   invalidNames?: string;
@@ -122,6 +123,7 @@ function requestOf(source: string, destination: string, options: CopyCommandOpti
       ...(options.blobType ? { blobType: options.blobType } : {}),
       ...(options.onPendingCopy ? { onPendingCopy: options.onPendingCopy } : {}),
       ...(options.verify ? { verify: options.verify } : {}),
+      ...(options.checkMd5 ? { checkMd5: options.checkMd5 } : {}),
       deleteSource: options.deleteSource ?? false,
       ...(options.invalidMetadata ? { invalidMetadata: options.invalidMetadata } : {}),
       ...(options.invalidNames ? { invalidNames: options.invalidNames } : {}),

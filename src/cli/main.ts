@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { BLOB_TYPES, INVALID_METADATA_POLICIES, INVALID_NAME_POLICIES, SOURCE_SECONDARY, ON_PENDING_COPY, OVERWRITE_POLICIES, STRATEGIES, VERIFY_MODES } from '../contracts/copyRequest';
+import { BLOB_TYPES, CHECK_MD5_MODES, INVALID_METADATA_POLICIES, INVALID_NAME_POLICIES, SOURCE_SECONDARY, ON_PENDING_COPY, OVERWRITE_POLICIES, STRATEGIES, VERIFY_MODES } from '../contracts/copyRequest';
 import { isBlobferryError, messageOf } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { startAzurite, type RunningAzurite } from '../local/azurite';
@@ -41,6 +41,7 @@ program
   .option('--lease-source', 'hold a lease on the source blob while it is copied, so nobody changes it (released at the end)')
   .addOption(new Option('--blob-type <type>', 'detect: page and append blobs stay what they are (server copy); block: make every copy a block blob').choices([...BLOB_TYPES]).default('detect'))
   .addOption(new Option('--verify <check>', 'after each copy: size (compare sizes), or md5 (read the copy back and compare MD5s)').choices([...VERIFY_MODES]).default('size'))
+  .addOption(new Option('--check-md5 <mode>', 'bytes blobferry moves itself (relay, downloads) against the MD5 the source declares: fail that copy, warn (keep it, counted as md5-mismatch), or off').choices([...CHECK_MD5_MODES]).default('fail'))
   .addOption(new Option('--on-pending-copy <action>', 'when the destination has someone else\'s copy pending').choices([...ON_PENDING_COPY]).default('fail'))
   .option('--preserve-access-tier', 'give each copy the source blob\'s access tier (Hot, Cool, Cold)')
   .option('--delete-source', 'move: delete each source object once its copy is committed and verified (S3 and Azure Blob sources)')

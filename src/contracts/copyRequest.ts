@@ -20,6 +20,9 @@ export const ON_PENDING_COPY = ['fail', 'wait'] as const;
 export type BlobType = (typeof BLOB_TYPES)[number];
 /** After a copy: compare sizes (free), or read the copy back and compare MD5s (costs a read). */
 export const VERIFY_MODES = ['size', 'md5'] as const;
+/** Bytes relayed through blobferry against the MD5 the source declares: fail the copy (default), keep it and count a mismatch, or do not compare. */
+export const CHECK_MD5_MODES = ['fail', 'warn', 'off'] as const;
+export type CheckMd5 = (typeof CHECK_MD5_MODES)[number];
 /** Metadata names and tag characters Azure refuses (from S3 and other sources): renamed by a documented rule, or the object fails. */
 export const INVALID_METADATA_POLICIES = ['rename', 'fail'] as const;
 export type InvalidMetadataPolicy = (typeof INVALID_METADATA_POLICIES)[number];
@@ -82,6 +85,7 @@ export const CopyOptionsSchema = z.strictObject({
   blobType: z.enum(BLOB_TYPES).default('detect'),
   onPendingCopy: z.enum(ON_PENDING_COPY).default('fail'),
   verify: z.enum(VERIFY_MODES).default('size'),
+  checkMd5: z.enum(CHECK_MD5_MODES).default('fail'),
   /** Move: delete each source object once its copy is committed and verified (never a skipped or failed one). */
   deleteSource: z.boolean().default(false),
   invalidMetadata: z.enum(INVALID_METADATA_POLICIES).default('rename'),

@@ -35,7 +35,10 @@ export interface SourceFacts {
 }
 
 export interface DestinationFacts {
-  account: AccountFacts;
+  /** An Azure destination's account (a local disk has none). */
+  account?: AccountFacts;
+  /** The destination's service reads a source by URL itself (Put Block From URL, Copy Blob); a local disk does not. */
+  readsUrls: boolean;
   /** The container's identity, comparable with SourceFacts.container. */
   container: string;
   /** Blob name or prefix the location names. */

@@ -45,6 +45,10 @@ export const ErrorCodes = {
   DESTINATION_NOT_ALLOWED: 403,
   /** A remote caller named a local path (a file or directory on the app's own disk). */
   LOCAL_PATH_NOT_ALLOWED: 403,
+  /** A download: a file is where a directory is needed, or a directory where a file is. */
+  LOCAL_PATH_CONFLICT: 409,
+  /** A download: the disk is full (or a quota or file size limit is reached); the partial temporary file was removed. */
+  DISK_FULL: 507,
   /** --list-of-files: the file cannot be read, lists nothing, or changed since the copy began. */
   LIST_OF_FILES_INVALID: 400,
   /** A sealed credential or grant was opened for another role, place or copy than the one it was given for (or not sealed by this app at all). */
@@ -149,6 +153,7 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'PAYLOAD_TOO_LARGE',
   'LOCAL_PATH_NOT_ALLOWED',
   'LIST_OF_FILES_INVALID',
+  'LOCAL_PATH_CONFLICT',
 ]);
 
 export function isErrorCode(value: unknown): value is ErrorCode {

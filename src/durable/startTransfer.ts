@@ -23,8 +23,12 @@ export function prepareTransfer(raw: unknown, caller: Caller): PreparedTransfer 
   if (caller === 'remote' && request.options.listOfFiles) {
     throw new BlobferryError('LOCAL_PATH_NOT_ALLOWED', 'options.listOfFiles names a file on the app\'s own disk, which remote callers never make it read; list the names with options.include instead.', { field: 'options.listOfFiles' });
   }
-  const source = lookAtLocal(authorize(parseLocation(request.source, 'source'), 'source', caller));
-  const destination = authorize(parseLocation(request.destination, 'destination'), 'destination', caller);
+  const { recursive } = request.options;
+  const source = lookAtLocal(authorize(parseLocation(request.source, 'source'), 'source', caller), 'source', recursive);
+  const destination = lookAtLocal(authorize(parseLocation(request.destination, 'destination'), 'destination', caller), 'destination', recursive);
+  if (source.kind === 'file' && destination.kind === 'file') {
+    throw new BlobferryError('UNSUPPORTED_URL', 'Both the source and the destination are local paths; blobferry copies to and from Blob Storage. Use cp or rsync between local folders.');
+  }
   if (sameObject(source, destination)) {
     throw new BlobferryError('SAME_SOURCE_DESTINATION', 'The source and the destination are the same; nothing to copy.');
   }

@@ -9,6 +9,7 @@ import { checkCredentials } from '../durable/activities/checkCredentials';
 import { commitBlob } from '../durable/activities/commitBlob';
 import { copySmallBlobs } from '../durable/activities/copySmallBlobs';
 import { deleteSource } from '../durable/activities/deleteSource';
+import { discardStaged } from '../durable/activities/discardStaged';
 import { forwardCancel } from '../durable/activities/forwardCancel';
 import { inspectTransfer } from '../durable/activities/inspectTransfer';
 import { writeJobSummary } from '../durable/activities/jobSummary';
@@ -38,6 +39,7 @@ const activities: Array<Activity<never, unknown>> = [
   relaySegment,
   relayStream,
   commitBlob,
+  discardStaged,
   syncCopyBlob,
   startServerCopy,
   serverCopyStatus,

@@ -30,7 +30,7 @@ export const SYNC_COPY_MAX_BYTES = 256 * MiB;
 
 export interface RouteFacts {
   source: Pick<SourceFacts, 'servesUrl' | 'privateBecause' | 'account' | 'serviceCopiesProperties'>;
-  destination: Pick<DestinationFacts, 'account' | 'emulator'>;
+  destination: Pick<DestinationFacts, 'account' | 'emulator' | 'readsUrls'>;
   requested: StrategyChoice;
   blobType: BlobType;
 }
@@ -45,6 +45,8 @@ export interface Route {
   keepBlobType: boolean;
   /** Copy Blob (From URL) carries the source's properties and metadata over (Azure blob sources). */
   serviceCopiesProperties: boolean;
+  /** The destination is a local disk: only relay writes it. */
+  localDestination: boolean;
 }
 
 export interface StrategyDecision {
@@ -60,9 +62,10 @@ export function routeFor(f: RouteFacts): Route {
     requested: f.requested,
     serviceReadsSource: reads.ok,
     readsWhy: reads.why,
-    sameAccount: source !== undefined && !source.secondary && source.origin === destination.origin && source.name === destination.name,
+    sameAccount: source !== undefined && destination !== undefined && !source.secondary && source.origin === destination.origin && source.name === destination.name,
     keepBlobType: f.blobType === 'detect',
     serviceCopiesProperties: f.source.serviceCopiesProperties,
+    localDestination: !f.destination.readsUrls,
   };
 }
 
@@ -98,6 +101,9 @@ export function checkStrategyFits(strategy: Strategy, blob: { name: string; size
  * reads. Refused before anything is written.
  */
 export function checkRequestFits(route: Route): void {
+  if (route.localDestination && route.requested !== 'auto' && route.requested !== 'relay') {
+    throw new BlobferryError('CONFLICTING_OPTIONS', `--strategy ${route.requested} has the storage service write the copy; a local destination is written by blobferry (relay).`);
+  }
   if ((route.requested === 'server-copy' || route.requested === 'sync-copy') && !route.serviceCopiesProperties) {
     throw new BlobferryError('CONFLICTING_OPTIONS', `--strategy ${route.requested} copies Azure blob sources only; this source takes block-copy (the storage service reads it by URL) or relay.`);
   }
@@ -118,9 +124,10 @@ const NOT_A_BLOB: StrategyDecision = {
 };
 
 function canServiceRead(f: RouteFacts): { ok: boolean; why: string } {
+  if (!f.destination.readsUrls) return { ok: false, why: 'the destination is a local disk: blobferry reads the source and writes the files' };
   if (!f.source.servesUrl) return { ok: false, why: 'the source has no URL the storage service could read' };
   if (f.destination.emulator) {
-    if (f.source.account && f.source.account.origin === f.destination.account.origin) {
+    if (f.source.account && f.source.account.origin === f.destination.account?.origin) {
       return { ok: true, why: 'the source is in the same Azurite instance, which reads its own blobs' };
     }
     return { ok: false, why: 'Azurite cannot fetch sources outside its own instance' };

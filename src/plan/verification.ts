@@ -6,6 +6,7 @@
  * each copy passed: "md5", the checksum's algorithm, or "size" when nothing more was known.
  */
 import type { SourceBlob } from '../contracts/blobFacts';
+import type { CheckMd5 } from '../contracts/copyRequest';
 import { BlobferryError } from '../contracts/errors';
 
 /** Whole-object digests, base64. */
@@ -20,14 +21,20 @@ export interface DigestStates {
   checksum?: string;
 }
 
-export type Verification = 'md5' | 'size' | NonNullable<SourceBlob['checksum']>['algorithm'];
+/** 'md5-mismatch': the bytes differ from the MD5 the source declares, and were kept (--check-md5 warn). */
+export type Verification = 'md5' | 'size' | 'md5-mismatch' | NonNullable<SourceBlob['checksum']>['algorithm'];
 
-/** Compares what was read with what the source declares; throws MD5_MISMATCH or CHECKSUM_MISMATCH, nothing being committed. */
-export function checkDigests(blob: SourceBlob, computed: Digests | undefined): Verification {
-  if (!computed) return 'size';
+/**
+ * Compares what was read with what the source declares; throws MD5_MISMATCH or
+ * CHECKSUM_MISMATCH, nothing being committed. `mode` is --check-md5, as AzCopy's: fail (the
+ * default), warn (keep the copy, and count it as a mismatch), off (compare nothing).
+ */
+export function checkDigests(blob: SourceBlob, computed: Digests | undefined, mode: CheckMd5 = 'fail'): Verification {
+  if (!computed || mode === 'off') return 'size';
   const declaredMD5 = blob.properties.contentMD5;
   if (declaredMD5 && declaredMD5 !== computed.md5) {
-    throw new BlobferryError('MD5_MISMATCH', `The bytes read from ${blob.name} have MD5 ${computed.md5}, but the source declares ${declaredMD5}; nothing was committed.`);
+    if (mode === 'warn') return 'md5-mismatch';
+    throw new BlobferryError('MD5_MISMATCH', `The bytes read from ${blob.name} have MD5 ${computed.md5}, but the source declares ${declaredMD5}; nothing was committed (--check-md5 warn keeps such copies).`);
   }
   if (blob.checksum && computed.checksum !== undefined && blob.checksum.value !== computed.checksum) {
     throw new BlobferryError('CHECKSUM_MISMATCH', `The bytes read from ${blob.name} have ${blob.checksum.algorithm.toUpperCase()} ${computed.checksum}, but the source declares ${blob.checksum.value}; nothing was committed.`);

@@ -92,6 +92,8 @@ export interface SourceEndpoint {
 /** What a write sets besides the bytes. */
 export interface CommitContent {
   properties: BlobProperties;
+  /** The source's last-modified time: a file written on disk takes it (or its `mtime` metadata). */
+  lastModified?: string;
   metadata?: Record<string, string>;
   tags?: Record<string, string>;
   accessTier?: string;
@@ -127,7 +129,7 @@ export interface WrittenBlob {
   contentMD5?: string;
 }
 
-/** The Azure Blob destination: every write a copy makes, and what it needs to read back. */
+/** A destination (an Azure Blob container, or a local directory: file/): every write a copy makes, and what it needs to read back. */
 export interface BlobDestination {
   /** Creates the container when it does not exist (--create-container). */
   createContainer(): Promise<void>;
@@ -141,7 +143,10 @@ export interface BlobDestination {
   /** Ids of blocks staged but not committed yet: a re-run skips them. */
   uncommittedBlockIds(name: string): Promise<Set<string>>;
   stageFromUrl(name: string, blockId: string, source: SourceAccess, offset: number, count: number): Promise<void>;
-  stageBody(name: string, blockId: string, body: Buffer, md5: Buffer): Promise<void>;
+  /** A block's bytes, with their MD5 for the service to check; `offset` is where they sit in the blob (a file is written in place). */
+  stageBody(name: string, blockId: string, body: Buffer, md5: Buffer, offset: number): Promise<void>;
+  /** Lets go of what was staged for a blob that will not be committed (a download's temporary file). */
+  discardStaged(name: string): Promise<void>;
   /** Writes the blob from its staged blocks, all at once, under the overwrite policy's conditions. */
   commit(name: string, blockIds: string[], content: CommitContent, conditions: CommitConditions): Promise<{ etag: string }>;
   /** A small blob in one request (Put Blob), under the same conditions; the service checks the body's MD5. */

@@ -26,7 +26,8 @@ import { checkSas } from './azureBlob/errors';
 import { containerUrl, parseBlobUrl, primaryServiceUrl } from './azureBlob/location';
 import { AzureBlobSource } from './azureBlob/source';
 import { DEFAULT_TRANSPORT, type BlobDestination, type SourceEndpoint, type Transport } from './endpoint';
-import { lookAtLocalSource, parseLocalPath, pathOf as localPathOf } from './file/location';
+import { FileDestination } from './file/destination';
+import { lookAtLocalDestination, lookAtLocalSource, parseLocalPath, pathOf as localPathOf } from './file/location';
 import { FileSource } from './file/source';
 import { HttpSource } from './http/source';
 import { isPresigned, parseS3HttpsUrl, parseS3Url, s3EndpointSetting, s3ObjectUrl } from './s3/location';
@@ -55,10 +56,7 @@ export interface SealedTransfer {
 export function parseLocation(text: string, role: 'source' | 'destination', env: NodeJS.ProcessEnv = process.env): Location {
   if (/^s3:\/\//i.test(text)) return parseS3Url(text, role, env);
   const local = parseLocalPath(text, role);
-  if (local) {
-    if (role === 'destination') throw new BlobferryError('UNSUPPORTED_URL', `The destination ${local.path} is a local path; copying from Azure Blob Storage to a local disk is not supported yet. The destination must be an Azure Blob URL.`, { field: role });
-    return local;
-  }
+  if (local) return local;
   let url: URL;
   try {
     url = new URL(text);
@@ -151,19 +149,28 @@ export async function openSource(transfer: SealedTransfer): Promise<SourceEndpoi
 }
 
 /**
- * A requested location made definite: a local source is looked at once (a file, or a directory
- * copied with what is under it). Call after authorize: a remote caller is refused before
- * anything on disk is looked at.
+ * A requested location made definite: a local path is looked at once (a file, or a directory
+ * copied with what is under it; a destination is a directory when it names one, ends with "/",
+ * or takes a recursive copy). Call after authorize: a remote caller is refused before anything
+ * on disk is looked at.
  */
-export function lookAtLocal<T extends Location>(location: T): T {
-  return location.kind === 'file' ? (lookAtLocalSource(location) as T) : location;
+export function lookAtLocal<T extends Location>(location: T, role: Role, recursive: boolean): T {
+  if (location.kind !== 'file') return location;
+  return (role === 'source' ? lookAtLocalSource(location) : lookAtLocalDestination(location, recursive)) as T;
 }
 
-/** The endpoint that writes a transfer's destination: an Azure Blob container. */
+/** The endpoint that writes a transfer's destination: an Azure Blob container, or a local directory or file. */
 export async function openDestination(transfer: SealedTransfer): Promise<BlobDestination> {
   const { location } = await opened(transfer, 'destination');
-  if (location.kind !== 'azure-blob') throw new BlobferryError('UNSUPPORTED_URL', 'The destination must be an Azure Blob URL.');
-  return new AzureBlobDestination(location, nameScope(location.path, 'destination', transfer.options.recursive), transportOf(transfer));
+  const { recursive } = transfer.options;
+  switch (location.kind) {
+    case 'azure-blob':
+      return new AzureBlobDestination(location, nameScope(location.path, 'destination', recursive), transportOf(transfer));
+    case 'file':
+      return new FileDestination(location, nameScope(location.directory ? '' : path.basename(location.path), 'destination', recursive));
+    default:
+      throw new BlobferryError('UNSUPPORTED_URL', 'The destination must be an Azure Blob URL or a local path.');
+  }
 }
 
 /** --max-tries and --request-timeout, as the endpoints' clients take them. */

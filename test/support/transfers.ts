@@ -6,8 +6,8 @@ import { actForLocalUser, sealTransfer, type Caller, type SealedTransfer } from 
 
 const SOMEWHERE: Location = { kind: 'azure-blob', serviceUrl: 'https://elsewhere.blob.core.windows.net', account: 'elsewhere', container: 'tests', path: '', emulator: false };
 
-export function sealedTransfer(source: Location, destination: Location = SOMEWHERE, caller: Caller = 'user'): SealedTransfer {
+export function sealedTransfer(source: Location, destination: Location = SOMEWHERE, caller: Caller = 'user', options: Record<string, unknown> = {}): SealedTransfer {
   process.env.BLOBFERRY_SEAL_KEY ??= randomBytes(32).toString('base64');
   if (caller === 'user') actForLocalUser();
-  return sealTransfer(source, destination, CopyOptionsSchema.parse({}), caller);
+  return sealTransfer(source, destination, CopyOptionsSchema.parse(options), caller);
 }

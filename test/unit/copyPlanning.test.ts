@@ -213,7 +213,7 @@ describe('strategy table', () => {
   const azureSource: RouteFacts['source'] = { servesUrl: true, account: { origin: 'https://a.blob.core.windows.net', name: 'a' }, serviceCopiesProperties: true };
   const facts = (over: Over): RouteFacts => ({
     source: { ...azureSource, ...over.source },
-    destination: { account: { origin: 'https://b.blob.core.windows.net', name: 'b' }, emulator: false, ...over.destination },
+    destination: { account: { origin: 'https://b.blob.core.windows.net', name: 'b' }, emulator: false, readsUrls: true, ...over.destination },
     requested: over.requested ?? 'auto',
     blobType: over.blobType ?? 'detect',
   });

@@ -25,7 +25,7 @@ export const commitBlob = activity('commitBlob', (args: CommitArgs): Promise<Act
     if (!(await (await openSource(job)).stillPinned(blob))) {
       throw new BlobferryError('SOURCE_CHANGED', `The source ${blob.name} changed while it was being copied; nothing was committed. Copy it again.`);
     }
-    const verified = checkDigests(blob, computed);
+    const verified = checkDigests(blob, computed, job.options.checkMd5);
     const tag = versionTag(blob);
     const ids = Array.from({ length: plan.blockCount }, (_, index) => blockId(tag, index));
     const destination = await openDestination(job);

@@ -20,6 +20,7 @@ export function commitContent(job: Pick<Job, 'options' | 'run'>, blob: SourceBlo
   if (contentMD5) properties.contentMD5 = contentMD5;
   return {
     properties,
+    ...(blob.lastModified ? { lastModified: blob.lastModified } : {}),
     metadata: { ...azureMetadata(blob.metadata, options.invalidMetadata), [COPY_MARKER]: copyMarker(job.run, blob) },
     tags: azureTags(blob.tags, options.invalidMetadata),
     accessTier: options.preserveAccessTier && blob.accessTier && SETTABLE_TIERS.has(blob.accessTier) ? blob.accessTier : undefined,

@@ -137,7 +137,7 @@ async function writeSmall(args: SmallBlobsArgs, strategy: Strategy, source: Sour
   if (strategy === 'relay') {
     const { body, blob } = await source.readObject(listed, { tags: args.listTags });
     const computed = await digestsOf(body, blob.checksum?.algorithm);
-    const verified = checkDigests(blob, computed);
+    const verified = checkDigests(blob, computed, job.options.checkMd5);
     await destination.putWhole(name, body, Buffer.from(computed.md5, 'base64'), commitContent(job, blob, computed.md5), conditions);
     return { verified, blob, computedMD5: computed.md5 };
   }

@@ -57,7 +57,7 @@ export const relaySegment = activity('relaySegment', (args: StageArgs): Promise<
         const read = source.readRange(blob, offset, count, buffer);
         const done = read.then(async (body) => {
           if (already.has(id)) return void skipped++;
-          await destination.stageBody(name, id, body, md5Of(body));
+          await destination.stageBody(name, id, body, md5Of(body), offset);
           staged++;
         });
         // Settled in order below; no rejection goes unobserved meanwhile.
@@ -94,13 +94,14 @@ export const relayStream = activity('relayStream', (args: StageArgs): Promise<Ac
     let pendingBytes = 0;
     const flush = async (body: Buffer) => {
       digests.update(body);
+      const offset = bytes;
       bytes += body.length;
       const id = blockId(tag, index++);
       if (already.has(id)) {
         skipped++;
         return;
       }
-      const upload = destination.stageBody(name, id, body, md5Of(body)).then(() => void staged++);
+      const upload = destination.stageBody(name, id, body, md5Of(body), offset).then(() => void staged++);
       upload.catch(() => undefined);
       uploads.push(upload);
       if (uploads.length >= relayParallel(job.options.concurrency, plan.blockSize)) await uploads.shift();

@@ -25,6 +25,7 @@ import { keptByPolicy } from '../../plan/overwrite';
 import type { Digests } from '../../plan/verification';
 import { bytesPerSecond, type ProgressPoint } from '../../plan/waves';
 import { commitBlob } from '../activities/commitBlob';
+import { discardStaged } from '../activities/discardStaged';
 import { prepareBlob } from '../activities/prepareBlob';
 import { relaySegment, relayStream } from '../activities/relay';
 import { leaseSource, releaseSource } from '../activities/sourceLease';
@@ -151,7 +152,10 @@ function* copyInBlocks(context: OrchestrationContext, input: BlobCopy, strategy:
     let computedMD5: string | undefined;
     if (plan) {
       const staged = yield* stageAll(context, input, name, plan, strategy, retries);
-      if (!staged.ok) return { outcome: 'failed', name, ...why(staged) };
+      if (!staged.ok) {
+        yield* discard(context, job, name, staged.code);
+        return { outcome: 'failed', name, ...why(staged) };
+      }
       computedMD5 = staged.digests?.md5;
       context.df.setCustomStatus({ phase: 'committing', bytes: { total: blob.size, copied: blob.size }, strategy } satisfies CopyProgress);
       committed = yield* callRetrying(context, commitBlob, { job, blob, name, plan, conditions: decision.conditions, computed: staged.digests }, retries);
@@ -162,9 +166,15 @@ function* copyInBlocks(context: OrchestrationContext, input: BlobCopy, strategy:
     if (committed.ok) return { outcome: 'copied', name, verified: committed.verified ?? 'size', computedMD5 };
     const lostName = committed.code === 'DESTINATION_EXISTS' && policy === 'rename';
     if ((lostName || committed.code === 'BLOCKS_LOST') && attempt < COMMIT_ATTEMPTS) continue;
+    if (plan) yield* discard(context, job, name, committed.code);
     return { outcome: keptByPolicy(policy, committed.code) ? 'skipped' : 'failed', name, ...why(committed) };
   }
   return { outcome: 'failed', name, code: 'INTERNAL', message: 'The commit did not succeed after several attempts.' };
+}
+
+/** Staged blocks that will not be committed are let go, except when an expired SAS is waited out (the copy goes on). */
+function* discard(context: OrchestrationContext, job: BlobJob, name: string, code: string): Generator<Task, void, unknown> {
+  if (code !== EXPIRED) yield* call(context, discardStaged, { job, name });
 }
 
 /** One blob's copy, with its deadline. */

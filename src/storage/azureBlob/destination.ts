@@ -32,6 +32,7 @@ export class AzureBlobDestination implements BlobDestination {
       container: `${primaryServiceUrl(location)}/${location.container}`,
       path: location.path,
       emulator: location.emulator,
+      readsUrls: true,
     };
   }
 
@@ -93,6 +94,9 @@ export class AzureBlobDestination implements BlobDestination {
     const client = this.clients.blob(name, source.ifMatch ? (headers) => headers.set('x-ms-source-if-match', source.ifMatch!) : undefined);
     await this.call(`staging a block of ${name} from the source`, () => client.stageBlockFromURL(blockId, source.url, offset, count));
   }
+
+  /** Uncommitted blocks are dropped by the service after a week, and a run of the same copy reuses them meanwhile. */
+  async discardStaged(): Promise<void> {}
 
   async stageBody(name: string, blockId: string, body: Buffer, md5: Buffer): Promise<void> {
     await this.call(`uploading a block of ${name}`, () => this.blob(name).stageBlock(blockId, body, body.length, { transactionalContentMD5: md5 }));

@@ -23,7 +23,8 @@ export function parseLocalPath(text: string, role: 'source' | 'destination'): Fi
     return undefined;
   }
   if (given.includes('\0')) throw new BlobferryError('INVALID_URL', `The ${role} path contains a NUL character.`, { field: role });
-  return { kind: 'file', path: path.resolve(given) };
+  // A destination ending in "/" is a directory, made if missing (its files keep their names).
+  return { kind: 'file', path: path.resolve(given), ...(role === 'destination' && /[\\/]$/.test(given) ? { directory: true } : {}) };
 }
 
 /** Not a URL (no scheme, or a one-letter "scheme" that is a drive): a path, absolute or relative. */
@@ -53,6 +54,21 @@ export function lookAtLocalSource(location: FileLocation): FileLocation {
   }
   if (!stat.isDirectory() && !stat.isFile()) throw new BlobferryError('UNSUPPORTED_URL', `${location.path} is neither a file nor a directory (a device, socket or pipe cannot be copied).`, { field: 'source' });
   return { ...location, directory: stat.isDirectory() };
+}
+
+/**
+ * A local destination: a directory when it is one, was given with a trailing "/", or takes a
+ * recursive copy (made if missing); otherwise the file to write, in a directory that is there.
+ */
+export function lookAtLocalDestination(location: FileLocation, recursive: boolean): FileLocation {
+  const stat = fs.statSync(location.path, { throwIfNoEntry: false });
+  if (stat && !stat.isDirectory() && (recursive || location.directory)) {
+    throw new BlobferryError('LOCAL_PATH_CONFLICT', `The destination ${location.path} is a file; ${recursive ? 'a recursive copy' : 'a destination ending in "/"'} writes into a directory.`, { field: 'destination' });
+  }
+  if (stat?.isDirectory() || recursive || location.directory) return { ...location, directory: true };
+  const parent = fs.statSync(path.dirname(location.path), { throwIfNoEntry: false });
+  if (!parent?.isDirectory()) throw new BlobferryError('CONTAINER_NOT_FOUND', `The directory ${path.dirname(location.path)} does not exist; create it, or end the destination with "/" to have it made.`, { field: 'destination' });
+  return { ...location, directory: false };
 }
 
 /** A listed name (relative, "/"-separated) as a path under the directory. */

@@ -1,0 +1,346 @@
+/**
+ * A local directory (or one file) as the destination of copies: a download. The storage
+ * service cannot write a machine's disk, so every blob is relayed: ranges read pinned to the
+ * source's version, each written at its offset into a temporary file beside the final one,
+ * and the whole renamed into place only once every block is there and the relay's digests
+ * matched what the source declares. So no torn file is ever visible under the final name.
+ *
+ *   <dir>/.<name>.<hash>.blobferry-part     the bytes so far (hidden, beside the final file)
+ *   <dir>/.<name>.<hash>.blobferry-blocks   the blocks written and where (a re-run skips them)
+ *
+ * The overwrite policy holds at the rename: "never" links the file into place (which fails
+ * if the name is taken, atomically), "if-source-newer" checks the file it looked at is still
+ * there unchanged. The file's modification time is the source's: its `mtime` metadata when it
+ * has one (a file blobferry or rclone uploaded), else its last-modified time.
+ *
+ * Names are checked before anything is written: no "." or ".." segment, no empty segment, no
+ * NUL, no segment longer than the filesystem takes, and never a path that leads out of the
+ * directory, through a symbolic link either.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CommitConditions, DestinationState } from '../../contracts/blobFacts';
+import type { DestinationFacts } from '../../contracts/endpointFacts';
+import { BlobferryError, messageOf } from '../../contracts/errors';
+import type { FileLocation } from '../../contracts/locations';
+import type { BlobDestination, CommitContent, CopyState, WrittenBlob } from '../endpoint';
+import { inScope, type NameScope } from '../scope';
+
+/** Bytes a file name (one path segment) may have on the filesystems blobferry writes to (ext4, xfs, btrfs, apfs, tmpfs). */
+const MAX_SEGMENT_BYTES = 255;
+const MAX_PATH_BYTES = 4095;
+export const PART_SUFFIX = '.blobferry-part';
+const BLOCKS_SUFFIX = '.blobferry-blocks';
+
+export class FileDestination implements BlobDestination {
+  readonly facts: DestinationFacts;
+  private readonly root: string;
+
+  constructor(
+    private readonly location: FileLocation,
+    private readonly scope: NameScope,
+  ) {
+    this.root = location.directory ? location.path : path.dirname(location.path);
+    this.facts = {
+      container: `file:${this.root}`,
+      path: location.directory ? '' : path.basename(location.path),
+      emulator: false,
+      readsUrls: false,
+    };
+  }
+
+  checkAccess(): void {
+    // The user's own disk: found out by writing.
+  }
+
+  throttles(): number {
+    return 0;
+  }
+
+  /** The directory is made when missing, as `cp -r` and AzCopy do: nothing to ask for. */
+  async createContainer(): Promise<void> {
+    await local(() => fs.promises.mkdir(this.root, { recursive: true }), this.root);
+  }
+
+  async destinationState(name: string): Promise<DestinationState> {
+    const file = this.fileFor(name);
+    const stat = await fs.promises.stat(file, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw localError(err, file);
+    });
+    if (!stat) return { exists: false };
+    if (!stat.isFile()) throw conflict(file, 'it is a directory (or not a regular file), where the copy would write a file');
+    return { exists: true, etag: versionOf(stat), lastModified: new Date(Number(stat.mtimeMs)).toISOString(), size: Number(stat.size) };
+  }
+
+  async properties(name: string): Promise<WrittenBlob> {
+    const file = this.fileFor(name);
+    const stat = await local(() => fs.promises.stat(file, { bigint: true }), file);
+    return { etag: versionOf(stat), contentLength: Number(stat.size) };
+  }
+
+  async uncommittedBlockIds(name: string): Promise<Set<string>> {
+    const { blocks } = this.partOf(name);
+    const text = await fs.promises.readFile(blocks, 'utf8').catch(() => '');
+    return new Set(text.split('\n').flatMap((line) => (line ? [line.split(' ')[0]] : [])));
+  }
+
+  async stageBody(name: string, blockId: string, body: Buffer, _md5: Buffer, offset: number): Promise<void> {
+    const { part, blocks } = this.partOf(name);
+    await this.makeParent(part);
+    await this.writing(name, async () => {
+      const handle = await fs.promises.open(part, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
+      try {
+        await handle.write(body, 0, body.length, offset);
+      } finally {
+        await handle.close();
+      }
+      // Recorded once written: a block listed here is on disk (the page cache outlives the process).
+      await fs.promises.appendFile(blocks, `${blockId} ${offset} ${body.length}\n`, { flag: 'a' });
+    });
+  }
+
+  async discardStaged(name: string): Promise<void> {
+    const { part, blocks } = this.partOf(name);
+    await Promise.all([fs.promises.rm(part, { force: true }), fs.promises.rm(blocks, { force: true })]);
+  }
+
+  async commit(name: string, blockIds: string[], content: CommitContent, conditions: CommitConditions): Promise<{ etag: string }> {
+    const { part, blocks } = this.partOf(name);
+    const written = new Map(
+      (await fs.promises.readFile(blocks, 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [id, offset, length] = line.split(' ');
+          return [id, Number(offset) + Number(length)] as const;
+        }),
+    );
+    const missing = blockIds.filter((id) => !written.has(id));
+    if (missing.length > 0) {
+      // This very commit may have happened already (its result lost in a crash): the file is in place.
+      const done = await this.alreadyInPlace(name, part, content);
+      if (done) return done;
+      throw new BlobferryError('INTERNAL', `${missing.length} block(s) of ${name} are not on disk; the copy will write them again.`);
+    }
+    const size = blockIds.reduce((end, id) => Math.max(end, written.get(id)!), 0);
+    if (blockIds.length === 0) await this.writeWhole(name, part, Buffer.alloc(0));
+    else await this.writing(name, () => fs.promises.truncate(part, size));
+    return this.finish(name, part, blocks, content, conditions);
+  }
+
+  async putWhole(name: string, body: Buffer, _md5: Buffer, content: CommitContent, conditions: CommitConditions): Promise<{ etag: string }> {
+    const { part, blocks } = this.partOf(name);
+    await this.writeWhole(name, part, body);
+    return this.finish(name, part, blocks, content, conditions);
+  }
+
+  async readRange(name: string, offset: number, count: number): Promise<Buffer> {
+    const file = this.fileFor(name);
+    const handle = await local(() => fs.promises.open(file, 'r'), file);
+    try {
+      const buffer = Buffer.alloc(count);
+      const { bytesRead } = await handle.read(buffer, 0, count, offset);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async deleteBlob(name: string): Promise<void> {
+    const file = this.fileFor(name);
+    await fs.promises.rm(file, { force: true });
+  }
+
+  // What only the storage service does: never chosen for a local destination (it reads no URL), refused if asked.
+  stageFromUrl(): Promise<void> {
+    return notOnDisk('Put Block From URL');
+  }
+  startCopy(): Promise<{ copyId: string; status: CopyState['status'] }> {
+    return notOnDisk('Copy Blob');
+  }
+  syncCopy(): Promise<{ etag: string }> {
+    return notOnDisk('Copy Blob From URL');
+  }
+  copyState(): Promise<CopyState> {
+    return notOnDisk('a server copy');
+  }
+  abortCopy(): Promise<boolean> {
+    return notOnDisk('a server copy');
+  }
+  snapshot(): Promise<string> {
+    return notOnDisk('snapshots');
+  }
+  promoteSnapshot(): Promise<void> {
+    return notOnDisk('snapshots');
+  }
+  newestSnapshot(): Promise<string | undefined> {
+    return notOnDisk('snapshots');
+  }
+  snapshotExists(): Promise<boolean> {
+    return notOnDisk('snapshots');
+  }
+  deleteSnapshot(): Promise<void> {
+    return notOnDisk('snapshots');
+  }
+  async tags(): Promise<Record<string, string>> {
+    return {};
+  }
+  async setTags(): Promise<void> {
+    // Files have no tags: a blob's are not kept on disk.
+  }
+
+  /** The file a name is written to: only under the directory, never through a link out of it. */
+  private fileFor(name: string): string {
+    const given = inScope(name, this.scope);
+    const problem = fileNameProblem(given);
+    if (problem) throw new BlobferryError('INVALID_NAME', `"${given.slice(0, 200)}" cannot be a file name under ${this.root}: ${problem}. Nothing was written for it.`);
+    const file = path.join(this.root, ...given.split('/'));
+    if (Buffer.byteLength(file) > MAX_PATH_BYTES) throw new BlobferryError('INVALID_NAME', `The path for "${given.slice(0, 200)}" would be longer than ${MAX_PATH_BYTES} bytes. Nothing was written for it.`);
+    return file;
+  }
+
+  /** The temporary file and block list of a name: hidden, beside the final file, the same in every run. */
+  private partOf(name: string): { part: string; blocks: string } {
+    const file = this.fileFor(name);
+    const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+    // Short enough beside a name of 255 bytes: the base is cut, the hash keeps it unique.
+    const base = `.${Buffer.from(path.basename(file)).subarray(0, 200).toString('utf8').replace(/\uFFFD+$/, '')}.${hash}`;
+    const stem = path.join(path.dirname(file), base);
+    return { part: `${stem}${PART_SUFFIX}`, blocks: `${stem}${BLOCKS_SUFFIX}` };
+  }
+
+  /** Makes the file's directories, and checks none of them leads out of the destination (a symbolic link). */
+  private async makeParent(file: string): Promise<void> {
+    const parent = path.dirname(file);
+    await local(() => fs.promises.mkdir(parent, { recursive: true }), parent);
+    const [real, root] = await Promise.all([fs.promises.realpath(parent), fs.promises.realpath(this.root)]);
+    if (real !== root && !real.startsWith(`${root}${path.sep}`)) {
+      throw new BlobferryError('INVALID_NAME', `${parent} leads out of ${this.root} (a symbolic link); nothing is written through it.`);
+    }
+  }
+
+  private async writeWhole(name: string, part: string, body: Buffer): Promise<void> {
+    await this.makeParent(part);
+    await this.writing(name, async () => {
+      await fs.promises.rm(part, { force: true });
+      await fs.promises.writeFile(part, body, { flag: fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode: 0o600 });
+    });
+  }
+
+  /** The temporary file into place, under the policy's conditions, with the source's modification time. */
+  private async finish(name: string, part: string, blocks: string, content: CommitContent, conditions: CommitConditions): Promise<{ etag: string }> {
+    const file = this.fileFor(name);
+    const mtime = modificationTime(content);
+    await this.writing(name, async () => {
+      await fs.promises.chmod(part, 0o666 & ~process.umask());
+      if (mtime !== undefined) await fs.promises.utimes(part, mtime, mtime);
+    });
+    try {
+      if (conditions.ifNoneMatch === '*') {
+        // link() never replaces: the name taken meanwhile fails here, atomically.
+        await fs.promises.link(part, file);
+        await fs.promises.rm(part);
+      } else {
+        if (conditions.ifMatch !== undefined) {
+          const now = await this.destinationState(name);
+          if (!now.exists || now.etag !== conditions.ifMatch) throw new BlobferryError('DESTINATION_CHANGED', `${file} changed since the copy looked at it; it is kept as it is.`);
+        }
+        await fs.promises.rename(part, file);
+      }
+    } catch (err) {
+      if (err instanceof BlobferryError) throw err;
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new BlobferryError('DESTINATION_EXISTS', `${file} exists; it is kept as it is.`);
+      throw localError(err as NodeJS.ErrnoException, file);
+    }
+    await fs.promises.rm(blocks, { force: true });
+    return { etag: versionOf(await fs.promises.stat(file, { bigint: true })) };
+  }
+
+  /** A commit that ran already: no temporary file left, and the final one is what it wrote (size and modification time). */
+  private async alreadyInPlace(name: string, part: string, content: CommitContent): Promise<{ etag: string } | undefined> {
+    if (fs.existsSync(part)) return undefined;
+    const stat = await fs.promises.stat(this.fileFor(name), { bigint: true }).catch(() => undefined);
+    const mtime = modificationTime(content);
+    // utimes sets a float of seconds, to the microsecond at best.
+    if (!stat?.isFile() || mtime === undefined || Math.abs(Number(stat.mtimeNs) / 1e9 - mtime) > 2e-6) return undefined;
+    return { etag: versionOf(stat) };
+  }
+
+  /** A write that fails takes its temporary file with it (a full disk keeps nothing half-written), and says so. */
+  private async writing<T>(name: string, act: () => Promise<T>): Promise<T> {
+    try {
+      return await act();
+    } catch (err) {
+      await this.discardStaged(name);
+      throw localError(err as NodeJS.ErrnoException, this.fileFor(name), ' The partial temporary file was removed.');
+    }
+  }
+}
+
+/** Why a blob name cannot be a file name here, if it cannot. */
+export function fileNameProblem(name: string): string | undefined {
+  if (name.includes('\0')) return 'it contains a NUL character';
+  const segments = name.split('/');
+  if (segments.some((s) => s === '')) return 'it has an empty path segment (a leading, doubled or trailing "/")';
+  if (segments.some((s) => s === '.' || s === '..')) return 'it has a "." or ".." segment, which would leave its folder';
+  const long = segments.find((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES);
+  if (long) return `the segment "${long.slice(0, 40)}…" is longer than ${MAX_SEGMENT_BYTES} bytes`;
+  if (segments.some((s) => s.endsWith(PART_SUFFIX) || s.endsWith(BLOCKS_SUFFIX))) return 'it ends like blobferry\'s temporary files';
+  return undefined;
+}
+
+/**
+ * The source's modification time in seconds: its `mtime` metadata (RFC 3339, as blobferry and
+ * rclone write it, to the nanosecond), else its last-modified. The fraction is read as written:
+ * a Date would cut it to milliseconds.
+ */
+function modificationTime(content: CommitContent): number | undefined {
+  const given = content.metadata?.mtime ?? content.lastModified;
+  const m = given ? /^(.*?)(\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(given) : null;
+  const whole = m ? Date.parse(`${m[1]}${m[3]}`) : NaN;
+  return Number.isFinite(whole) ? whole / 1000 + Number(`0${m![2] ?? ''}`) : undefined;
+}
+
+function versionOf(stat: fs.BigIntStats): string {
+  return `${stat.size}-${stat.mtimeNs}`;
+}
+
+async function local<T>(act: () => Promise<T>, file: string): Promise<T> {
+  try {
+    return await act();
+  } catch (err) {
+    throw localError(err as NodeJS.ErrnoException, file);
+  }
+}
+
+function localError(err: NodeJS.ErrnoException, file: string, after = ''): BlobferryError {
+  if (err instanceof BlobferryError) return err;
+  switch (err.code) {
+    case 'ENOSPC':
+      return new BlobferryError('DISK_FULL', `The disk is full: ${file} could not be written.${after}`);
+    case 'EDQUOT':
+      return new BlobferryError('DISK_FULL', `The disk quota is used up: ${file} could not be written.${after}`);
+    case 'EFBIG':
+      return new BlobferryError('DISK_FULL', `${file} is larger than this process may write (the filesystem's or ulimit -f's limit).${after}`);
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new BlobferryError('PERMISSION_DENIED', `${file} cannot be written: ${err.code === 'EROFS' ? 'the filesystem is read-only' : 'permission denied'}.${after}`);
+    case 'ENOTDIR':
+    case 'EISDIR':
+    case 'EEXIST':
+      return conflict(file, 'a file is where a directory is needed, or a directory where a file is');
+    default:
+      return new BlobferryError('STORAGE_ERROR', `${file} could not be written: ${messageOf(err)}.${after}`);
+  }
+}
+
+function conflict(file: string, why: string): BlobferryError {
+  return new BlobferryError('LOCAL_PATH_CONFLICT', `${file} cannot be written: ${why}. Nothing was written for it.`);
+}
+
+function notOnDisk<T>(what: string): Promise<T> {
+  return Promise.reject(new BlobferryError('NOT_SUPPORTED', `A local destination takes no ${what}: its copies are relayed.`));
+}

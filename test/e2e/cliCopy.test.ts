@@ -91,9 +91,14 @@ describe('blobferry copy', () => {
   });
 
   it('exits 2 for bad usage or input, with a JSON error and nothing written', async () => {
-    const bad = copy('not-a-url', dstUrl('x'), '--json');
+    const bad = copy('https://', dstUrl('x'), '--json');
     assert.equal(bad.status, 2);
     assert.equal(JSON.parse(bad.stdout).error.code, 'INVALID_URL');
+    // Text that is no URL is a local path; a URL typed without its scheme is told so.
+    const schemeless = copy(dstUrl('x').replace(/^http:\/\//, ''), dstUrl('y'), '--json');
+    assert.equal(schemeless.status, 2);
+    assert.equal(JSON.parse(schemeless.stdout).error.code, 'SOURCE_NOT_FOUND');
+    assert.match(JSON.parse(schemeless.stdout).error.message, /A URL needs its scheme/);
     const missing = copy(srcUrl('no/such/blob'), dstUrl('never-written.txt'), '--json');
     assert.equal(missing.status, 2, missing.stdout + missing.stderr);
     assert.equal(JSON.parse(missing.stdout).error.code, 'SOURCE_NOT_FOUND');
@@ -107,7 +112,7 @@ describe('blobferry copy', () => {
     const usage = copy(srcUrl('cli/one.txt'), dstUrl('x'), '--overwrite', 'sometimes');
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /sometimes/);
-    const human = copy('not-a-url', dstUrl('x'));
+    const human = copy('https://', dstUrl('x'));
     assert.equal(human.status, 2);
     assert.match(human.stderr, /INVALID_URL/);
   });

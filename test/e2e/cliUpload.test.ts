@@ -187,9 +187,6 @@ describe('blobferry copy from a local disk', () => {
     assert.equal(missing.status, 2, missing.stdout);
     assert.equal(JSON.parse(missing.stdout).error.code, 'SOURCE_NOT_FOUND');
     assert.match(JSON.parse(missing.stdout).error.message, /no-such-dir/);
-    const download = copy(dstUrl('tree/one.bin'), path.join(disk, 'down.bin'), '--json');
-    assert.equal(download.status, 2);
-    assert.equal(JSON.parse(download.stdout).error.code, 'UNSUPPORTED_URL');
     const fileRecursive = copy(path.join(disk, 'growing.log'), dstUrl('bad/'), '--recursive', '--json');
     assert.equal(fileRecursive.status, 2);
     assert.equal(JSON.parse(fileRecursive.stdout).error.code, 'CONFLICTING_OPTIONS');

@@ -291,7 +291,7 @@ describe('bad input through the API: a stable code, no secret echoed, nothing wr
     ['a source that is not a URL', () => ({ source: 'just words', destination: dst() }), 403, 'LOCAL_PATH_NOT_ALLOWED'],
     ['a relative path', () => ({ source: '../../etc/passwd', destination: dst() }), 403, 'LOCAL_PATH_NOT_ALLOWED'],
     ['a file URL', () => ({ source: 'file:///etc/passwd', destination: dst() }), 403, 'LOCAL_PATH_NOT_ALLOWED'],
-    ['a local destination', () => ({ source: src(), destination: '/tmp/out' }), 400, 'UNSUPPORTED_URL'],
+    ['a local destination', () => ({ source: src(), destination: '/tmp/out' }), 403, 'LOCAL_PATH_NOT_ALLOWED'],
     ['an ftp URL', () => ({ source: 'ftp://example.com/a', destination: dst() }), 400, 'UNSUPPORTED_URL'],
     ['a javascript: URL', () => ({ source: 'javascript:alert(1)', destination: dst() }), 400, 'UNSUPPORTED_URL'],
     ['a data: URL', () => ({ source: 'data:text/plain,hello', destination: dst() }), 400, 'UNSUPPORTED_URL'],

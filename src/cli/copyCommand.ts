@@ -33,6 +33,10 @@ export interface CopyCommandOptions {
   include?: string[];
   exclude?: string[];
   overwrite?: string;
+  /** sync: what makes a source and its destination different. */
+  compare?: string;
+  /** sync: remove what the source no longer has. */
+  deleteDestination?: boolean;
   blockSize?: number;
   concurrency?: number;
   strategy?: string;
@@ -114,6 +118,8 @@ function requestOf(source: string, destination: string, options: CopyCommandOpti
       include: options.include ?? [],
       exclude: options.exclude ?? [],
       ...(options.overwrite ? { overwrite: options.overwrite } : {}),
+      ...(options.compare ? { compare: options.compare } : {}),
+      ...(options.deleteDestination ? { deleteDestination: true } : {}),
       ...(options.blockSize !== undefined ? { blockSizeMiB: options.blockSize } : {}),
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       ...(options.strategy ? { strategy: options.strategy } : {}),
@@ -295,7 +301,7 @@ export class Output {
     const { blobs, bytes } = view;
     if (view.error) process.stderr.write(`blobferry: ${view.error.code}: ${redact(view.error.message)}\n`);
     else {
-      const deleted = blobs.deleted !== undefined ? `, ${blobs.deleted} source(s) deleted` : '';
+      const deleted = (blobs.deleted !== undefined ? `, ${blobs.deleted} source(s) deleted` : '') + (blobs.removed !== undefined ? `, ${blobs.removed} removed from the destination` : '');
       const checks = view.verification ? `; verified by ${Object.entries(view.verification).map(([how, n]) => `${how}: ${n}`).join(', ')}` : '';
       process.stderr.write(`${blobs.copied} copied, ${blobs.skipped} skipped, ${blobs.failed} failed of ${blobs.total} blob(s)${deleted}; ${bytes.copied} of ${bytes.total} bytes copied${checks} (${view.strategy}: ${view.strategyReason}).\n`);
       for (const f of view.failures) process.stderr.write(`  failed ${f.source} -> ${f.destination}: ${f.code}: ${f.message}\n`);

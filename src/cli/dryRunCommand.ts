@@ -16,6 +16,8 @@ export interface DryRunSummary {
   copy: number;
   skip: number;
   fail: number;
+  /** sync --delete-destination: destination objects that would be removed. */
+  delete: number;
   /** Bytes the copies would move. */
   bytes: number;
   notes: string[];
@@ -26,7 +28,7 @@ export async function printDryRun(request: unknown, options: { stateDir?: string
   actForLocalUser();
   const { input } = prepareTransfer(request, 'user');
   const { inspection, items } = await dryRun({ ...input, run: 'dry-run' });
-  const summary: DryRunSummary = { dryRun: true, strategy: inspection.job.strategy, copy: 0, skip: 0, fail: 0, bytes: 0, notes: [...inspection.notes] };
+  const summary: DryRunSummary = { dryRun: true, strategy: inspection.job.strategy, copy: 0, skip: 0, fail: 0, delete: 0, bytes: 0, notes: [...inspection.notes] };
   if (inspection.containerMissing) summary.notes.push('The destination container does not exist; --create-container would create it.');
   for await (const item of items) {
     summary[item.action]++;
@@ -38,7 +40,8 @@ export async function printDryRun(request: unknown, options: { stateDir?: string
     return;
   }
   for (const note of summary.notes) process.stderr.write(`note: ${note}\n`);
-  process.stderr.write(`Dry run: ${summary.copy} would be copied (${formatBytes(summary.bytes)}), ${summary.skip} skipped, ${summary.fail} would fail; nothing was written.\n`);
+  const removed = summary.delete > 0 ? `, ${summary.delete} would be removed from the destination` : '';
+  process.stderr.write(`Dry run: ${summary.copy} would be copied (${formatBytes(summary.bytes)}), ${summary.skip} skipped, ${summary.fail} would fail${removed}; nothing was written.\n`);
 }
 
 function lineOf(item: DryRunItem): string {
@@ -49,5 +52,7 @@ function lineOf(item: DryRunItem): string {
       return `skip  ${item.source}: ${item.reason}`;
     case 'fail':
       return `fail  ${item.source}: ${item.code}: ${item.reason}`;
+    case 'delete':
+      return `delete  ${item.destination}: ${item.reason}`;
   }
 }

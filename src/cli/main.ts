@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
  * The `blobferry` command.
- *   blobferry copy    copy a blob, a prefix or a container (see copyCommand.ts)
+ *   blobferry copy    copy a blob, a prefix, a container or a local directory (see copyCommand.ts)
+ *   blobferry sync    copy what is missing or different, and optionally remove what is gone
  *   blobferry jobs    list, show, cancel, resume and clean copies (see jobsCommand.ts)
  *   blobferry host    run the Functions app on this machine (what `npm start` runs)
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { BLOB_TYPES, CHECK_MD5_MODES, INVALID_METADATA_POLICIES, INVALID_NAME_POLICIES, SOURCE_SECONDARY, ON_PENDING_COPY, OVERWRITE_POLICIES, STRATEGIES, VERIFY_MODES } from '../contracts/copyRequest';
+import { BLOB_TYPES, CHECK_MD5_MODES, COMPARE_MODES, INVALID_METADATA_POLICIES, INVALID_NAME_POLICIES, SOURCE_SECONDARY, ON_PENDING_COPY, OVERWRITE_POLICIES, STRATEGIES, VERIFY_MODES } from '../contracts/copyRequest';
 import { isBlobferryError, messageOf } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { startAzurite, type RunningAzurite } from '../local/azurite';
@@ -25,55 +26,74 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-program
-  .command('copy')
-  .description('Copy a blob, or with --recursive everything under a container or prefix, into Azure Blob Storage.')
-  .argument('<source>', 'an Azure Blob URL (with a SAS, or credentials from settings), s3://<bucket>/<key or prefix> (an S3 https URL too), or any http(s) URL')
-  .argument('<destination>', 'an Azure Blob URL: a blob, or a container / prefix ending with "/"')
-  .option('-r, --recursive', 'copy every blob under the source container or prefix')
-  .option('--include <glob>', 'with --recursive: copy only names matching (repeatable; "*.csv", "2024/**")', collect, [])
-  .option('--exclude <glob>', 'with --recursive: skip names matching (repeatable)', collect, [])
-  .addOption(new Option('--overwrite <policy>', 'when the destination exists').choices([...OVERWRITE_POLICIES]).default('never'))
-  .option('--block-size <MiB>', 'block size in MiB (default: 8, grown to fit 50,000 blocks; at most 4000)', parseNumber)
-  .option('--concurrency <n>', 'requests in flight (default 16)', parseCount)
-  .addOption(new Option('--strategy <strategy>', 'how to copy (auto: from the facts, see docs/strategies.md)').choices([...STRATEGIES]).default('auto'))
-  .option('--timeout <duration>', 'stop the copy if it has not finished by then ("90m", "6h", "2d"; a server copy is aborted and the destination restored; default: BLOBFERRY_COPY_TIMEOUT, else 24h)')
-  .option('--lease-source', 'hold a lease on the source blob while it is copied, so nobody changes it (released at the end)')
-  .addOption(new Option('--blob-type <type>', 'detect: page and append blobs stay what they are (server copy); block: make every copy a block blob').choices([...BLOB_TYPES]).default('detect'))
-  .addOption(new Option('--verify <check>', 'after each copy: size (compare sizes), or md5 (read the copy back and compare MD5s)').choices([...VERIFY_MODES]).default('size'))
-  .addOption(new Option('--check-md5 <mode>', 'bytes blobferry moves itself (relay, downloads) against the MD5 the source declares: fail that copy, warn (keep it, counted as md5-mismatch), or off').choices([...CHECK_MD5_MODES]).default('fail'))
-  .addOption(new Option('--on-pending-copy <action>', 'when the destination has someone else\'s copy pending').choices([...ON_PENDING_COPY]).default('fail'))
-  .option('--preserve-access-tier', 'give each copy the source blob\'s access tier (Hot, Cool, Cold)')
-  .option('--delete-source', 'move: delete each source object once its copy is committed and verified (S3 and Azure Blob sources)')
-  .addOption(new Option('--invalid-metadata <action>', 'metadata names and tag characters Azure refuses (from S3): rename them, or fail that object').choices([...INVALID_METADATA_POLICIES]).default('rename'))
-  .addOption(new Option('--invalid-names <action>', 'source names that are not valid blob names (ending in "." or "/", "."/".." segments, too long): fail that object, or rename it').choices([...INVALID_NAME_POLICIES]).default('fail'))
-  .option('--list-of-files <file>', 'with --recursive: copy only the names this file lists, one per line, relative to the source prefix (a directory takes everything under it)')
-  .option('--create-container', 'create the destination container when it does not exist (as AzCopy does)')
-  .option('--include-after <time>', 'with --recursive: only objects last modified after this time (ISO 8601, such as 2026-11-01T00:00:00Z)')
-  .option('--include-before <time>', 'with --recursive: only objects last modified before this time')
-  .option('--max-tries <n>', 'tries per storage request for failures that may pass (network, timeouts, 5xx, throttling), the first included (default 5)', parseNumber)
-  .addOption(new Option('--source-secondary <when>', 'an Azure source of an RA-GRS account: read its secondary never, when the primary keeps failing, or first (pinned to the version copied)').choices([...SOURCE_SECONDARY]).default('on-failure'))
-  .option('--request-timeout <duration>', 'how long one try of a request may take before it is tried again, such as 90s or 5m (default 5m)')
-  .option('--dry-run', 'list what would be copied, skipped (and why) and would fail, and write nothing')
-  .option('--json', 'print one JSON object with the outcome on stdout, and no progress (--dry-run: one per object, then a summary)')
-  .option('--json-progress', 'for scripts: one JSON line per change of progress on stdout ({"event": "progress", ...}), then the --json object')
-  .addOption(new Option('--log-level <level>', 'what the in-process host logs on stderr (default error: failures are in the summary)').choices(['debug', 'info', 'warn', 'error']))
-  .option('--host <url>', 'run the copy on a running blobferry host (its function key from BLOBFERRY_FUNCTION_KEY)')
-  .option('--state-dir <dir>', 'durable state of in-process copies (default: BLOBFERRY_STATE_DIR, else ~/.blobferry/state)')
-  .addHelpText(
-    'after',
-    `
+const EXIT_CODES = `
 Exit codes:
   0  every blob was copied, or skipped by the overwrite policy
   1  some blob failed (the failures are listed)
   2  bad usage or input: nothing was written
 
-Running the same command again after an interruption resumes the same copy.`,
-  )
-  .action(async (source: string, destination: string, options: Omit<CopyCommandOptions, 'appDir'>) => {
-    const code = await runCopy(source, destination, { ...options, appDir: defaultAppDir() });
-    process.exit(code);
-  });
+Running the same command again after an interruption resumes the same copy.`;
+
+/** The options copy and sync share: what to take, how to move and check it, what to print, where it runs. */
+function transferOptions(command: Command): Command {
+  return command
+    .option('--include <glob>', 'with --recursive: copy only names matching (repeatable; "*.csv", "2024/**")', collect, [])
+    .option('--exclude <glob>', 'with --recursive: skip names matching (repeatable)', collect, [])
+    .option('--include-after <time>', 'with --recursive: only objects last modified after this time (ISO 8601, such as 2026-11-01T00:00:00Z)')
+    .option('--include-before <time>', 'with --recursive: only objects last modified before this time')
+    .option('--list-of-files <file>', 'with --recursive: copy only the names this file lists, one per line, relative to the source prefix (a directory takes everything under it)')
+    .option('--block-size <MiB>', 'block size in MiB (default: 8, grown to fit 50,000 blocks; at most 4000)', parseNumber)
+    .option('--concurrency <n>', 'requests in flight (default 16)', parseCount)
+    .option('--timeout <duration>', 'stop the copy if it has not finished by then ("90m", "6h", "2d"; a server copy is aborted and the destination restored; default: BLOBFERRY_COPY_TIMEOUT, else 24h)')
+    .addOption(new Option('--check-md5 <mode>', 'bytes blobferry moves itself (relay, uploads, downloads) against the MD5 the source declares: fail that copy, warn (keep it, counted as md5-mismatch), or off').choices([...CHECK_MD5_MODES]).default('fail'))
+    .addOption(new Option('--invalid-metadata <action>', 'metadata names and tag characters Azure refuses (from S3): rename them, or fail that object').choices([...INVALID_METADATA_POLICIES]).default('rename'))
+    .addOption(new Option('--invalid-names <action>', 'source names that are not valid blob names (ending in "." or "/", "."/".." segments, too long): fail that object, or rename it').choices([...INVALID_NAME_POLICIES]).default('fail'))
+    .option('--create-container', 'create the destination container when it does not exist (as AzCopy does)')
+    .option('--max-tries <n>', 'tries per storage request for failures that may pass (network, timeouts, 5xx, throttling), the first included (default 5)', parseNumber)
+    .option('--request-timeout <duration>', 'how long one try of a request may take before it is tried again, such as 90s or 5m (default 5m)')
+    .option('--json', 'print one JSON object with the outcome on stdout, and no progress (--dry-run: one per object, then a summary)')
+    .option('--json-progress', 'for scripts: one JSON line per change of progress on stdout ({"event": "progress", ...}), then the --json object')
+    .addOption(new Option('--log-level <level>', 'what the in-process host logs on stderr (default error: failures are in the summary)').choices(['debug', 'info', 'warn', 'error']))
+    .option('--host <url>', 'run the copy on a running blobferry host (its function key from BLOBFERRY_FUNCTION_KEY)')
+    .option('--state-dir <dir>', 'durable state of in-process copies (default: BLOBFERRY_STATE_DIR, else ~/.blobferry/state)')
+    .addHelpText('after', EXIT_CODES);
+}
+
+const LOCATIONS = 'an Azure Blob URL (with a SAS, or credentials from settings), s3://<bucket>/<key or prefix> (an S3 https URL too), any http(s) URL, or a local path';
+
+transferOptions(
+  program
+    .command('copy')
+    .description('Copy a blob, or with --recursive everything under a container, prefix or directory: into Azure Blob Storage, or from it to a local disk.')
+    .argument('<source>', LOCATIONS)
+    .argument('<destination>', 'an Azure Blob URL: a blob, or a container / prefix ending with "/"; or a local file or directory')
+    .option('-r, --recursive', 'copy everything under the source container, prefix or directory')
+    .addOption(new Option('--overwrite <policy>', 'when the destination exists (if-different: what sync does)').choices([...OVERWRITE_POLICIES]).default('never'))
+    .addOption(new Option('--strategy <strategy>', 'how to copy (auto: from the facts, see docs/strategies.md)').choices([...STRATEGIES]).default('auto'))
+    .option('--lease-source', 'hold a lease on the source blob while it is copied, so nobody changes it (released at the end)')
+    .addOption(new Option('--blob-type <type>', 'detect: page and append blobs stay what they are (server copy); block: make every copy a block blob').choices([...BLOB_TYPES]).default('detect'))
+    .addOption(new Option('--verify <check>', 'after each copy: size (compare sizes), or md5 (read the copy back and compare MD5s)').choices([...VERIFY_MODES]).default('size'))
+    .addOption(new Option('--on-pending-copy <action>', 'when the destination has someone else\'s copy pending').choices([...ON_PENDING_COPY]).default('fail'))
+    .option('--preserve-access-tier', 'give each copy the source blob\'s access tier (Hot, Cool, Cold)')
+    .option('--delete-source', 'move: delete each source object once its copy is committed and verified (S3 and Azure Blob sources)')
+    .addOption(new Option('--source-secondary <when>', 'an Azure source of an RA-GRS account: read its secondary never, when the primary keeps failing, or first (pinned to the version copied)').choices([...SOURCE_SECONDARY]).default('on-failure'))
+    .option('--dry-run', 'list what would be copied, skipped (and why) and would fail, and write nothing'),
+).action(async (source: string, destination: string, options: Omit<CopyCommandOptions, 'appDir'>) => {
+  process.exit(await runCopy(source, destination, { ...options, appDir: defaultAppDir() }));
+});
+
+transferOptions(
+  program
+    .command('sync')
+    .description('Make the destination hold what the source holds: copy what is missing or different (by size and modification time, or MD5), and with --delete-destination remove what the source no longer has. Local directory to blobs, blobs to a local directory, or blobs to blobs.')
+    .argument('<source>', LOCATIONS)
+    .argument('<destination>', 'an Azure Blob container or prefix, or a local directory')
+    .addOption(new Option('--compare <what>', 'what makes a file different: size-mtime (size, then modification time) or md5 (MD5s where both are known: Content-MD5, or a local file read and hashed)').choices([...COMPARE_MODES]).default('size-mtime'))
+    .option('--delete-destination', 'remove what is under the destination and no longer in the source (only names the filters take; never after a copy that did not end whole)')
+    .option('--dry-run', 'list what would be copied, skipped and removed, and write nothing'),
+).action(async (source: string, destination: string, options: Omit<CopyCommandOptions, 'appDir'>) => {
+  process.exit(await runCopy(source, destination, { ...options, recursive: true, overwrite: 'if-different', appDir: defaultAppDir() }));
+});
 
 const jobs = program
   .command('jobs')

@@ -17,6 +17,7 @@ export function progressLine(view: CopyView, width = 28): string {
   if (view.phase === 'waiting') parts.push('waiting for another copy into the destination to end');
   else if (view.phase === 'waiting-for-credentials') parts.push('a SAS expired: waiting for fresh tokens (Ctrl-C, then run the same command with new ones)');
   else if (view.phase === 'restoring') parts.push('stopping: restoring the destination');
+  else if (view.phase === 'removing') parts.push('removing what the source no longer has');
   else if (view.serverCopy) parts.push(`server copy ${view.serverCopy.status}, ${view.serverCopy.polls} poll(s)`);
   if (view.concurrency?.note) parts.push(view.concurrency.note);
   const rate = view.rateBytesPerSec ?? 0;

@@ -54,6 +54,10 @@ export type DestinationState =
       /** The blob's size, and the copy marker blobferry left on it (plan/overwrite.ts), if any. */
       size?: number;
       marker?: string;
+      /** Its modification time as a file had it (its `mtime` metadata; a local file's own), RFC 3339. */
+      mtime?: string;
+      /** Its Content-MD5 (base64), when it has one. */
+      md5?: string;
     };
 
 /** The metadata entry naming the copy run and the source version a blob was written from (plan/overwrite.ts ownWrite). */

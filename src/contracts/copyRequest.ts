@@ -7,8 +7,12 @@ import { parseDuration } from './duration';
 import { BlobferryError } from './errors';
 import { globComplexity, LIMITS } from './limits';
 
-export const OVERWRITE_POLICIES = ['never', 'always', 'if-source-newer', 'rename'] as const;
+/** if-different: what sync does (copy what is missing or differs, by --compare). */
+export const OVERWRITE_POLICIES = ['never', 'always', 'if-source-newer', 'rename', 'if-different'] as const;
 export type OverwritePolicy = (typeof OVERWRITE_POLICIES)[number];
+/** What makes a source and its destination different for --overwrite if-different: size and modification time, or MD5s. */
+export const COMPARE_MODES = ['size-mtime', 'md5'] as const;
+export type CompareMode = (typeof COMPARE_MODES)[number];
 
 export const STRATEGIES = ['auto', 'server-copy', 'sync-copy', 'block-copy', 'relay'] as const;
 export type StrategyChoice = (typeof STRATEGIES)[number];
@@ -74,6 +78,9 @@ export const CopyOptionsSchema = z.strictObject({
   includeAfter: Instant.optional(),
   includeBefore: Instant.optional(),
   overwrite: z.enum(OVERWRITE_POLICIES).default('never'),
+  compare: z.enum(COMPARE_MODES).default('size-mtime'),
+  /** Sync: remove what is under the destination prefix and no longer in the source (the filters' choice only). */
+  deleteDestination: z.boolean().default(false),
   blockSizeMiB: z.number().positive('must be a positive number of MiB').optional(),
   concurrency: z.number().int('must be a whole number').min(1).max(256).default(16),
   strategy: z.enum(STRATEGIES).default('auto'),
@@ -145,6 +152,12 @@ export function parseCopyRequest(input: unknown): CopyRequest {
   }
   if (!request.options.recursive && (request.options.include.length > 0 || request.options.exclude.length > 0)) {
     throw new BlobferryError('CONFLICTING_OPTIONS', '--include and --exclude select blobs under a prefix; they need --recursive.', { field: 'options.include' });
+  }
+  if (!request.options.recursive && request.options.deleteDestination) {
+    throw new BlobferryError('CONFLICTING_OPTIONS', '--delete-destination removes what a prefix no longer holds; it needs --recursive.', { field: 'options.deleteDestination' });
+  }
+  if (request.options.compare !== 'size-mtime' && request.options.overwrite !== 'if-different') {
+    throw new BlobferryError('CONFLICTING_OPTIONS', '--compare says what differs for sync (--overwrite if-different).', { field: 'options.compare' });
   }
   if (!request.options.recursive && request.options.listOfFiles) {
     throw new BlobferryError('CONFLICTING_OPTIONS', '--list-of-files selects objects under a prefix; it needs --recursive.', { field: 'options.listOfFiles' });

@@ -2,12 +2,15 @@
 export interface CopyProgress {
   /** waiting: another copy is pending on the destination (--on-pending-copy wait); restoring: undoing a stopped server copy. */
   /** waiting-for-credentials: a SAS expired; the copy goes on once fresh ones are given (the same command again, POST .../credentials). */
-  phase: 'inspecting' | 'copying' | 'committing' | 'waiting' | 'waiting-for-credentials' | 'restoring' | 'done' | 'failed' | 'cancelled';
+  /** removing: sync --delete-destination, removing what the source no longer has. */
+  phase: 'inspecting' | 'copying' | 'committing' | 'waiting' | 'waiting-for-credentials' | 'restoring' | 'removing' | 'done' | 'failed' | 'cancelled';
   /** The orchestration doing the work, when this one delegates (transfer -> copyBlob / migrate). */
   child?: string;
   kind?: 'blob' | 'prefix';
   /** deleted: with --delete-source, sources deleted after their copies were verified. */
-  blobs?: { total: number; copied: number; skipped: number; failed: number; deleted?: number };
+  blobs?: { total: number; copied: number; skipped: number; failed: number; deleted?: number; removed?: number };
+  /** sync --delete-destination: destination objects removed so far. */
+  removed?: number;
   bytes?: { total: number; copied: number };
   /** Bytes per second over the last step. */
   rateBytesPerSec?: number;

@@ -21,7 +21,7 @@ export interface CopyView {
   strategy?: string;
   strategyReason?: string;
   /** deleted: with --delete-source, sources deleted after their copies were verified. */
-  blobs: { total: number; copied: number; skipped: number; failed: number; deleted?: number };
+  blobs: { total: number; copied: number; skipped: number; failed: number; deleted?: number; removed?: number };
   bytes: { total: number; copied: number };
   rateBytesPerSec?: number;
   listing?: boolean;

@@ -6,15 +6,17 @@
 import type { DestinationState, SourceBlob } from '../contracts/blobFacts';
 import { isBlobferryError, messageOf } from '../contracts/errors';
 import { nameInPrefix } from '../plan/names';
-import { decideOverwrite } from '../plan/overwrite';
+import { decideOverwrite, sourceSideOf } from '../plan/overwrite';
 import type { BlobDestination } from '../storage/endpoint';
 import { displayObjectUrl, openDestination, openSource } from '../storage/registry';
 import { inspect, type Inspection } from './activities/inspectTransfer';
 import { keepFilter } from './activities/listPage';
+import { findExtras } from './activities/pruneDestination';
 import type { RunInput } from './types';
 
 export interface DryRunItem {
-  action: 'copy' | 'skip' | 'fail';
+  /** delete: sync --delete-destination would remove it (not in the source). */
+  action: 'copy' | 'skip' | 'fail' | 'delete';
   source: string;
   destination: string;
   bytes: number;
@@ -61,6 +63,17 @@ async function* itemsOf(input: RunInput, inspection: Inspection): AsyncGenerator
       );
     }
   } while (continuation);
+  if (input.options.deleteDestination && !inspection.containerMissing) yield* extrasOf(input, inspection);
+}
+
+/** What sync --delete-destination would remove: destination objects the source no longer has. */
+async function* extrasOf(input: RunInput, inspection: Extract<Inspection, { kind: 'prefix' }>): AsyncGenerator<DryRunItem> {
+  let continuation: string | undefined;
+  do {
+    const { extras, next } = await findExtras({ job: inspection.job, sourcePrefix: inspection.sourcePrefix, destinationPrefix: inspection.destinationPrefix, continuation });
+    for (const extra of extras) yield { action: 'delete', source: '', destination: displayObjectUrl(input.destination, extra.name), bytes: extra.size, reason: 'not in the source (--delete-destination)' };
+    continuation = next;
+  } while (continuation);
 }
 
 async function decide(input: RunInput, blob: SourceBlob, name: string, lookUp: BlobDestination['destinationState']): Promise<DryRunItem> {
@@ -73,7 +86,7 @@ async function decide(input: RunInput, blob: SourceBlob, name: string, lookUp: B
   }
   if (blob.accessTier === 'Archive') return { action: 'fail', ...at, code: 'SOURCE_ARCHIVED', reason: 'the source is in an archive tier; rehydrate it before copying' };
   // A renamed copy's suffix is made when it is written: shown as <suffix>.
-  const decision = decideOverwrite(input.options.overwrite, name, state, blob.lastModified ?? '', '<suffix>');
+  const decision = decideOverwrite(input.options.overwrite, name, state, sourceSideOf(blob), '<suffix>', undefined, input.options.compare);
   if (decision.action === 'skip') return { action: 'skip', ...at, code: decision.code, reason: decision.reason };
   if (decision.name !== name) return { action: 'copy', ...at, destination: displayObjectUrl(input.destination, decision.name), reason: 'the name is taken: copied under a new name (--overwrite rename)' };
   return { action: 'copy', ...at, ...(state.exists ? { reason: `overwrites the destination (--overwrite ${input.options.overwrite})` } : {}) };

@@ -105,8 +105,8 @@ export interface TransferSummary {
   secondaryReads?: number;
   /** Prefix copies that were throttled: the pace at the end, of --concurrency, and the last reason. */
   concurrency?: { limit: number; of: number; note?: string };
-  /** deleted: --delete-source, sources deleted after their copies were verified. */
-  blobs: { total: number; copied: number; skipped: number; failed: number; deleted?: number };
+  /** deleted: --delete-source, sources deleted after their copies were verified; removed: sync --delete-destination, destination objects the source no longer has. */
+  blobs: { total: number; copied: number; skipped: number; failed: number; deleted?: number; removed?: number };
   bytes: { total: number; copied: number };
   failures: Array<{ source: string; destination: string; code: string; message: string }>;
   /** Failures beyond the ones listed (the list keeps the first 1,000). */

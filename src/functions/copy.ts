@@ -9,6 +9,7 @@ import { checkCredentials } from '../durable/activities/checkCredentials';
 import { commitBlob } from '../durable/activities/commitBlob';
 import { copySmallBlobs } from '../durable/activities/copySmallBlobs';
 import { deleteSource } from '../durable/activities/deleteSource';
+import { pruneDestination } from '../durable/activities/pruneDestination';
 import { discardStaged } from '../durable/activities/discardStaged';
 import { forwardCancel } from '../durable/activities/forwardCancel';
 import { inspectTransfer } from '../durable/activities/inspectTransfer';
@@ -25,10 +26,11 @@ import type { Activity, Orchestration } from '../durable/calls';
 import { copyBlob } from '../durable/orchestrators/copyBlob';
 import { copyJob } from '../durable/orchestrators/copyJob';
 import { migrate } from '../durable/orchestrators/migrate';
+import { prune } from '../durable/orchestrators/prune';
 import { serverCopy } from '../durable/orchestrators/serverCopy';
 import { transfer } from '../durable/orchestrators/transfer';
 
-const orchestrations: Array<Orchestration<never, unknown>> = [transfer, copyBlob, migrate, serverCopy, copyJob];
+const orchestrations: Array<Orchestration<never, unknown>> = [transfer, copyBlob, migrate, prune, serverCopy, copyJob];
 
 const activities: Array<Activity<never, unknown>> = [
   inspectTransfer,
@@ -40,6 +42,7 @@ const activities: Array<Activity<never, unknown>> = [
   relayStream,
   commitBlob,
   discardStaged,
+  pruneDestination,
   syncCopyBlob,
   startServerCopy,
   serverCopyStatus,

@@ -7,10 +7,11 @@
  *   always           copy                                               (no condition)
  *   if-source-newer  copy if missing, or older than the source and unchanged since we looked (If-Match)
  *   rename           copy; if the name is taken, under "name_<suffix>.ext" (If-None-Match: *)
+ *   if-different     copy if missing, or different (`differs`) and unchanged since we looked (If-Match): sync
  */
 import { createHash } from 'node:crypto';
 import type { CommitConditions, DestinationState, SourceBlob } from '../contracts/blobFacts';
-import type { OverwritePolicy } from '../contracts/copyRequest';
+import type { CompareMode, OverwritePolicy } from '../contracts/copyRequest';
 import { versionTag } from './blocks';
 import { renamedName, suffixFromGuid } from './names';
 
@@ -45,8 +46,27 @@ export type OverwriteDecision =
   /** The destination already is this run's copy of this source version (an activity that ran again). */
   | { action: 'adopt'; name: string };
 
-export function decideOverwrite(policy: OverwritePolicy, name: string, destination: DestinationState, sourceLastModified: string, renameSuffix: string, own?: { marker: string; size: number }): OverwriteDecision {
+/** What the policy knows of the source: when it changed, its size, its modification time as a file had it, its MD5. */
+export interface SourceSide {
+  lastModified: string;
+  size: number;
+  mtime?: string;
+  md5?: string;
+}
+
+/** A source blob as the policy sees it. A listing entry not yet described says nothing of its metadata. */
+export function sourceSideOf(blob: SourceBlob): SourceSide {
+  return {
+    lastModified: blob.lastModified ?? new Date(0).toISOString(),
+    size: blob.size,
+    ...(!blob.partial && blob.metadata?.mtime ? { mtime: blob.metadata.mtime } : {}),
+    ...(blob.properties.contentMD5 ? { md5: blob.properties.contentMD5 } : {}),
+  };
+}
+
+export function decideOverwrite(policy: OverwritePolicy, name: string, destination: DestinationState, source: SourceSide, renameSuffix: string, own?: { marker: string; size: number }, compare: CompareMode = 'size-mtime'): OverwriteDecision {
   if (own && ownWrite(destination, own.marker, own.size)) return { action: 'adopt', name };
+  const sourceLastModified = source.lastModified;
   switch (policy) {
     case 'always':
       return { action: 'copy', name, conditions: {} };
@@ -63,7 +83,35 @@ export function decideOverwrite(policy: OverwritePolicy, name: string, destinati
       return destination.exists
         ? { action: 'copy', name: renamedName(name, renameSuffix), conditions: { ifNoneMatch: '*' } }
         : { action: 'copy', name, conditions: { ifNoneMatch: '*' } };
+    case 'if-different': {
+      if (!destination.exists) return { action: 'copy', name, conditions: { ifNoneMatch: '*' } };
+      const why = differs(source, destination, compare);
+      return why ? { action: 'copy', name, conditions: { ifMatch: destination.etag } } : { action: 'skip', code: 'DESTINATION_EXISTS', reason: 'the destination is the same as the source (sync)' };
+    }
   }
+}
+
+/** Modification times this close are the same (file systems and metadata keep them to the microsecond or better). */
+const MODIFY_WINDOW_MS = 1;
+
+/**
+ * Whether a source and its destination differ, and why (sync): by MD5 when asked and both are
+ * known; else by size, then by modification time, compared exactly when both sides say it
+ * (a file's own, or the `mtime` metadata an upload leaves), else the source counts as changed
+ * when it is newer than the destination's last write.
+ */
+export function differs(source: SourceSide, destination: Extract<DestinationState, { exists: true }>, compare: CompareMode = 'size-mtime'): string | undefined {
+  if (compare === 'md5' && source.md5 && destination.md5) return source.md5 === destination.md5 ? undefined : 'the MD5s differ';
+  if (destination.size !== undefined && destination.size !== source.size) return 'the sizes differ';
+  const sourceTime = timeOf(source.mtime ?? source.lastModified);
+  if (source.mtime && destination.mtime) return Math.abs(sourceTime - timeOf(destination.mtime)) > MODIFY_WINDOW_MS ? 'the modification times differ' : undefined;
+  return sourceTime > timeOf(destination.lastModified) ? 'the source is newer' : undefined;
+}
+
+/** An RFC 3339 time in milliseconds, with its fraction kept past the millisecond. */
+function timeOf(text: string): number {
+  const m = /^(.*?)(\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(text);
+  return m ? Date.parse(`${m[1]}${m[3]}`) + Number(`0${m[2] ?? ''}`) * 1000 : Date.parse(text);
 }
 
 /**
@@ -71,7 +119,7 @@ export function decideOverwrite(policy: OverwritePolicy, name: string, destinati
  * "never" and "if-source-newer" (their write wins, as the policy says), a failure otherwise.
  */
 export function keptByPolicy(policy: OverwritePolicy, code: string | undefined): boolean {
-  return (code === 'DESTINATION_EXISTS' || code === 'DESTINATION_CHANGED') && (policy === 'never' || policy === 'if-source-newer');
+  return (code === 'DESTINATION_EXISTS' || code === 'DESTINATION_CHANGED') && (policy === 'never' || policy === 'if-source-newer' || policy === 'if-different');
 }
 
 /**
@@ -88,6 +136,7 @@ export function conditionsFit(policy: OverwritePolicy, conditions: CommitConditi
     case 'rename':
       return conditions.ifNoneMatch === '*';
     case 'if-source-newer':
+    case 'if-different':
       return conditions.ifNoneMatch === '*' || conditions.ifMatch !== undefined;
   }
 }

@@ -85,6 +85,8 @@ export interface SourceEndpoint {
     acquire(name: string, leaseId: string): Promise<void>;
     release(name: string, leaseId: string): Promise<void>;
   };
+  /** Optional: the object's MD5 (base64) when its listing does not say it (a local file is read and hashed), for sync --compare md5. */
+  md5?(blob: SourceBlob): Promise<string | undefined>;
   /** Optional: deletes the object, only while it is still the version `blob` describes. */
   readonly delete?: (blob: SourceBlob) => Promise<void>;
 }
@@ -145,6 +147,8 @@ export interface BlobDestination {
   stageFromUrl(name: string, blockId: string, source: SourceAccess, offset: number, count: number): Promise<void>;
   /** A block's bytes, with their MD5 for the service to check; `offset` is where they sit in the blob (a file is written in place). */
   stageBody(name: string, blockId: string, body: Buffer, md5: Buffer, offset: number): Promise<void>;
+  /** Optional: a written file's MD5 (base64) when its state does not say it (a local file is read and hashed). */
+  md5?(name: string): Promise<string | undefined>;
   /** Lets go of what was staged for a blob that will not be committed (a download's temporary file). */
   discardStaged(name: string): Promise<void>;
   /** Writes the blob from its staged blocks, all at once, under the overwrite policy's conditions. */

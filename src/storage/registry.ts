@@ -173,6 +173,22 @@ export async function openDestination(transfer: SealedTransfer): Promise<BlobDes
   }
 }
 
+/**
+ * The destination read as a listing (sync --delete-destination looks for what the source no
+ * longer has), with the destination's own credentials and names.
+ */
+export async function openDestinationListing(transfer: SealedTransfer): Promise<SourceEndpoint> {
+  const { location } = await opened(transfer, 'destination');
+  switch (location.kind) {
+    case 'azure-blob':
+      return new AzureBlobSource(location, nameScope(location.path, 'destination', true), transportOf(transfer), 'never');
+    case 'file':
+      return new FileSource({ ...location, directory: true }, nameScope('', 'destination', true), true);
+    default:
+      throw new BlobferryError('UNSUPPORTED_URL', 'The destination must be an Azure Blob URL or a local path.');
+  }
+}
+
 /** --max-tries and --request-timeout, as the endpoints' clients take them. */
 function transportOf(transfer: SealedTransfer): Transport {
   const { options } = transfer;

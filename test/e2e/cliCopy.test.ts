@@ -218,7 +218,7 @@ describe('blobferry copy', () => {
     assert.equal(byName.get('dry/deep/er/c.csv')?.action, 'copy');
     assert.deepEqual([byName.get('dry/taken.txt')?.action, byName.get('dry/taken.txt')?.code], ['skip', 'DESTINATION_EXISTS']);
     assert.deepEqual([byName.get('dry/ends-in-dot.')?.action, byName.get('dry/ends-in-dot.')?.code], ['fail', 'INVALID_NAME']);
-    assert.deepEqual({ ...summary, notes: undefined }, { dryRun: true, strategy: summary.strategy, copy: 3, skip: 1, fail: 1, bytes: ['dry/a.txt', 'dry/sp ace #%?ü.txt', 'dry/deep/er/c.csv'].reduce((sum, n) => sum + Buffer.byteLength(n), 0), notes: undefined });
+    assert.deepEqual({ ...summary, notes: undefined }, { dryRun: true, strategy: summary.strategy, copy: 3, skip: 1, fail: 1, delete: 0, bytes: ['dry/a.txt', 'dry/sp ace #%?ü.txt', 'dry/deep/er/c.csv'].reduce((sum, n) => sum + Buffer.byteLength(n), 0), notes: undefined });
     assert.doesNotMatch(run.stdout, /sig=/, 'no SAS in what it prints');
     assert.deepEqual(await before(), listing, 'nothing was written');
 

@@ -5,7 +5,7 @@ import { blockId, blockRange, MAX_BLOCKS, MiB, planBlocks, planRuns, runLengthFo
 import { azureMetadata, azureTags } from '../../src/plan/metadata';
 import { asPrefix, blobNameProblem, destinationNameFor, prefixDestinationName, renamedName, singleDestinationName, suffixFromGuid, validBlobName } from '../../src/plan/names';
 import { checkDigests } from '../../src/plan/verification';
-import { conditionsFit, copyMarker, decideOverwrite, ownWrite, renameSuffix } from '../../src/plan/overwrite';
+import { conditionsFit, copyMarker, decideOverwrite, ownWrite, renameSuffix, type SourceSide } from '../../src/plan/overwrite';
 import { listedNames, listFilter, nameFilter } from '../../src/plan/select';
 import { checkRequestFits, checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
 import { nextPollWaitMs } from '../../src/plan/polling';
@@ -106,13 +106,32 @@ describe('--include / --exclude', () => {
 
 describe('overwrite decisions', () => {
   const existing = { exists: true as const, etag: '"e1"', lastModified: '2024-01-02T00:00:00.000Z' };
+  const at = (lastModified: string, more: Partial<SourceSide> = {}): SourceSide => ({ lastModified, size: 10, ...more });
   it('never, always, if-source-newer and rename', () => {
-    assert.deepEqual(decideOverwrite('never', 'x', { exists: false }, '2024-01-01T00:00:00Z', 's'), { action: 'copy', name: 'x', conditions: { ifNoneMatch: '*' } });
-    assert.equal(decideOverwrite('never', 'x', existing, '2024-01-01T00:00:00Z', 's').action, 'skip');
-    assert.deepEqual(decideOverwrite('always', 'x', existing, '2024-01-01T00:00:00Z', 's'), { action: 'copy', name: 'x', conditions: {} });
-    assert.deepEqual(decideOverwrite('if-source-newer', 'x', existing, '2024-01-03T00:00:00Z', 's'), { action: 'copy', name: 'x', conditions: { ifMatch: '"e1"' } });
-    assert.equal(decideOverwrite('if-source-newer', 'x', existing, '2024-01-02T00:00:00Z', 's').action, 'skip');
-    assert.deepEqual(decideOverwrite('rename', 'r.pdf', existing, '2024-01-01T00:00:00Z', 'abcdef'), { action: 'copy', name: 'r_abcdef.pdf', conditions: { ifNoneMatch: '*' } });
+    assert.deepEqual(decideOverwrite('never', 'x', { exists: false }, at('2024-01-01T00:00:00Z'), 's'), { action: 'copy', name: 'x', conditions: { ifNoneMatch: '*' } });
+    assert.equal(decideOverwrite('never', 'x', existing, at('2024-01-01T00:00:00Z'), 's').action, 'skip');
+    assert.deepEqual(decideOverwrite('always', 'x', existing, at('2024-01-01T00:00:00Z'), 's'), { action: 'copy', name: 'x', conditions: {} });
+    assert.deepEqual(decideOverwrite('if-source-newer', 'x', existing, at('2024-01-03T00:00:00Z'), 's'), { action: 'copy', name: 'x', conditions: { ifMatch: '"e1"' } });
+    assert.equal(decideOverwrite('if-source-newer', 'x', existing, at('2024-01-02T00:00:00Z'), 's').action, 'skip');
+    assert.deepEqual(decideOverwrite('rename', 'r.pdf', existing, at('2024-01-01T00:00:00Z'), 'abcdef'), { action: 'copy', name: 'r_abcdef.pdf', conditions: { ifNoneMatch: '*' } });
+  });
+
+  it('if-different (sync): missing or different by size, modification time or MD5, else the same', () => {
+    const file = { ...existing, size: 10, mtime: '2024-01-01T10:00:00.123456789Z', md5: 'AAA=' };
+    const same = at('2024-01-05T00:00:00Z', { mtime: '2024-01-01T10:00:00.123456Z' });
+    assert.deepEqual(decideOverwrite('if-different', 'x', { exists: false }, same, 's'), { action: 'copy', name: 'x', conditions: { ifNoneMatch: '*' } });
+    assert.equal(decideOverwrite('if-different', 'x', file, same, 's').action, 'skip', 'times equal to the microsecond');
+    assert.deepEqual(decideOverwrite('if-different', 'x', file, { ...same, size: 11 }, 's'), { action: 'copy', name: 'x', conditions: { ifMatch: '"e1"' } });
+    assert.equal(decideOverwrite('if-different', 'x', file, { ...same, mtime: '2024-01-01T10:00:00.125Z' }, 's').action, 'copy', 'a time 2 ms apart');
+    // Without an mtime on the destination (written by another tool): the source counts as changed when newer.
+    assert.equal(decideOverwrite('if-different', 'x', { ...existing, size: 10 }, at('2024-01-01T00:00:00Z'), 's').action, 'skip');
+    assert.equal(decideOverwrite('if-different', 'x', { ...existing, size: 10 }, at('2024-01-03T00:00:00Z'), 's').action, 'copy');
+    // MD5 when asked and both are known: the times no longer matter.
+    assert.equal(decideOverwrite('if-different', 'x', file, { ...same, mtime: '2030-01-01T00:00:00Z', md5: 'AAA=' }, 's', undefined, 'md5').action, 'skip');
+    assert.equal(decideOverwrite('if-different', 'x', file, { ...same, md5: 'BBB=' }, 's', undefined, 'md5').action, 'copy');
+    assert.equal(decideOverwrite('if-different', 'x', file, { ...same, md5: 'BBB=' }, 's').action, 'skip', 'MD5s count only with --compare md5');
+    assert.equal(conditionsFit('if-different', { ifMatch: '"e1"' }), true);
+    assert.equal(conditionsFit('if-different', {}), false);
   });
 
   const blob = { name: 'r.pdf', size: 10, etag: '"src1"', blobType: 'BlockBlob', properties: {} } as SourceBlob;
@@ -120,7 +139,7 @@ describe('overwrite decisions', () => {
   it('adopt this run\'s own earlier write of this source version, under every policy', () => {
     const own = { ...existing, marker, size: 10 };
     for (const policy of OVERWRITE_POLICIES) {
-      assert.deepEqual(decideOverwrite(policy, 'r.pdf', own, '2024-01-01T00:00:00Z', 'abcdef', { marker, size: 10 }), { action: 'adopt', name: 'r.pdf' }, policy);
+      assert.deepEqual(decideOverwrite(policy, 'r.pdf', own, at('2024-01-01T00:00:00Z'), 'abcdef', { marker, size: 10 }), { action: 'adopt', name: 'r.pdf' }, policy);
     }
   });
   it('do not adopt another run\'s write, another source version, a torn or a pending one', () => {
@@ -131,7 +150,7 @@ describe('overwrite decisions', () => {
       { ...existing, marker, size: 10, copyPending: true },
       existing,
     ];
-    for (const state of cases) assert.notEqual(decideOverwrite('never', 'r.pdf', state, '2024-01-01T00:00:00Z', 's', { marker, size: 10 }).action, 'adopt', JSON.stringify(state));
+    for (const state of cases) assert.notEqual(decideOverwrite('never', 'r.pdf', state, at('2024-01-01T00:00:00Z'), 's', { marker, size: 10 }).action, 'adopt', JSON.stringify(state));
     assert.equal(ownWrite({ exists: false }, marker, 10), false);
   });
   it('rename to the same name in every run of an activity, another on each attempt', () => {

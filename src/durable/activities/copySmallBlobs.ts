@@ -89,7 +89,7 @@ async function copyOne(args: SmallBlobsArgs, source: SourceEndpoint, destination
           return outcome(await afterCopy(job, destination, blob, { outcome: 'copied', name: start.started.name, message: note, verified: 'size' }));
         }
         // "never" needs no look: the write's If-None-Match decides, one request fewer per blob.
-        const decision = await decide(destination, job, blob, name, policy === 'if-source-newer' || policy === 'rename', attempt);
+        const decision = await decide(destination, job, blob, name, policy === 'if-source-newer' || policy === 'rename' || policy === 'if-different', attempt);
         if (decision.action === 'skip') return outcome({ outcome: 'skipped', code: decision.code, message: decision.reason });
         const adopted = () => afterCopy(job, destination, blob, { outcome: 'copied', name: decision.name, verified: 'size' });
         if (decision.action === 'adopt') return outcome(await adopted());

@@ -46,7 +46,7 @@ export async function inspect(input: RunInput, { dryRun = false } = {}): Promise
     throw new BlobferryError('CONFLICTING_OPTIONS', `The source ${facts.path ? `"${facts.path}"` : 'names a whole container or bucket; it'} is a prefix; add --recursive to copy everything under it.`);
   }
 
-  const readsDestination = options.overwrite === 'if-source-newer' || options.overwrite === 'rename';
+  const readsDestination = options.overwrite === 'if-source-newer' || options.overwrite === 'rename' || options.overwrite === 'if-different';
   destination.checkAccess({ read: readsDestination ? `--overwrite ${options.overwrite}` : undefined });
   source.checkAccess({ list: prefixCopy, lease: options.leaseSource, delete: options.deleteSource });
 

@@ -1,9 +1,9 @@
 /** Before copying a large blob: look at the destination and decide, under the overwrite policy. */
 import type { DestinationState, SourceBlob } from '../../contracts/blobFacts';
 import { BlobferryError } from '../../contracts/errors';
-import { copyMarker, decideOverwrite, ownWrite, renameSuffix, type OverwriteDecision } from '../../plan/overwrite';
+import { copyMarker, decideOverwrite, ownWrite, renameSuffix, sourceSideOf, type OverwriteDecision, type SourceSide } from '../../plan/overwrite';
 import type { BlobDestination } from '../../storage/endpoint';
-import { openDestination } from '../../storage/registry';
+import { openDestination, openSource } from '../../storage/registry';
 import { activity } from '../calls';
 import { commitContent } from './content';
 import type { ActivityResult, Job } from '../types';
@@ -28,11 +28,24 @@ export async function decide(destination: BlobDestination, job: Job, blob: Sourc
 export async function lookAndDecide(destination: BlobDestination, job: Job, blob: SourceBlob, name: string, lookFirst: boolean, attempt = 1): Promise<{ decision: OverwriteDecision; state: DestinationState }> {
   const state = lookFirst ? await lookAt(destination, name, job) : ({ exists: false } as DestinationState);
   const marker = copyMarker(job.run, blob);
-  const decision = decideOverwrite(job.options.overwrite, name, state, blob.lastModified ?? new Date(0).toISOString(), renameSuffix(marker, name, attempt), { marker, size: blob.size });
+  const source = await withMD5s(job, blob, name, destination, state);
+  const decision = decideOverwrite(job.options.overwrite, name, state, source, renameSuffix(marker, name, attempt), { marker, size: blob.size }, job.options.compare);
   if (decision.action === 'copy' && decision.name === name && state.exists && state.copyPending) {
     throw new BlobferryError('PENDING_COPY', `${name} has a copy pending from someone else; Azure allows one at a time. Wait for it or abort it, or run with --on-pending-copy wait.`);
   }
   return { decision, state };
+}
+
+/**
+ * Sync with --compare md5: MD5s the listing did not give are asked for (a local file is read
+ * and hashed; a blob says its Content-MD5 or has none). The state is completed in place.
+ */
+async function withMD5s(job: Job, blob: SourceBlob, name: string, destination: BlobDestination, state: DestinationState): Promise<SourceSide> {
+  const side = sourceSideOf(blob);
+  if (job.options.overwrite !== 'if-different' || job.options.compare !== 'md5' || !state.exists || state.size !== blob.size) return side;
+  side.md5 ??= await (await openSource(job)).md5?.(blob);
+  state.md5 ??= await destination.md5?.(name);
+  return side;
 }
 
 /** The destination's state; a write-only SAS cannot read it, and "never" can do without (the commit condition decides). */

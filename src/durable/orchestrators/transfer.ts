@@ -16,6 +16,7 @@ import type { MigrateInput, TransferInput, TransferSummary } from '../types';
 import { cancelWatch } from './cancel';
 import { copyBlob } from './copyBlob';
 import { migrate } from './migrate';
+import { prune, type PruneInput, type PruneSummary } from './prune';
 
 export const transfer = orchestration<TransferInput, TransferSummary>('transfer', transferOrchestrator);
 
@@ -61,6 +62,7 @@ function* transferOrchestrator(context: OrchestrationContext): Generator<Task, T
       },
     };
     summary = (yield* awaitChild(context, scheduleChild(context, migrate, migrateInput, child), child)) as TransferSummary;
+    if (job.options.deleteDestination) summary = yield* removeExtras(context, summary, { job, sourcePrefix: inspection.sourcePrefix, destinationPrefix: inspection.destinationPrefix, removed: 0, failures: [] });
   }
   context.df.setCustomStatus({
     phase: summary.cancelled ? 'cancelled' : 'done',
@@ -72,6 +74,21 @@ function* transferOrchestrator(context: OrchestrationContext): Generator<Task, T
     ...strategy,
   } satisfies CopyProgress);
   return summary;
+}
+
+/**
+ * Sync --delete-destination, once the copy is whole: what the source no longer has is removed
+ * from the destination. Never after a copy that failed somewhere or was cancelled, as rclone
+ * does: a source that could not be read whole is no reason to remove anything.
+ */
+function* removeExtras(context: OrchestrationContext, summary: TransferSummary, input: PruneInput): Generator<Task, TransferSummary, unknown> {
+  if (summary.cancelled || summary.failures.length > 0 || summary.blobs.failed > 0) {
+    return { ...summary, notes: [...(summary.notes ?? []), 'Nothing was removed from the destination (--delete-destination): the copy did not end whole.'] };
+  }
+  const child = `${context.df.instanceId}:prune`;
+  context.df.setCustomStatus({ phase: 'removing', kind: 'prefix', child, blobs: summary.blobs, bytes: summary.bytes, strategy: summary.strategy, strategyReason: summary.strategyReason } satisfies CopyProgress);
+  const pruned = (yield* awaitChild(context, scheduleChild(context, prune, input, child), child)) as PruneSummary;
+  return { ...summary, blobs: { ...summary.blobs, removed: pruned.removed }, failures: [...summary.failures, ...pruned.failures] };
 }
 
 /** The child's result; a cancel request that arrives meanwhile is passed on to it, and it ends the way cancelling makes it end. */

@@ -67,6 +67,8 @@ export class AzureBlobDestination implements BlobDestination {
         size: props.contentLength ?? 0,
         ...(props.copyStatus === 'pending' ? { copyPending: true } : {}),
         ...(marker ? { marker } : {}),
+        ...(props.metadata?.mtime ? { mtime: props.metadata.mtime } : {}),
+        ...(props.contentMD5 && props.contentMD5.length > 0 ? { md5: Buffer.from(props.contentMD5).toString('base64') } : {}),
       };
     } catch (err) {
       if (blobNotFound(err)) return { exists: false };

@@ -26,12 +26,11 @@ import { BlobferryError, messageOf } from '../../contracts/errors';
 import type { FileLocation } from '../../contracts/locations';
 import type { BlobDestination, CommitContent, CopyState, WrittenBlob } from '../endpoint';
 import { inScope, type NameScope } from '../scope';
+import { BLOCKS_SUFFIX, isTemporary, md5OfFile, PART_SUFFIX, rfc3339Nano, versionOf } from './location';
 
 /** Bytes a file name (one path segment) may have on the filesystems blobferry writes to (ext4, xfs, btrfs, apfs, tmpfs). */
 const MAX_SEGMENT_BYTES = 255;
 const MAX_PATH_BYTES = 4095;
-export const PART_SUFFIX = '.blobferry-part';
-const BLOCKS_SUFFIX = '.blobferry-blocks';
 
 export class FileDestination implements BlobDestination {
   readonly facts: DestinationFacts;
@@ -71,7 +70,11 @@ export class FileDestination implements BlobDestination {
     });
     if (!stat) return { exists: false };
     if (!stat.isFile()) throw conflict(file, 'it is a directory (or not a regular file), where the copy would write a file');
-    return { exists: true, etag: versionOf(stat), lastModified: new Date(Number(stat.mtimeMs)).toISOString(), size: Number(stat.size) };
+    return { exists: true, etag: versionOf(stat), lastModified: new Date(Number(stat.mtimeMs)).toISOString(), size: Number(stat.size), mtime: rfc3339Nano(stat.mtimeNs) };
+  }
+
+  md5(name: string): Promise<string> {
+    return md5OfFile(this.fileFor(name));
   }
 
   async properties(name: string): Promise<WrittenBlob> {
@@ -148,9 +151,15 @@ export class FileDestination implements BlobDestination {
     }
   }
 
-  async deleteBlob(name: string): Promise<void> {
+  /** Removes the file, only while it is still the version `etag` names (sync --delete-destination). */
+  async deleteBlob(name: string, etag?: string): Promise<void> {
     const file = this.fileFor(name);
-    await fs.promises.rm(file, { force: true });
+    if (etag !== undefined) {
+      const now = await this.destinationState(name);
+      if (!now.exists) return;
+      if (now.etag !== etag) throw new BlobferryError('DESTINATION_CHANGED', `${file} changed since it was listed; it is kept.`);
+    }
+    await local(() => fs.promises.rm(file, { force: true }), file);
   }
 
   // What only the storage service does: never chosen for a local destination (it reads no URL), refused if asked.
@@ -287,7 +296,7 @@ export function fileNameProblem(name: string): string | undefined {
   if (segments.some((s) => s === '.' || s === '..')) return 'it has a "." or ".." segment, which would leave its folder';
   const long = segments.find((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES);
   if (long) return `the segment "${long.slice(0, 40)}…" is longer than ${MAX_SEGMENT_BYTES} bytes`;
-  if (segments.some((s) => s.endsWith(PART_SUFFIX) || s.endsWith(BLOCKS_SUFFIX))) return 'it ends like blobferry\'s temporary files';
+  if (segments.some(isTemporary)) return 'it ends like blobferry\'s temporary files';
   return undefined;
 }
 
@@ -301,10 +310,6 @@ function modificationTime(content: CommitContent): number | undefined {
   const m = given ? /^(.*?)(\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(given) : null;
   const whole = m ? Date.parse(`${m[1]}${m[3]}`) : NaN;
   return Number.isFinite(whole) ? whole / 1000 + Number(`0${m![2] ?? ''}`) : undefined;
-}
-
-function versionOf(stat: fs.BigIntStats): string {
-  return `${stat.size}-${stat.mtimeNs}`;
 }
 
 async function local<T>(act: () => Promise<T>, file: string): Promise<T> {

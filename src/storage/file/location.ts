@@ -2,6 +2,7 @@
  * Local paths as copy sources: `./photos`, `/data/exports/`, `file:///data/x.csv`. Only the
  * CLI's user names them (a remote caller never makes the app read its own disk: registry.ts).
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,4 +75,31 @@ export function lookAtLocalDestination(location: FileLocation, recursive: boolea
 /** A listed name (relative, "/"-separated) as a path under the directory. */
 export function pathOf(location: FileLocation, name: string): string {
   return location.directory ? path.join(location.path, ...name.split('/')) : location.path;
+}
+
+/** The temporary files of a download in progress (file/destination.ts): never listed, never copied. */
+export const PART_SUFFIX = '.blobferry-part';
+export const BLOCKS_SUFFIX = '.blobferry-blocks';
+
+export function isTemporary(name: string): boolean {
+  return name.endsWith(PART_SUFFIX) || name.endsWith(BLOCKS_SUFFIX);
+}
+
+/** A file's version: its size and modification time in nanoseconds. */
+export function versionOf(stat: fs.BigIntStats): string {
+  return `${stat.size}-${stat.mtimeNs}`;
+}
+
+/** Nanoseconds since the epoch as RFC 3339 with up to nine fraction digits (rclone's `mtime`). */
+export function rfc3339Nano(ns: bigint): string {
+  const seconds = ns / 1_000_000_000n;
+  const fraction = (ns % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}${fraction ? `.${fraction}` : ''}Z`;
+}
+
+/** A file's MD5, base64, read through once (sync --compare md5). */
+export async function md5OfFile(file: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('base64');
 }

@@ -22,7 +22,7 @@ import { BlobferryError, messageOf } from '../../contracts/errors';
 import type { FileLocation } from '../../contracts/locations';
 import { readWhole, type ListedPage, type ListOptions, type SourceAccess, type SourceEndpoint } from '../endpoint';
 import { inScope, type NameScope } from '../scope';
-import { pathOf } from './location';
+import { isTemporary, md5OfFile, pathOf, rfc3339Nano, versionOf } from './location';
 
 export class FileSource implements SourceEndpoint {
   readonly facts: SourceFacts;
@@ -107,6 +107,10 @@ export class FileSource implements SourceEndpoint {
     throw new BlobferryError('INTERNAL', 'A local file cannot be read by the storage service; it is relayed.');
   }
 
+  md5(blob: SourceBlob): Promise<string> {
+    return md5OfFile(this.pathOf(blob.name));
+  }
+
   async stillPinned(blob: SourceBlob): Promise<boolean> {
     const file = this.pathOf(blob.name);
     try {
@@ -126,11 +130,6 @@ export class FileSource implements SourceEndpoint {
   }
 }
 
-/** A file's version: its size and modification time in nanoseconds. */
-function versionOf(stat: fs.BigIntStats): string {
-  return `${stat.size}-${stat.mtimeNs}`;
-}
-
 function describe(name: string, stat: fs.BigIntStats): SourceBlob {
   const lastModified = new Date(Number(stat.mtimeMs)).toISOString();
   return {
@@ -145,13 +144,6 @@ function describe(name: string, stat: fs.BigIntStats): SourceBlob {
   };
 }
 
-/** Nanoseconds since the epoch as RFC 3339 with up to nine fraction digits (rclone's `mtime`). */
-export function rfc3339Nano(ns: bigint): string {
-  const seconds = ns / 1_000_000_000n;
-  const fraction = (ns % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
-  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}${fraction ? `.${fraction}` : ''}Z`;
-}
-
 /**
  * The regular files under `root/prefix`, in the order of their full "/"-separated names, after
  * `after` when given. Within a directory, entries sort by their name as part of a path (a
@@ -162,7 +154,7 @@ async function* walk(root: string, prefix: string, after: string | undefined, re
     const dir = path.join(root, ...relative.split('/').filter(Boolean));
     const entries = await failing(() => fs.promises.readdir(dir, { withFileTypes: true }), dir);
     const named = entries
-      .filter((e) => e.isFile() || e.isDirectory())
+      .filter((e) => (e.isFile() && !isTemporary(e.name)) || e.isDirectory())
       .map((e) => ({ key: `${relative}${e.name}${e.isDirectory() ? '/' : ''}`, directory: e.isDirectory() }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const entry of named) {

@@ -47,6 +47,8 @@ export interface CopyCommandOptions {
   onPendingCopy?: string;
   verify?: string;
   checkMd5?: string;
+  /** false: --no-put-md5. */
+  putMd5?: boolean;
   deleteSource?: boolean;
   invalidMetadata?: string;
   invalidNames?: string;
@@ -130,6 +132,7 @@ function requestOf(source: string, destination: string, options: CopyCommandOpti
       ...(options.onPendingCopy ? { onPendingCopy: options.onPendingCopy } : {}),
       ...(options.verify ? { verify: options.verify } : {}),
       ...(options.checkMd5 ? { checkMd5: options.checkMd5 } : {}),
+      ...(options.putMd5 === false ? { putMd5: false } : {}),
       deleteSource: options.deleteSource ?? false,
       ...(options.invalidMetadata ? { invalidMetadata: options.invalidMetadata } : {}),
       ...(options.invalidNames ? { invalidNames: options.invalidNames } : {}),

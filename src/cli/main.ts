@@ -48,6 +48,7 @@ function transferOptions(command: Command): Command {
     .addOption(new Option('--check-md5 <mode>', 'bytes blobferry moves itself (relay, uploads, downloads) against the MD5 the source declares: fail that copy, warn (keep it, counted as md5-mismatch), or off').choices([...CHECK_MD5_MODES]).default('fail'))
     .addOption(new Option('--invalid-metadata <action>', 'metadata names and tag characters Azure refuses (from S3): rename them, or fail that object').choices([...INVALID_METADATA_POLICIES]).default('rename'))
     .addOption(new Option('--invalid-names <action>', 'source names that are not valid blob names (ending in "." or "/", "."/".." segments, too long): fail that object, or rename it').choices([...INVALID_NAME_POLICIES]).default('fail'))
+    .option('--no-put-md5', 'do not store the MD5 blobferry computes of bytes it moves itself (uploads, relay) as Content-MD5 (stored by default: downloads and sync --compare md5 check against it)')
     .option('--create-container', 'create the destination container when it does not exist (as AzCopy does)')
     .option('--max-tries <n>', 'tries per storage request for failures that may pass (network, timeouts, 5xx, throttling), the first included (default 5)', parseNumber)
     .option('--request-timeout <duration>', 'how long one try of a request may take before it is tried again, such as 90s or 5m (default 5m)')

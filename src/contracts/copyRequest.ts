@@ -93,6 +93,8 @@ export const CopyOptionsSchema = z.strictObject({
   onPendingCopy: z.enum(ON_PENDING_COPY).default('fail'),
   verify: z.enum(VERIFY_MODES).default('size'),
   checkMd5: z.enum(CHECK_MD5_MODES).default('fail'),
+  /** Bytes blobferry moves itself (relay, uploads): store the MD5 it computes as Content-MD5 when the source declares none (docs/copying.md says why it is on). */
+  putMd5: z.boolean().default(true),
   /** Move: delete each source object once its copy is committed and verified (never a skipped or failed one). */
   deleteSource: z.boolean().default(false),
   invalidMetadata: z.enum(INVALID_METADATA_POLICIES).default('rename'),

@@ -19,6 +19,7 @@ import path from 'node:path';
 import type { CopyOptions } from '../contracts/copyRequest';
 import { BlobferryError, type ErrorCode } from '../contracts/errors';
 import type { Location } from '../contracts/locations';
+import { servedLocally } from './access/localRoots';
 import { OPEN_NETWORK, remoteNetwork, type NetworkGuard } from './access/network';
 import { borrowsAppIdentity, isWorkingStorage, policyAllows, readRemoteAccess, type RemoteAccess, type Role } from './access/policy';
 import { AzureBlobDestination } from './azureBlob/destination';
@@ -255,7 +256,9 @@ function remoteAccess(env: NodeJS.ProcessEnv = process.env): RemoteAccess & { ne
 export function authorize<T extends Location>(location: T, role: Role, caller: Caller, env: NodeJS.ProcessEnv = process.env): T {
   if (caller === 'user') return location;
   if (location.kind === 'file') {
-    throw new BlobferryError('LOCAL_PATH_NOT_ALLOWED', `The ${role} is a local path; a remote caller never makes the app read or write its own disk. Give an Azure Blob, S3 or http(s) URL.`, { field: role });
+    // The same answer whether the path exists or not: nothing about the disk is told.
+    if (servedLocally(location.path, env)) return location;
+    throw new BlobferryError('LOCAL_PATH_NOT_ALLOWED', `The ${role} is a local path; a remote caller never makes the app read or write its own disk, outside the directories BLOBFERRY_LOCAL_ROOTS serves. Give an Azure Blob, S3 or http(s) URL.`, { field: role });
   }
   const access = remoteAccess(env);
   const code: ErrorCode = role === 'source' ? 'SOURCE_NOT_ALLOWED' : 'DESTINATION_NOT_ALLOWED';

@@ -117,7 +117,12 @@ describe('blobferry copy from a local disk', () => {
     assert.equal(renamed.status, 0, renamed.stderr);
     const kept = copy(`file://${path.join(root, 'top.txt')}`, dstUrl('single/'));
     assert.equal(kept.status, 0, kept.stderr);
-    assert.deepEqual([...(await uploaded('single/')).keys()].sort(), ['renamed.txt', 'top.txt']);
+    const blobs = await uploaded('single/');
+    assert.deepEqual([...blobs.keys()].sort(), ['renamed.txt', 'top.txt']);
+    assert.equal(blobs.get('top.txt')?.contentMD5, md5(Buffer.from('top')), 'Content-MD5 stored by default');
+    const bare = copy(path.join(root, 'top.txt'), dstUrl('bare/top.txt'), '--no-put-md5');
+    assert.equal(bare.status, 0, bare.stderr);
+    assert.equal((await uploaded('bare/')).get('top.txt')?.contentMD5, undefined, '--no-put-md5 leaves it out');
   });
 
   it('uploads 2,000 small files', async () => {

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
@@ -17,6 +18,7 @@ import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/a
 import { startCopyHost, PRODUCT_ENTRY, type CopyHost } from '../support/copyHost';
 import { startFileServer, type FileServer } from '../support/httpFileServer';
 import { makeTestAppDir } from '../support/localHost';
+import { makeTempDir, removeDir } from '../support/temp';
 
 let azurite: TestAzurite;
 let copies: CopyHost;
@@ -162,6 +164,42 @@ describe('the app\'s identity and storage', () => {
       delete process.env.BLOBFERRY_ACCESS_POLICY;
     }
     assert.deepEqual(await landed('policy/'), ['policy/report.txt']);
+  });
+});
+
+describe('local paths', () => {
+  it('serves a remote caller only the directories BLOBFERRY_LOCAL_ROOTS names, and nothing through a link out of them', async () => {
+    const base = makeTempDir('blobferry-served-');
+    const served = path.join(base, 'served');
+    fs.mkdirSync(path.join(served, 'exports'), { recursive: true });
+    fs.mkdirSync(path.join(base, 'private'));
+    fs.writeFileSync(path.join(served, 'exports', 'report.csv'), 'a,b\n');
+    fs.writeFileSync(path.join(base, 'private', 'key.pem'), 'secret');
+    fs.symlinkSync(path.join(base, 'private'), path.join(served, 'link-out'));
+    try {
+      const up = { source: path.join(served, 'exports'), destination: blob('landing', 'served/'), options: { recursive: true } };
+      assert.equal((await post(up)).body.code, 'LOCAL_PATH_NOT_ALLOWED', 'no roots: no local path');
+      process.env.BLOBFERRY_LOCAL_ROOTS = served;
+      const allowed = await post(up);
+      assert.equal(allowed.status, 202, JSON.stringify(allowed.body));
+      assert.equal((await copies.finish(allowed.body.id!)).blobs.copied, 1);
+      for (const source of [path.join(served, '..', 'private', 'key.pem'), path.join(served, 'link-out', 'key.pem'), path.join(base, 'private'), `file://${path.join(served, 'link-out')}`]) {
+        const refused = await post({ source, destination: blob('landing', 'served/stolen.pem') });
+        assert.equal(refused.status, 403, source);
+        assert.equal(refused.body.code, 'LOCAL_PATH_NOT_ALLOWED', source);
+      }
+      const down = await post({ source: blob('landing', 'served/report.csv'), destination: `${path.join(served, 'imports')}/` });
+      assert.equal(down.status, 202, JSON.stringify(down.body));
+      assert.equal((await copies.finish(down.body.id!)).blobs.copied, 1);
+      assert.equal(fs.readFileSync(path.join(served, 'imports', 'report.csv'), 'utf8'), 'a,b\n');
+      const outward = await post({ source: blob('landing', 'served/report.csv'), destination: `${path.join(served, 'link-out')}/` });
+      assert.equal(outward.body.code, 'LOCAL_PATH_NOT_ALLOWED', 'a download through a link out of the root');
+      assert.deepEqual(fs.readdirSync(path.join(base, 'private')), ['key.pem'], 'nothing written outside');
+    } finally {
+      delete process.env.BLOBFERRY_LOCAL_ROOTS;
+      removeDir(base);
+    }
+    assert.deepEqual(await landed('served/'), ['served/report.csv']);
   });
 });
 

@@ -20,6 +20,8 @@
  *   faults      1 GiB across accounts through a proxy adding BENCH_LATENCY_MS (20) to every
  *               request and answering BENCH_BUSY_PERCENT (5) % of writes 503 ServerBusy:
  *               blobferry and AzCopy alternating, and blobferry through the same proxy without the 503s
+ *   local       local disks: uploads, downloads and a sync with 1% changed, blobferry beside AzCopy and
+ *               rclone (bench/localDisk.ts; BENCH_LOCAL_BIG_MIB, BENCH_LOCAL_SMALL_COUNT)
  *
  * BENCH_RUNS (default 3), BENCH_BIG_MIB (1024), BENCH_SMALL_COUNT (10000), BENCH_MEDIUM_COUNT (200),
  * BENCH_RELAY_MIB (1024), BENCH_BLOBFERRY_CONCURRENCY (16), BENCH_S3_BIG_MIB (1024), BENCH_S3_SMALL_COUNT (2000). BENCH_PROFILE=<dir>: CPU profiles of
@@ -38,6 +40,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestS3, type TestS3 } from '../test/support/s3';
 import { startStorageProxy } from '../test/support/storageProxy';
 import { azcopyBinary, runAzcopy } from './azcopy';
+import { localPeers } from './localDisk';
 import { rcloneBinary, runRclone } from './rclone';
 import { copyArgs, measureRun, MiB, processCpuMs, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
 import type { CopyArgs } from './copyWorker';
@@ -653,7 +656,7 @@ async function faults() {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc, s3: s3Peers, faults };
+  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc, s3: s3Peers, faults, local: async () => localPeers(await azurite()) };
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },

@@ -17,6 +17,8 @@ import { startStorageProxy, type StorageProxy } from '../support/storageProxy';
 import { makeTempDir, removeDir } from '../support/temp';
 
 const MiB = 1024 * 1024;
+/** The file killed mid-upload, in MiB (blocks of 1 MiB); BLOBFERRY_LOCAL_CRASH_MIB=300 for the full-size check. */
+const CRASH_MIB = Number(process.env.BLOBFERRY_LOCAL_CRASH_MIB ?? 40);
 let azurite: TestAzurite;
 let proxy: StorageProxy;
 let target: ContainerClient;
@@ -165,7 +167,7 @@ describe('blobferry copy from a local disk', () => {
 
   it('resumes an upload killed with SIGKILL without staging again the blocks it had staged', async () => {
     const file = path.join(disk, 'big upload.bin');
-    const body = randomBytes(40 * MiB);
+    const body = randomBytes(CRASH_MIB * MiB);
     fs.writeFileSync(file, body);
     proxy.rules.push({ match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block', delayMs: 40 });
     try {
@@ -173,12 +175,12 @@ describe('blobferry copy from a local disk', () => {
       const args = [file, dstUrl('resume/', proxy.origin), '--block-size', '1', '--concurrency', '2'];
       await killMidCopy(args, env(), proxy, before + 10);
       const stagedBeforeKill = proxy.stagedBlocks() - before;
-      assert.ok(stagedBeforeKill < 40, `killed mid-copy (${stagedBeforeKill} of 40 blocks staged)`);
+      assert.ok(stagedBeforeKill < CRASH_MIB, `killed mid-copy (${stagedBeforeKill} of ${CRASH_MIB} blocks staged)`);
       assert.equal(await target.getBlobClient('resume/big upload.bin').exists(), false, 'nothing committed yet');
       const second = await copyInChild(args, env());
       assert.equal(second.status, 0, second.stderr);
       assert.match(second.stderr, /Resuming copy copy-/);
-      assert.equal(proxy.stagedBlocks() - before, 40, 'every block staged exactly once across both runs');
+      assert.equal(proxy.stagedBlocks() - before, CRASH_MIB, 'every block staged exactly once across both runs');
       const blob = (await uploaded('resume/')).get('big upload.bin')!;
       assert.ok(blob.body.equals(body));
       assert.equal(blob.contentMD5, md5(body), 'one MD5 for the whole file across both runs');

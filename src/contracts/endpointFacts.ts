@@ -39,6 +39,8 @@ export interface DestinationFacts {
   account?: AccountFacts;
   /** The destination's service reads a source by URL itself (Put Block From URL, Copy Blob); a local disk does not. */
   readsUrls: boolean;
+  /** It keeps a Content-MD5, and checks each block's MD5 as it is staged (Azure); a local file does neither. */
+  storesMd5: boolean;
   /** The container's identity, comparable with SourceFacts.container. */
   container: string;
   /** Blob name or prefix the location names. */

@@ -11,7 +11,8 @@ import { BlobferryError } from '../contracts/errors';
 
 /** Whole-object digests, base64. */
 export interface Digests {
-  md5: string;
+  /** Absent when nothing checks or keeps it (digestsWanted). */
+  md5?: string;
   checksum?: string;
 }
 
@@ -19,6 +20,20 @@ export interface Digests {
 export interface DigestStates {
   md5?: string;
   checksum?: string;
+}
+
+/**
+ * Which whole-object digests a relay computes: the MD5 when it is checked (the source declares
+ * one, or --verify md5 compares the copy with it) or kept (a destination that stores Content-MD5,
+ * --put-md5); the source's checksum when it is checked. Nothing else: hashing is most of a
+ * download's CPU.
+ */
+export function digestsWanted(blob: Pick<SourceBlob, 'properties' | 'checksum'>, options: { checkMd5: CheckMd5; putMd5: boolean; verify: string }, destinationStoresMd5: boolean): { md5: boolean; checksum: boolean } {
+  const checking = options.checkMd5 !== 'off';
+  return {
+    md5: (checking && blob.properties.contentMD5 !== undefined) || (destinationStoresMd5 && options.putMd5) || options.verify === 'md5',
+    checksum: checking && blob.checksum !== undefined,
+  };
 }
 
 /** 'md5-mismatch': the bytes differ from the MD5 the source declares, and were kept (--check-md5 warn). */
@@ -32,14 +47,14 @@ export type Verification = 'md5' | 'size' | 'md5-mismatch' | NonNullable<SourceB
 export function checkDigests(blob: SourceBlob, computed: Digests | undefined, mode: CheckMd5 = 'fail'): Verification {
   if (!computed || mode === 'off') return 'size';
   const declaredMD5 = blob.properties.contentMD5;
-  if (declaredMD5 && declaredMD5 !== computed.md5) {
+  if (declaredMD5 && computed.md5 !== undefined && declaredMD5 !== computed.md5) {
     if (mode === 'warn') return 'md5-mismatch';
     throw new BlobferryError('MD5_MISMATCH', `The bytes read from ${blob.name} have MD5 ${computed.md5}, but the source declares ${declaredMD5}; nothing was committed (--check-md5 warn keeps such copies).`);
   }
   if (blob.checksum && computed.checksum !== undefined && blob.checksum.value !== computed.checksum) {
     throw new BlobferryError('CHECKSUM_MISMATCH', `The bytes read from ${blob.name} have ${blob.checksum.algorithm.toUpperCase()} ${computed.checksum}, but the source declares ${blob.checksum.value}; nothing was committed.`);
   }
-  if (declaredMD5) return 'md5';
+  if (declaredMD5 && computed.md5 !== undefined) return 'md5';
   if (blob.checksum && computed.checksum !== undefined) return blob.checksum.algorithm;
   return 'size';
 }

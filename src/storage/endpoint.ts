@@ -146,7 +146,7 @@ export interface BlobDestination {
   uncommittedBlockIds(name: string): Promise<Set<string>>;
   stageFromUrl(name: string, blockId: string, source: SourceAccess, offset: number, count: number): Promise<void>;
   /** A block's bytes, with their MD5 for the service to check; `offset` is where they sit in the blob (a file is written in place). */
-  stageBody(name: string, blockId: string, body: Buffer, md5: Buffer, offset: number): Promise<void>;
+  stageBody(name: string, blockId: string, body: Buffer, md5: Buffer | undefined, offset: number): Promise<void>;
   /** Optional: a written file's MD5 (base64) when its state does not say it (a local file is read and hashed). */
   md5?(name: string): Promise<string | undefined>;
   /** Lets go of what was staged for a blob that will not be committed (a download's temporary file). */

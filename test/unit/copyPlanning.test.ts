@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { blockId, blockRange, MAX_BLOCKS, MiB, planBlocks, planRuns, runLengthFor, versionTag } from '../../src/plan/blocks';
 import { azureMetadata, azureTags } from '../../src/plan/metadata';
 import { asPrefix, blobNameProblem, destinationNameFor, prefixDestinationName, renamedName, singleDestinationName, suffixFromGuid, validBlobName } from '../../src/plan/names';
-import { checkDigests } from '../../src/plan/verification';
+import { checkDigests, digestsWanted } from '../../src/plan/verification';
 import { conditionsFit, copyMarker, decideOverwrite, ownWrite, renameSuffix, type SourceSide } from '../../src/plan/overwrite';
 import { listedNames, listFilter, nameFilter } from '../../src/plan/select';
 import { checkRequestFits, checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
@@ -93,6 +93,19 @@ describe('--include / --exclude', () => {
     assert.equal(keep('logs/2024/app.log'), true);
     assert.equal(keep('a/x.log'), false);
     assert.equal(nameFilter([], [])('.hidden/anything'), true);
+  });
+
+  it('hashes only what is checked or kept: the declared MD5 (unless --check-md5 off), a stored Content-MD5, --verify md5', () => {
+    const options = { checkMd5: 'fail' as const, putMd5: true, verify: 'size' };
+    const declared = { properties: { contentMD5: 'AAA=' } };
+    const bare = { properties: {} };
+    assert.deepEqual(digestsWanted(declared, options, false), { md5: true, checksum: false }, 'a download checks the blob\'s MD5');
+    assert.deepEqual(digestsWanted(bare, options, false), { md5: false, checksum: false }, 'a download of a blob without one hashes nothing');
+    assert.deepEqual(digestsWanted(bare, options, true), { md5: true, checksum: false }, 'an upload keeps it as Content-MD5');
+    assert.deepEqual(digestsWanted(bare, { ...options, putMd5: false }, true), { md5: false, checksum: false });
+    assert.deepEqual(digestsWanted(declared, { ...options, checkMd5: 'off' }, false), { md5: false, checksum: false });
+    assert.deepEqual(digestsWanted(bare, { ...options, verify: 'md5' }, false), { md5: true, checksum: false });
+    assert.deepEqual(digestsWanted({ ...bare, checksum: { algorithm: 'crc64nvme', value: 'x' } }, options, false), { md5: false, checksum: true });
   });
 
   it('--list-of-files: names as listed, directories with what is under them, and nothing else', () => {

@@ -30,37 +30,37 @@ function createHasher(algorithm: ChecksumAlgorithm): Promise<IHasher> {
 
 export class DigestRun {
   private constructor(
-    private readonly md5: IHasher,
+    private readonly md5: IHasher | undefined,
     private readonly checksum: IHasher | undefined,
   ) {}
 
-  /** Starts (or, given states, resumes) the digests for a source declaring `algorithm`. */
-  static async open(algorithm: ChecksumAlgorithm | undefined, states: DigestStates = {}): Promise<DigestRun> {
+  /** Starts (or, given states, resumes) the digests wanted: the MD5, and the checksum of `algorithm` when given. */
+  static async open(wanted: { md5: boolean; algorithm?: ChecksumAlgorithm }, states: DigestStates = {}): Promise<DigestRun> {
     const resume = async (hasher: IHasher, state: string | undefined) => {
       hasher.init();
       if (state) hasher.load(Buffer.from(state, 'base64'));
       return hasher;
     };
-    return new DigestRun(await resume(await createMD5(), states.md5), algorithm ? await resume(await createHasher(algorithm), states.checksum) : undefined);
+    return new DigestRun(wanted.md5 ? await resume(await createMD5(), states.md5) : undefined, wanted.algorithm ? await resume(await createHasher(wanted.algorithm), states.checksum) : undefined);
   }
 
   update(bytes: Buffer): void {
-    this.md5.update(bytes);
+    this.md5?.update(bytes);
     this.checksum?.update(bytes);
   }
 
   save(): DigestStates {
-    return { md5: Buffer.from(this.md5.save()).toString('base64'), ...(this.checksum ? { checksum: Buffer.from(this.checksum.save()).toString('base64') } : {}) };
+    return { ...(this.md5 ? { md5: Buffer.from(this.md5.save()).toString('base64') } : {}), ...(this.checksum ? { checksum: Buffer.from(this.checksum.save()).toString('base64') } : {}) };
   }
 
   /** The finished digests, base64 of the big-endian value (as S3 declares its checksums). */
   finish(): Digests {
-    return { md5: Buffer.from(this.md5.digest('binary')).toString('base64'), ...(this.checksum ? { checksum: Buffer.from(this.checksum.digest('binary')).toString('base64') } : {}) };
+    return { ...(this.md5 ? { md5: Buffer.from(this.md5.digest('binary')).toString('base64') } : {}), ...(this.checksum ? { checksum: Buffer.from(this.checksum.digest('binary')).toString('base64') } : {}) };
   }
 }
 
-/** The digests of a whole object in one buffer. */
-export async function digestsOf(bytes: Buffer, algorithm: ChecksumAlgorithm | undefined): Promise<Digests> {
+/** The digests of a whole object in one buffer (the MD5 always: a Put Blob carries it for the service to check). */
+export async function digestsOf(bytes: Buffer, algorithm: ChecksumAlgorithm | undefined): Promise<Digests & { md5: string }> {
   const md5 = createHash('md5').update(bytes).digest('base64');
   if (!algorithm) return { md5 };
   const checksum = await createHasher(algorithm);

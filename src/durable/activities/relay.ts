@@ -9,9 +9,12 @@
 import { createHash } from 'node:crypto';
 import { BlobferryError } from '../../contracts/errors';
 import { blockId, blockRange, versionTag } from '../../plan/blocks';
+import type { SourceBlob } from '../../contracts/blobFacts';
+import { digestsWanted, type DigestStates } from '../../plan/verification';
+import type { BlobDestination } from '../../storage/endpoint';
 import { openDestination, openSource } from '../../storage/registry';
 import { activity } from '../calls';
-import type { ActivityResult, StageArgs, StageResult } from '../types';
+import type { ActivityResult, Job, StageArgs, StageResult } from '../types';
 import { DigestRun } from './digests';
 import { settle } from './settle';
 
@@ -32,7 +35,7 @@ export const relaySegment = activity('relaySegment', (args: StageArgs): Promise<
     const source = await openSource(job);
     const destination = await openDestination(job);
     const already = await destination.uncommittedBlockIds(name);
-    const digests = await DigestRun.open(blob.checksum?.algorithm, args.digestStates);
+    const digests = await openDigests(job, blob, destination, args.digestStates);
     const tag = versionTag(blob);
     const parallel = relayParallel(job.options.concurrency, plan.blockSize);
     let staged = 0;
@@ -57,7 +60,7 @@ export const relaySegment = activity('relaySegment', (args: StageArgs): Promise<
         const read = source.readRange(blob, offset, count, buffer);
         const done = read.then(async (body) => {
           if (already.has(id)) return void skipped++;
-          await destination.stageBody(name, id, body, md5Of(body), offset);
+          await destination.stageBody(name, id, body, blockMd5(destination, body), offset);
           staged++;
         });
         // Settled in order below; no rejection goes unobserved meanwhile.
@@ -83,7 +86,7 @@ export const relayStream = activity('relayStream', (args: StageArgs): Promise<Ac
     const { job, blob, name, plan } = args;
     const destination = await openDestination(job);
     const already = await destination.uncommittedBlockIds(name);
-    const digests = await DigestRun.open(blob.checksum?.algorithm);
+    const digests = await openDigests(job, blob, destination);
     const tag = versionTag(blob);
     const uploads: Promise<void>[] = [];
     let staged = 0;
@@ -101,7 +104,7 @@ export const relayStream = activity('relayStream', (args: StageArgs): Promise<Ac
         skipped++;
         return;
       }
-      const upload = destination.stageBody(name, id, body, md5Of(body), offset).then(() => void staged++);
+      const upload = destination.stageBody(name, id, body, blockMd5(destination, body), offset).then(() => void staged++);
       upload.catch(() => undefined);
       uploads.push(upload);
       if (uploads.length >= relayParallel(job.options.concurrency, plan.blockSize)) await uploads.shift();
@@ -130,6 +133,13 @@ export const relayStream = activity('relayStream', (args: StageArgs): Promise<Ac
   }),
 );
 
-function md5Of(body: Buffer): Buffer {
-  return createHash('md5').update(body).digest();
+/** A block's MD5, for a destination that checks it as the block is staged (a local file does not). */
+function blockMd5(destination: BlobDestination, body: Buffer): Buffer | undefined {
+  return destination.facts.storesMd5 ? createHash('md5').update(body).digest() : undefined;
+}
+
+/** The whole-object digests this relay needs (plan/verification.ts digestsWanted), resumed from the previous segment's. */
+function openDigests(job: Job, blob: SourceBlob, destination: BlobDestination, states?: DigestStates): Promise<DigestRun> {
+  const wanted = digestsWanted(blob, job.options, destination.facts.storesMd5);
+  return DigestRun.open({ md5: wanted.md5, algorithm: wanted.checksum ? blob.checksum?.algorithm : undefined }, states);
 }

@@ -33,6 +33,7 @@ export class AzureBlobDestination implements BlobDestination {
       path: location.path,
       emulator: location.emulator,
       readsUrls: true,
+      storesMd5: true,
     };
   }
 

@@ -181,7 +181,17 @@ export class AzureBlobSource implements SourceEndpoint {
     if (count === 0) return Buffer.alloc(0);
     const target = into.subarray(0, count);
     await this.read(blob.etag !== undefined, (clients) =>
-      clients.call(`reading ${blob.name}`, () => clients.blob(blob.name).downloadToBuffer(target, offset, count, { conditions: blob.etag ? { ifMatch: blob.etag } : undefined, maxRetryRequestsPerBlock: 3 })),
+      clients.call(`reading ${blob.name}`, async () => {
+        // One GET streamed into the buffer: downloadToBuffer would cut it into 4 MiB requests of its own (twice as slow).
+        const res = await clients.blob(blob.name).download(offset, count, { conditions: blob.etag ? { ifMatch: blob.etag } : undefined, maxRetryRequests: 3 });
+        let at = 0;
+        for await (const chunk of res.readableStreamBody as AsyncIterable<Buffer>) {
+          if (at + chunk.length > count) throw new BlobferryError('SOURCE_CHANGED', `${blob.name} answered more bytes than the range asked for.`);
+          chunk.copy(target, at);
+          at += chunk.length;
+        }
+        if (at !== count) throw new BlobferryError('STORAGE_ERROR', `Reading ${blob.name} ended after ${at} of ${count} bytes.`);
+      }),
     );
     return target;
   }

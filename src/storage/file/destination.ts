@@ -46,6 +46,7 @@ export class FileDestination implements BlobDestination {
       path: location.directory ? '' : path.basename(location.path),
       emulator: false,
       readsUrls: false,
+      storesMd5: false,
     };
   }
 

@@ -31,10 +31,14 @@ import { BLOCKS_SUFFIX, isTemporary, md5OfFile, PART_SUFFIX, rfc3339Nano, versio
 /** Bytes a file name (one path segment) may have on the filesystems blobferry writes to (ext4, xfs, btrfs, apfs, tmpfs). */
 const MAX_SEGMENT_BYTES = 255;
 const MAX_PATH_BYTES = 4095;
+/** Files as any other program makes them (the umask applies); the temporary name is what keeps a partial file out of sight. */
+const FILE_MODE = 0o666;
+
 
 export class FileDestination implements BlobDestination {
   readonly facts: DestinationFacts;
   private readonly root: string;
+  private readonly checkedDirectories = new Set<string>();
 
   constructor(
     private readonly location: FileLocation,
@@ -94,7 +98,7 @@ export class FileDestination implements BlobDestination {
     const { part, blocks } = this.partOf(name);
     await this.makeParent(part);
     await this.writing(name, async () => {
-      const handle = await fs.promises.open(part, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
+      const handle = await fs.promises.open(part, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, FILE_MODE);
       try {
         await handle.write(body, 0, body.length, offset);
       } finally {
@@ -129,15 +133,21 @@ export class FileDestination implements BlobDestination {
       throw new BlobferryError('INTERNAL', `${missing.length} block(s) of ${name} are not on disk; the copy will write them again.`);
     }
     const size = blockIds.reduce((end, id) => Math.max(end, written.get(id)!), 0);
-    if (blockIds.length === 0) await this.writeWhole(name, part, Buffer.alloc(0));
-    else await this.writing(name, () => fs.promises.truncate(part, size));
-    return this.finish(name, part, blocks, content, conditions);
+    const mtime = modificationTime(content);
+    if (blockIds.length === 0) await this.writeWhole(name, part, Buffer.alloc(0), mtime);
+    else {
+      await this.writing(name, async () => {
+        await fs.promises.truncate(part, size);
+        if (mtime !== undefined) await fs.promises.utimes(part, mtime, mtime);
+      });
+    }
+    return this.finish(name, part, blocks, conditions);
   }
 
   async putWhole(name: string, body: Buffer, _md5: Buffer, content: CommitContent, conditions: CommitConditions): Promise<{ etag: string }> {
-    const { part, blocks } = this.partOf(name);
-    await this.writeWhole(name, part, body);
-    return this.finish(name, part, blocks, content, conditions);
+    const { part } = this.partOf(name);
+    await this.writeWhole(name, part, body, modificationTime(content));
+    return this.finish(name, part, undefined, conditions);
   }
 
   async readRange(name: string, offset: number, count: number): Promise<Buffer> {
@@ -221,32 +231,39 @@ export class FileDestination implements BlobDestination {
     return { part: `${stem}${PART_SUFFIX}`, blocks: `${stem}${BLOCKS_SUFFIX}` };
   }
 
-  /** Makes the file's directories, and checks none of them leads out of the destination (a symbolic link). */
+  /**
+   * Makes the file's directories, and checks none of them leads out of the destination (a
+   * symbolic link). A directory checked once by this endpoint (one activity: a batch of small
+   * files, or a run of blocks) is not checked again.
+   */
   private async makeParent(file: string): Promise<void> {
     const parent = path.dirname(file);
+    if (this.checkedDirectories.has(parent)) return;
     await local(() => fs.promises.mkdir(parent, { recursive: true }), parent);
     const [real, root] = await Promise.all([fs.promises.realpath(parent), fs.promises.realpath(this.root)]);
     if (real !== root && !real.startsWith(`${root}${path.sep}`)) {
       throw new BlobferryError('INVALID_NAME', `${parent} leads out of ${this.root} (a symbolic link); nothing is written through it.`);
     }
+    this.checkedDirectories.add(parent);
   }
 
-  private async writeWhole(name: string, part: string, body: Buffer): Promise<void> {
+  /** A whole file at once (a small blob): written, given its time and closed through one descriptor. */
+  private async writeWhole(name: string, part: string, body: Buffer, mtime: number | undefined): Promise<void> {
     await this.makeParent(part);
     await this.writing(name, async () => {
-      await fs.promises.rm(part, { force: true });
-      await fs.promises.writeFile(part, body, { flag: fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode: 0o600 });
+      const handle = await fs.promises.open(part, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, FILE_MODE);
+      try {
+        await handle.writeFile(body);
+        if (mtime !== undefined) await handle.utimes(mtime, mtime);
+      } finally {
+        await handle.close();
+      }
     });
   }
 
-  /** The temporary file into place, under the policy's conditions, with the source's modification time. */
-  private async finish(name: string, part: string, blocks: string, content: CommitContent, conditions: CommitConditions): Promise<{ etag: string }> {
+  /** The temporary file, with the source's modification time, into place under the policy's conditions. */
+  private async finish(name: string, part: string, blocks: string | undefined, conditions: CommitConditions): Promise<{ etag: string }> {
     const file = this.fileFor(name);
-    const mtime = modificationTime(content);
-    await this.writing(name, async () => {
-      await fs.promises.chmod(part, 0o666 & ~process.umask());
-      if (mtime !== undefined) await fs.promises.utimes(part, mtime, mtime);
-    });
     try {
       if (conditions.ifNoneMatch === '*') {
         // link() never replaces: the name taken meanwhile fails here, atomically.
@@ -264,7 +281,7 @@ export class FileDestination implements BlobDestination {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new BlobferryError('DESTINATION_EXISTS', `${file} exists; it is kept as it is.`);
       throw localError(err as NodeJS.ErrnoException, file);
     }
-    await fs.promises.rm(blocks, { force: true });
+    if (blocks) await fs.promises.rm(blocks, { force: true });
     return { etag: versionOf(await fs.promises.stat(file, { bigint: true })) };
   }
 

@@ -8,37 +8,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ContainerClient } from '@azure/storage-blob';
-import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
+import { SECOND_ACCOUNT } from '../support/azurite';
 import { md5 } from '../support/blobAssert';
 import { cliInChild, copyInChild, killMidCopy } from '../support/cli';
-import { startStorageProxy, type StorageProxy } from '../support/storageProxy';
-import { makeTempDir, removeDir } from '../support/temp';
+import { cliWorld } from '../support/cliWorld';
 
 const MiB = 1024 * 1024;
-let azurite: TestAzurite;
-let proxy: StorageProxy;
-let source: ContainerClient;
-let target: ContainerClient;
-let stateDir: string;
-
-before(async () => {
-  azurite = await startTestAzurite();
-  proxy = await startStorageProxy(azurite.blobPort);
-  source = azurite.blobService().getContainerClient('source');
-  target = azurite.blobService(SECOND_ACCOUNT).getContainerClient('target');
-  await Promise.all([source.create(), target.create()]);
-  stateDir = makeTempDir('blobferry-jobs-state-');
-});
-after(async () => {
-  await proxy.close();
-  await azurite.cleanup();
-  removeDir(stateDir);
-});
-
-const env = () => ({ ...process.env, BLOBFERRY_STATE_DIR: stateDir, BLOBFERRY_SEAL_KEY: '' });
-const srcUrl = (name: string) => azurite.blobSasUrl('source', name, 'devstoreaccount1', 'r');
-const dstUrl = (name: string) => `${proxy.origin}/${SECOND_ACCOUNT}/target/${name}?${new URL(azurite.containerSasUrl('target', SECOND_ACCOUNT)).searchParams}`;
+const world = cliWorld('jobs', ['source', 'target']);
+const srcUrl = (name: string) => world.url('source', name, { permissions: 'r' });
+const dstUrl = (name: string) => world.url('target', name, { viaProxy: true });
 /** A block copy through the proxy, one block of 1 MiB at a time, each block slowed down. */
 const slowCopy = (name: string) => [srcUrl(`jobs/${name}`), dstUrl(`jobs/${name}`), '--strategy', 'block-copy', '--block-size', '1', '--concurrency', '1'];
 
@@ -55,7 +33,7 @@ interface JobJson {
 }
 
 const jobs = async (...args: string[]) => {
-  const run = await cliInChild(['jobs', ...args], env());
+  const run = await cliInChild(['jobs', ...args], world.env());
   return { ...run, json: args.includes('--json') && run.stdout.trim() ? (JSON.parse(run.stdout) as Record<string, unknown>) : {} };
 };
 const listed = async (...args: string[]) => ((await jobs('list', '--json', ...args)).json.copies ?? []) as JobJson[];
@@ -63,22 +41,22 @@ const jobFor = async (name: string) => (await listed()).find((j) => j.source?.en
 
 async function upload(name: string, size: number): Promise<Buffer> {
   const data = randomBytes(size);
-  await source.getBlockBlobClient(`jobs/${name}`).uploadData(data);
+  await world.containers.source.getBlockBlobClient(`jobs/${name}`).uploadData(data);
   return data;
 }
 
 describe('blobferry jobs', () => {
-  before(() => proxy.rules.push({ match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block' && r.path.includes('/jobs/'), delayMs: 40 }));
-  after(() => (proxy.rules.length = 0));
+  before(() => world.proxy.rules.push({ match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block' && r.path.includes('/jobs/'), delayMs: 40 }));
+  after(() => (world.proxy.rules.length = 0));
 
   it('lists and shows an interrupted copy, resumes it when asked, and cleans up after it', async () => {
     const data = await upload('resumed.bin', 6 * MiB);
-    await killMidCopy(slowCopy('resumed.bin'), env(), proxy, proxy.stagedBlocks() + 2);
+    await killMidCopy(slowCopy('resumed.bin'), world.env(), world.proxy, world.proxy.stagedBlocks() + 2);
 
     const interrupted = await jobFor('resumed.bin');
     assert.ok(interrupted, JSON.stringify(await listed()));
     assert.equal(interrupted.state, 'interrupted');
-    assert.equal(interrupted.destination, `${proxy.origin}/${SECOND_ACCOUNT}/target/jobs/resumed.bin`, 'places shown without their SAS');
+    assert.equal(interrupted.destination, `${world.proxy.origin}/${SECOND_ACCOUNT}/target/jobs/resumed.bin`, 'places shown without their SAS');
     assert.deepEqual((await listed('--status', 'interrupted')).map((j) => j.id), [interrupted.id]);
     assert.deepEqual(await listed('--status', 'running'), []);
     const shown = await jobs('show', interrupted.id, '--json');
@@ -92,7 +70,7 @@ describe('blobferry jobs', () => {
     const resumed = await jobs('resume', interrupted.id, '--json');
     assert.equal(resumed.status, 0, resumed.stdout + resumed.stderr);
     assert.equal(resumed.json.runtimeStatus, 'Completed');
-    assert.equal(md5(await target.getBlobClient('jobs/resumed.bin').downloadToBuffer()), md5(data));
+    assert.equal(md5(await world.containers.target.getBlobClient('jobs/resumed.bin').downloadToBuffer()), md5(data));
 
     const ended = await jobFor('resumed.bin');
     assert.equal(ended?.state, 'ended', 'its report stays after its state is gone');
@@ -104,25 +82,25 @@ describe('blobferry jobs', () => {
     assert.equal(cleaned.status, 0, cleaned.stderr);
     assert.ok((cleaned.json.removed as string[]).includes(interrupted.id));
     assert.equal(await jobFor('resumed.bin'), undefined);
-    assert.equal(fs.existsSync(path.join(stateDir, 'copies', interrupted.id)), false);
+    assert.equal(fs.existsSync(path.join(world.stateDir, 'copies', interrupted.id)), false);
   });
 
   it('cancels an interrupted copy here, and a running copy in the process that runs it', async () => {
     await upload('dropped.bin', 6 * MiB);
-    await killMidCopy(slowCopy('dropped.bin'), env(), proxy, proxy.stagedBlocks() + 2);
+    await killMidCopy(slowCopy('dropped.bin'), world.env(), world.proxy, world.proxy.stagedBlocks() + 2);
     const dropped = (await jobFor('dropped.bin'))!;
     const cancelled = await jobs('cancel', dropped.id, '--json');
     assert.equal(cancelled.status, 0, cancelled.stdout + cancelled.stderr);
     assert.equal(cancelled.json.cancelled, true, JSON.stringify(cancelled.json));
-    assert.equal(await target.getBlobClient('jobs/dropped.bin').exists(), false, 'nothing committed');
+    assert.equal(await world.containers.target.getBlobClient('jobs/dropped.bin').exists(), false, 'nothing committed');
     assert.equal((await jobFor('dropped.bin'))?.state, 'ended');
 
     await upload('running.bin', 40 * MiB);
     // Slower still: the copy must outlast two more blobferry processes (list, cancel).
-    proxy.rules.unshift({ match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block' && r.path.includes('/jobs/running.bin'), delayMs: 150 });
-    const staged = proxy.stagedBlocks();
-    const running = copyInChild([...slowCopy('running.bin'), '--json'], env());
-    while (proxy.stagedBlocks() < staged + 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    world.proxy.rules.unshift({ match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block' && r.path.includes('/jobs/running.bin'), delayMs: 150 });
+    const staged = world.proxy.stagedBlocks();
+    const running = copyInChild([...slowCopy('running.bin'), '--json'], world.env());
+    while (world.proxy.stagedBlocks() < staged + 2) await new Promise((resolve) => setTimeout(resolve, 20));
     const job = (await listed('--status', 'running')).find((j) => j.source?.endsWith('/jobs/running.bin'))!;
     assert.ok(job?.pid, 'the process running it is named');
     const clean = await jobs('clean', job.id, '--json');
@@ -136,14 +114,14 @@ describe('blobferry jobs', () => {
     const report = JSON.parse(ran.stdout) as { cancelled?: boolean; failures: Array<{ code: string }> };
     assert.equal(report.cancelled, true);
     assert.equal(report.failures[0]?.code, 'CANCELLED');
-    assert.equal(await target.getBlobClient('jobs/running.bin').exists(), false);
-    assert.ok(proxy.stagedBlocks() - staged < 40, 'it stopped before staging every block');
-    proxy.rules.shift();
+    assert.equal(await world.containers.target.getBlobClient('jobs/running.bin').exists(), false);
+    assert.ok(world.proxy.stagedBlocks() - staged < 40, 'it stopped before staging every block');
+    world.proxy.rules.shift();
   });
 
   it('keeps interrupted copies unless told, and says clearly what is not there', async () => {
     await upload('kept.bin', 4 * MiB);
-    await killMidCopy(slowCopy('kept.bin'), env(), proxy, proxy.stagedBlocks() + 1);
+    await killMidCopy(slowCopy('kept.bin'), world.env(), world.proxy, world.proxy.stagedBlocks() + 1);
     const kept = (await jobFor('kept.bin'))!;
     const plain = await jobs('clean', '--json');
     assert.ok((plain.json.kept as Array<{ id: string }>).some((k) => k.id === kept.id), 'an interrupted copy is kept by a plain clean');

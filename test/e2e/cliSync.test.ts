@@ -8,44 +8,24 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { ContainerClient } from '@azure/storage-blob';
-import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
+import { describe, it } from 'node:test';
 import { CLI } from '../support/cli';
-import { makeTempDir, removeDir } from '../support/temp';
+import { cliWorld } from '../support/cliWorld';
 
-let azurite: TestAzurite;
-let container: ContainerClient;
-let stateDir: string;
-let disk: string;
-
-before(async () => {
-  azurite = await startTestAzurite();
-  container = azurite.blobService(SECOND_ACCOUNT).getContainerClient('mirror');
-  await container.create();
-  stateDir = makeTempDir('blobferry-sync-state-');
-  disk = makeTempDir('blobferry-sync-files-');
-});
-after(async () => {
-  await azurite.cleanup();
-  removeDir(stateDir);
-  removeDir(disk);
-});
-
-const env = () => ({ ...process.env, BLOBFERRY_STATE_DIR: stateDir, BLOBFERRY_SEAL_KEY: '' });
-const prefixUrl = (prefix: string) => `${azurite.blobEndpoint(SECOND_ACCOUNT)}/mirror/${prefix}?${new URL(azurite.containerSasUrl('mirror', SECOND_ACCOUNT)).searchParams}`;
+const world = cliWorld('sync', ['mirror']);
+const prefixUrl = (prefix: string) => world.url('mirror', prefix);
 interface Report {
   blobs: { total: number; copied: number; skipped: number; failed: number; removed?: number };
   notes?: string[];
 }
 const sync = (...args: string[]): Report & { status: number | null; stdout: string } => {
-  const run = spawnSync(process.execPath, [CLI, 'sync', ...args, '--json'], { env: env(), encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(process.execPath, [CLI, 'sync', ...args, '--json'], { env: world.env(), encoding: 'utf8', timeout: 120_000 });
   assert.ok(run.stdout.trim(), run.stderr);
   return { ...(args.includes('--dry-run') ? ({} as Report) : (JSON.parse(run.stdout) as Report)), status: run.status, stdout: run.stdout };
 };
 async function blobNames(prefix: string): Promise<string[]> {
   const names: string[] = [];
-  for await (const b of container.listBlobsFlat({ prefix })) names.push(b.name.slice(prefix.length));
+  for await (const b of world.containers.mirror.listBlobsFlat({ prefix })) names.push(b.name.slice(prefix.length));
   return names.sort();
 }
 const write = (root: string, name: string, body: string, mtime?: Date) => {
@@ -57,7 +37,7 @@ const write = (root: string, name: string, body: string, mtime?: Date) => {
 
 describe('blobferry sync', () => {
   it('local to blobs: copies what is missing or changed, keeps the rest, removes what is gone only when asked', async () => {
-    const root = path.join(disk, 'up');
+    const root = path.join(world.disk, 'up');
     const old = new Date('2025-01-01T00:00:00Z');
     for (const name of ['a.txt', 'b.txt', 'sub/c.txt', 'sp ace #%.txt', 'keep.log']) write(root, name, `${name} v1`, old);
     const first = sync(root, prefixUrl('up/'));
@@ -72,7 +52,7 @@ describe('blobferry sync', () => {
     fs.rmSync(path.join(root, 'keep.log'));
     const changed = sync(root, prefixUrl('up/'));
     assert.deepEqual(changed.blobs, { total: 4, copied: 2, skipped: 2, failed: 0 }, JSON.stringify(changed));
-    assert.equal((await container.getBlobClient('up/b.txt').downloadToBuffer()).toString(), 'b.txt v2');
+    assert.equal((await world.containers.mirror.getBlobClient('up/b.txt').downloadToBuffer()).toString(), 'b.txt v2');
     assert.deepEqual(await blobNames('up/'), ['a.txt', 'b.txt', 'd.txt', 'keep.log', 'sp ace #%.txt', 'sub/c.txt'], 'nothing removed without --delete-destination');
 
     const before = await blobNames('up/');
@@ -90,15 +70,15 @@ describe('blobferry sync', () => {
   });
 
   it('blobs to local: a directory made to match, changed blobs fetched again, gone ones removed', async () => {
-    for (const name of ['x.txt', 'deep/y.txt', 'deep/er/z.txt']) await container.getBlockBlobClient(`down/${name}`).upload(`${name} v1`, `${name} v1`.length);
-    const root = path.join(disk, 'down');
+    for (const name of ['x.txt', 'deep/y.txt', 'deep/er/z.txt']) await world.containers.mirror.getBlockBlobClient(`down/${name}`).upload(`${name} v1`, `${name} v1`.length);
+    const root = path.join(world.disk, 'down');
     const first = sync(prefixUrl('down/'), root);
     assert.deepEqual(first.blobs, { total: 3, copied: 3, skipped: 0, failed: 0 }, first.stdout);
     assert.deepEqual(sync(prefixUrl('down/'), root).blobs, { total: 3, copied: 0, skipped: 3, failed: 0 }, 'the files took the blobs\' times');
 
     await new Promise((resolve) => setTimeout(resolve, 1100)); // Azure's times are to the second
-    await container.getBlockBlobClient('down/deep/y.txt').upload('deep/y.txt v2', 'deep/y.txt v2'.length);
-    await container.getBlobClient('down/x.txt').delete();
+    await world.containers.mirror.getBlockBlobClient('down/deep/y.txt').upload('deep/y.txt v2', 'deep/y.txt v2'.length);
+    await world.containers.mirror.getBlobClient('down/x.txt').delete();
     fs.writeFileSync(path.join(root, 'local-only.txt'), 'mine');
     const changed = sync(prefixUrl('down/'), root, '--delete-destination');
     assert.equal(changed.status, 0, changed.stdout);
@@ -109,14 +89,14 @@ describe('blobferry sync', () => {
   });
 
   it('--compare md5 finds a change that kept the size and the modification time', async () => {
-    const root = path.join(disk, 'md5');
+    const root = path.join(world.disk, 'md5');
     const when = new Date('2025-03-03T03:03:03Z');
     write(root, 'same-size.txt', 'AAAA', when);
     assert.deepEqual(sync(root, prefixUrl('md5/')).blobs, { total: 1, copied: 1, skipped: 0, failed: 0 });
     write(root, 'same-size.txt', 'BBBB', when);
     assert.deepEqual(sync(root, prefixUrl('md5/')).blobs, { total: 1, copied: 0, skipped: 1, failed: 0 }, 'size and time say the same');
     assert.deepEqual(sync(root, prefixUrl('md5/'), '--compare', 'md5').blobs, { total: 1, copied: 1, skipped: 0, failed: 0 }, 'the MD5s differ');
-    assert.equal((await container.getBlobClient('md5/same-size.txt').downloadToBuffer()).toString(), 'BBBB');
+    assert.equal((await world.containers.mirror.getBlobClient('md5/same-size.txt').downloadToBuffer()).toString(), 'BBBB');
     assert.deepEqual(sync(root, prefixUrl('md5/'), '--compare', 'md5').blobs, { total: 1, copied: 0, skipped: 1, failed: 0 });
   });
 });

@@ -9,41 +9,16 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { ContainerClient } from '@azure/storage-blob';
-import { SECOND_ACCOUNT, startTestAzurite, type TestAzurite } from '../support/azurite';
+import { describe, it } from 'node:test';
 import { CLI, copyInChild, killMidCopy } from '../support/cli';
-import { startStorageProxy, type StorageProxy } from '../support/storageProxy';
-import { makeTempDir, removeDir } from '../support/temp';
+import { cliWorld } from '../support/cliWorld';
 
 const MiB = 1024 * 1024;
 /** The file killed mid-upload, in MiB (blocks of 1 MiB); BLOBFERRY_LOCAL_CRASH_MIB=300 for the full-size check. */
 const CRASH_MIB = Number(process.env.BLOBFERRY_LOCAL_CRASH_MIB ?? 40);
-let azurite: TestAzurite;
-let proxy: StorageProxy;
-let target: ContainerClient;
-let stateDir: string;
-let disk: string;
-
-before(async () => {
-  azurite = await startTestAzurite();
-  proxy = await startStorageProxy(azurite.blobPort);
-  target = azurite.blobService(SECOND_ACCOUNT).getContainerClient('uploads');
-  await target.create();
-  stateDir = makeTempDir('blobferry-upload-state-');
-  disk = makeTempDir('blobferry-upload-files-');
-});
-after(async () => {
-  await proxy.close();
-  await azurite.cleanup();
-  removeDir(stateDir);
-  removeDir(disk);
-});
-
-const env = () => ({ ...process.env, BLOBFERRY_STATE_DIR: stateDir, BLOBFERRY_SEAL_KEY: '' });
-const sas = () => new URL(azurite.containerSasUrl('uploads', SECOND_ACCOUNT)).searchParams.toString();
-const dstUrl = (name: string, origin = azurite.blobEndpoint(SECOND_ACCOUNT).replace(`/${SECOND_ACCOUNT}`, '')) => `${origin}/${SECOND_ACCOUNT}/uploads/${name}?${sas()}`;
-const copy = (...args: string[]) => spawnSync(process.execPath, [CLI, 'copy', ...args], { env: env(), encoding: 'utf8', timeout: 180_000 });
+const world = cliWorld('upload', ['uploads']);
+const dstUrl = (name: string, origin?: string) => world.url('uploads', name, { viaProxy: origin !== undefined });
+const copy = (...args: string[]) => spawnSync(process.execPath, [CLI, 'copy', ...args], { env: world.env(), encoding: 'utf8', timeout: 180_000 });
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('base64');
 
 /** Writes files under `root` (relative names with "/"), returns them with their bytes. */
@@ -58,17 +33,17 @@ function writeTree(root: string, files: Record<string, Buffer>): Record<string, 
 
 async function uploaded(prefix: string): Promise<Map<string, { body: Buffer; contentMD5?: string; contentType?: string; metadata: Record<string, string> }>> {
   const found = new Map<string, { body: Buffer; contentMD5?: string; contentType?: string; metadata: Record<string, string> }>();
-  for await (const item of target.listBlobsFlat({ prefix, includeMetadata: true })) {
-    const body = await target.getBlobClient(item.name).downloadToBuffer();
+  for await (const item of world.containers.uploads.listBlobsFlat({ prefix, includeMetadata: true })) {
+    const body = await world.containers.uploads.getBlobClient(item.name).downloadToBuffer();
     const md5Header = item.properties.contentMD5 ? Buffer.from(item.properties.contentMD5).toString('base64') : undefined;
     found.set(item.name.slice(prefix.length), { body, contentMD5: md5Header, contentType: item.properties.contentType, metadata: item.metadata ?? {} });
   }
   return found;
 }
 
-describe('blobferry copy from a local disk', () => {
+describe('blobferry copy from a local world.disk', () => {
   it('uploads a directory tree with --recursive: every byte and relative path, an MD5 per file, content types and modification times', async () => {
-    const root = path.join(disk, 'tree');
+    const root = path.join(world.disk, 'tree');
     const files = writeTree(root, {
       'empty.bin': Buffer.alloc(0),
       'one.bin': randomBytes(1),
@@ -88,7 +63,7 @@ describe('blobferry copy from a local disk', () => {
     assert.equal(run.status, 0, run.stdout + run.stderr);
     const report = JSON.parse(run.stdout) as { blobs: unknown; strategy: string; verification?: Record<string, number> };
     assert.deepEqual(report.blobs, { total: 10, copied: 10, skipped: 0, failed: 0 });
-    assert.equal(report.strategy, 'relay', 'the storage service cannot read a local disk');
+    assert.equal(report.strategy, 'relay', 'the storage service cannot read a local world.disk');
 
     const blobs = await uploaded('tree/');
     assert.deepEqual([...blobs.keys()].sort(), Object.keys(files).sort(), 'every relative path');
@@ -109,7 +84,7 @@ describe('blobferry copy from a local disk', () => {
   });
 
   it('without --recursive copies only the files of the directory; a file goes to the name given, or keeps its own under a "/"', async () => {
-    const root = path.join(disk, 'shallow');
+    const root = path.join(world.disk, 'shallow');
     writeTree(root, { 'top.txt': Buffer.from('top'), 'nested/below.txt': Buffer.from('below') });
     const run = copy(root, dstUrl('shallow/'), '--json');
     assert.equal(run.status, 0, run.stdout + run.stderr);
@@ -128,7 +103,7 @@ describe('blobferry copy from a local disk', () => {
   });
 
   it('uploads 2,000 small files', async () => {
-    const root = path.join(disk, 'many');
+    const root = path.join(world.disk, 'many');
     const files: Record<string, Buffer> = {};
     for (let i = 0; i < 2000; i++) files[`d${i % 7}/f-${i}.txt`] = Buffer.from(`file ${i}\n`);
     writeTree(root, files);
@@ -136,7 +111,7 @@ describe('blobferry copy from a local disk', () => {
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(JSON.parse(run.stdout).blobs, { total: 2000, copied: 2000, skipped: 0, failed: 0 });
     let count = 0;
-    for await (const item of target.listBlobsFlat({ prefix: 'many/' })) {
+    for await (const item of world.containers.uploads.listBlobsFlat({ prefix: 'many/' })) {
       count++;
       assert.equal(Buffer.from(item.properties.contentMD5!).toString('base64'), md5(files[item.name.slice('many/'.length)]), item.name);
     }
@@ -144,10 +119,10 @@ describe('blobferry copy from a local disk', () => {
   });
 
   it('fails a file that changes while it is read with SOURCE_CHANGED, and commits nothing', async () => {
-    const file = path.join(disk, 'growing.log');
+    const file = path.join(world.disk, 'growing.log');
     fs.writeFileSync(file, randomBytes(4 * MiB));
     let appended = false;
-    proxy.rules.push({
+    world.proxy.rules.push({
       match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block' && r.path.includes('/growing.log'),
       before: () => {
         if (!appended) fs.appendFileSync(file, 'one more line\n');
@@ -155,50 +130,50 @@ describe('blobferry copy from a local disk', () => {
       },
     });
     try {
-      const run = await copyInChild([file, dstUrl('changed/growing.log', proxy.origin), '--block-size', '1', '--concurrency', '1', '--json'], env());
+      const run = await copyInChild([file, dstUrl('changed/growing.log', 'proxy'), '--block-size', '1', '--concurrency', '1', '--json'], world.env());
       assert.equal(run.status, 1, run.stdout + run.stderr);
       const report = JSON.parse(run.stdout) as { failures: Array<{ code: string }>; error?: { code: string } };
       assert.equal(report.failures[0]?.code ?? report.error?.code, 'SOURCE_CHANGED', run.stdout);
-      assert.equal(await target.getBlobClient('changed/growing.log').exists(), false, 'nothing committed');
+      assert.equal(await world.containers.uploads.getBlobClient('changed/growing.log').exists(), false, 'nothing committed');
     } finally {
-      proxy.rules.length = 0;
+      world.proxy.rules.length = 0;
     }
   });
 
   it('resumes an upload killed with SIGKILL without staging again the blocks it had staged', async () => {
-    const file = path.join(disk, 'big upload.bin');
+    const file = path.join(world.disk, 'big upload.bin');
     const body = randomBytes(CRASH_MIB * MiB);
     fs.writeFileSync(file, body);
-    proxy.rules.push({ match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block', delayMs: 40 });
+    world.proxy.rules.push({ match: (r) => r.method === 'PUT' && r.query.get('comp') === 'block', delayMs: 40 });
     try {
-      const before = proxy.stagedBlocks();
-      const args = [file, dstUrl('resume/', proxy.origin), '--block-size', '1', '--concurrency', '2'];
-      await killMidCopy(args, env(), proxy, before + 10);
-      const stagedBeforeKill = proxy.stagedBlocks() - before;
+      const before = world.proxy.stagedBlocks();
+      const args = [file, dstUrl('resume/', 'proxy'), '--block-size', '1', '--concurrency', '2'];
+      await killMidCopy(args, world.env(), world.proxy, before + 10);
+      const stagedBeforeKill = world.proxy.stagedBlocks() - before;
       assert.ok(stagedBeforeKill < CRASH_MIB, `killed mid-copy (${stagedBeforeKill} of ${CRASH_MIB} blocks staged)`);
-      assert.equal(await target.getBlobClient('resume/big upload.bin').exists(), false, 'nothing committed yet');
-      const second = await copyInChild(args, env());
+      assert.equal(await world.containers.uploads.getBlobClient('resume/big upload.bin').exists(), false, 'nothing committed yet');
+      const second = await copyInChild(args, world.env());
       assert.equal(second.status, 0, second.stderr);
       assert.match(second.stderr, /Resuming copy copy-/);
-      assert.equal(proxy.stagedBlocks() - before, CRASH_MIB, 'every block staged exactly once across both runs');
+      assert.equal(world.proxy.stagedBlocks() - before, CRASH_MIB, 'every block staged exactly once across both runs');
       const blob = (await uploaded('resume/')).get('big upload.bin')!;
       assert.ok(blob.body.equals(body));
       assert.equal(blob.contentMD5, md5(body), 'one MD5 for the whole file across both runs');
     } finally {
-      proxy.rules.length = 0;
+      world.proxy.rules.length = 0;
     }
   });
 
   it('says clearly what is wrong with a local path, and writes nothing', async () => {
-    const missing = copy(path.join(disk, 'no-such-dir'), dstUrl('bad/'), '--recursive', '--json');
+    const missing = copy(path.join(world.disk, 'no-such-dir'), dstUrl('bad/'), '--recursive', '--json');
     assert.equal(missing.status, 2, missing.stdout);
     assert.equal(JSON.parse(missing.stdout).error.code, 'SOURCE_NOT_FOUND');
     assert.match(JSON.parse(missing.stdout).error.message, /no-such-dir/);
-    const fileRecursive = copy(path.join(disk, 'growing.log'), dstUrl('bad/'), '--recursive', '--json');
+    const fileRecursive = copy(path.join(world.disk, 'growing.log'), dstUrl('bad/'), '--recursive', '--json');
     assert.equal(fileRecursive.status, 2);
     assert.equal(JSON.parse(fileRecursive.stdout).error.code, 'CONFLICTING_OPTIONS');
     let written = 0;
-    for await (const _ of target.listBlobsFlat({ prefix: 'bad/' })) written++;
+    for await (const _ of world.containers.uploads.listBlobsFlat({ prefix: 'bad/' })) written++;
     assert.equal(written, 0);
   });
 });

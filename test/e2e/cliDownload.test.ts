@@ -12,6 +12,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI, copyInChild, killWhen } from '../support/cli';
 import { cliWorld } from '../support/cliWorld';
+import { edgeCaseFiles, treeOf, writeTree } from '../support/localFiles';
 
 const MiB = 1024 * 1024;
 /** The blob killed mid-download, in MiB (blocks of 1 MiB); BLOBFERRY_LOCAL_CRASH_MIB=300 for the full-size check. */
@@ -21,40 +22,10 @@ const blobUrl = (name: string, origin?: string) => world.url('downloads', name, 
 const copy = (...args: string[]) => spawnSync(process.execPath, [CLI, 'copy', ...args], { env: world.env(), encoding: 'utf8', timeout: 180_000 });
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('base64');
 
-/** Every file under `root`, by its relative "/"-separated path, and blobferry's temporary files among them. */
-function treeOf(root: string): { files: Map<string, Buffer>; temporary: string[] } {
-  const files = new Map<string, Buffer>();
-  const temporary: string[] = [];
-  const walk = (dir: string, prefix: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const rel = `${prefix}${entry.name}`;
-      if (entry.isDirectory()) walk(path.join(dir, entry.name), `${rel}/`);
-      else if (/\.blobferry-(part|blocks)$/.test(entry.name)) temporary.push(rel);
-      else files.set(rel, fs.readFileSync(path.join(dir, entry.name)));
-    }
-  };
-  if (fs.existsSync(root)) walk(root, '');
-  return { files, temporary };
-}
-
-describe('blobferry copy to a local world.disk', () => {
+describe('blobferry copy to a local disk', () => {
   it('uploads a tree and downloads it again: every byte and relative path, modification times kept', async () => {
     const original = path.join(world.disk, 'original');
-    const files: Record<string, Buffer> = {
-      'empty.bin': Buffer.alloc(0),
-      'one.bin': randomBytes(1),
-      'block-minus-one.bin': randomBytes(MiB - 1),
-      'block.bin': randomBytes(MiB),
-      'block-plus-one.bin': randomBytes(MiB + 1),
-      'multi.bin': randomBytes(3 * MiB + 777),
-      'sp ace & unicode ü 日本.txt': Buffer.from('spaces and unicode'),
-      'per%cent #hash ?query.txt': Buffer.from('awkward'),
-      'deep/er/and/deeper/still/leaf.json': Buffer.from('{"deep":true}'),
-    };
-    for (const [name, body] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(original, name)), { recursive: true });
-      fs.writeFileSync(path.join(original, name), body);
-    }
+    const files = writeTree(original, edgeCaseFiles());
     const mtime = new Date('2024-02-29T23:59:58.123Z');
     fs.utimesSync(path.join(original, 'multi.bin'), mtime, mtime);
     const up = copy(original, world.url('downloads', 'round/'), '--recursive', '--block-size', '1');

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI, copyInChild, killMidCopy } from '../support/cli';
 import { cliWorld } from '../support/cliWorld';
+import { edgeCaseFiles, writeTree } from '../support/localFiles';
 
 const MiB = 1024 * 1024;
 /** The file killed mid-upload, in MiB (blocks of 1 MiB); BLOBFERRY_LOCAL_CRASH_MIB=300 for the full-size check. */
@@ -20,16 +21,6 @@ const world = cliWorld('upload', ['uploads']);
 const dstUrl = (name: string, origin?: string) => world.url('uploads', name, { viaProxy: origin !== undefined });
 const copy = (...args: string[]) => spawnSync(process.execPath, [CLI, 'copy', ...args], { env: world.env(), encoding: 'utf8', timeout: 180_000 });
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('base64');
-
-/** Writes files under `root` (relative names with "/"), returns them with their bytes. */
-function writeTree(root: string, files: Record<string, Buffer>): Record<string, Buffer> {
-  for (const [name, body] of Object.entries(files)) {
-    const file = path.join(root, ...name.split('/'));
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, body);
-  }
-  return files;
-}
 
 async function uploaded(prefix: string): Promise<Map<string, { body: Buffer; contentMD5?: string; contentType?: string; metadata: Record<string, string> }>> {
   const found = new Map<string, { body: Buffer; contentMD5?: string; contentType?: string; metadata: Record<string, string> }>();
@@ -41,21 +32,10 @@ async function uploaded(prefix: string): Promise<Map<string, { body: Buffer; con
   return found;
 }
 
-describe('blobferry copy from a local world.disk', () => {
+describe('blobferry copy from a local disk', () => {
   it('uploads a directory tree with --recursive: every byte and relative path, an MD5 per file, content types and modification times', async () => {
     const root = path.join(world.disk, 'tree');
-    const files = writeTree(root, {
-      'empty.bin': Buffer.alloc(0),
-      'one.bin': randomBytes(1),
-      'block-minus-one.bin': randomBytes(MiB - 1),
-      'block.bin': randomBytes(MiB),
-      'block-plus-one.bin': randomBytes(MiB + 1),
-      'multi.bin': randomBytes(3 * MiB + 12345),
-      'sp ace & unicode ü 日本.txt': Buffer.from('spaces and unicode'),
-      'per%cent #hash ?query.txt': Buffer.from('awkward'),
-      'sub/inner.csv': Buffer.from('a,b\n1,2\n'),
-      'deep/er/and/deeper/still/leaf.json': Buffer.from('{"deep":true}'),
-    });
+    const files = writeTree(root, { ...edgeCaseFiles(), 'sub/inner.csv': Buffer.from('a,b\n1,2\n') });
     const mtime = new Date('2025-06-01T12:34:56.789Z');
     fs.utimesSync(path.join(root, 'sub', 'inner.csv'), mtime, mtime);
 
@@ -63,7 +43,7 @@ describe('blobferry copy from a local world.disk', () => {
     assert.equal(run.status, 0, run.stdout + run.stderr);
     const report = JSON.parse(run.stdout) as { blobs: unknown; strategy: string; verification?: Record<string, number> };
     assert.deepEqual(report.blobs, { total: 10, copied: 10, skipped: 0, failed: 0 });
-    assert.equal(report.strategy, 'relay', 'the storage service cannot read a local world.disk');
+    assert.equal(report.strategy, 'relay', 'the storage service cannot read a local disk');
 
     const blobs = await uploaded('tree/');
     assert.deepEqual([...blobs.keys()].sort(), Object.keys(files).sort(), 'every relative path');

@@ -88,6 +88,18 @@ describe('blobferry sync', () => {
     assert.equal(fs.existsSync(path.join(root, 'local-only.txt')), false, 'the destination holds what the source holds');
   });
 
+  it('removes nothing when the copy did not end whole', async () => {
+    // A name a disk cannot take fails its copy: the source was not copied whole.
+    for (const name of ['ok.txt', `${'x'.repeat(300)}.txt`]) await world.containers.mirror.getBlockBlobClient(`guard/${name}`).upload('v1', 2);
+    const root = path.join(world.disk, 'guard');
+    write(root, 'extra.txt', 'only here');
+    const run = sync(prefixUrl('guard/'), root, '--delete-destination');
+    assert.equal(run.status, 1, run.stdout);
+    assert.deepEqual(run.blobs, { total: 2, copied: 1, skipped: 0, failed: 1 });
+    assert.ok(run.notes?.some((n) => /Nothing was removed/.test(n)), JSON.stringify(run.notes));
+    assert.equal(fs.readFileSync(path.join(root, 'extra.txt'), 'utf8'), 'only here', 'kept: the source could not be read whole');
+  });
+
   it('--compare md5 finds a change that kept the size and the modification time', async () => {
     const root = path.join(world.disk, 'md5');
     const when = new Date('2025-03-03T03:03:03Z');

@@ -23,7 +23,7 @@ import { actForLocalUser, displayUrl } from '../storage/registry';
 import { ensureLocalSealKey } from '../storage/seal';
 import { printDryRun } from './dryRunCommand';
 import { hostApi } from './hostApi';
-import { copyFolder, keepOnlyReport, stateBase, takeCancelRequest, writeEndReport } from './localCopies';
+import { copyFolder, keepOnlyReport, stateBase, storedInput, takeCancelRequest, writeEndReport } from './localCopies';
 import { progressLine } from './progressBar';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -178,7 +178,8 @@ export async function runInProcess(base: string, instanceId: string, options: Pi
     http: false,
     // The command reports every failure itself, once: the host's log says only what it alone knows.
     logger: createLogger({ level: (options.logLevel as LogLevel | undefined) ?? (process.env.BLOBFERRY_LOG_LEVEL as LogLevel | undefined) ?? 'error' }),
-    minConcurrency: { activities: (how.start?.options.concurrency ?? 16) + 4 },
+    // A resumed copy keeps the --concurrency it was started with.
+    minConcurrency: { activities: ((how.start ?? storedInput(stateDir, options.appDir, instanceId))?.options.concurrency ?? 16) + 4 },
   }).catch((err: unknown) => {
     if (isBlobferryError(err) && err.code === 'STATE_DIR_IN_USE') {
       throw new BlobferryError('STATE_DIR_IN_USE', `The copy ${instanceId} is running in another blobferry process; wait for it to end (blobferry jobs show ${instanceId}), or cancel it (blobferry jobs cancel ${instanceId}).`);
@@ -200,6 +201,8 @@ export async function runInProcess(base: string, instanceId: string, options: Pi
       if (!how.cancel) out.note(`Resuming copy ${instanceId}${given ? ' with the credentials given now' : ''}.`);
       if (existing!.runtimeStatus === 'Suspended') engine.resume(instanceId, 'resumed by blobferry');
     } else if (how.start) {
+      // A cancel asked of an earlier run that ended first is not this run's.
+      takeCancelRequest(stateDir);
       engine.startNew(transfer.name, { instanceId, input: how.start });
     } else {
       throw new BlobferryError('NOT_RUNNING', `The copy ${instanceId} has ended (${existing?.runtimeStatus ?? 'it never started'}); there is nothing to resume or cancel.`);

@@ -87,6 +87,12 @@ export function readLocalCopy(base: string, appDir: string, id: string): LocalCo
   return { id, state: pid ? 'running' : 'ended', ...(pid ? { pid } : {}), view: copyView({ instanceId: id, runtimeStatus: pid ? 'Pending' : 'NotStarted' }) };
 }
 
+/** The request a copy was started with, as its durable state keeps it (sealed). */
+export function storedInput(dir: string, appDir: string, id: string): TransferInput | undefined {
+  const input = peekState(durableFolder(dir, appDir))?.instances.get(id)?.input;
+  return input ? (JSON.parse(input) as TransferInput) : undefined;
+}
+
 /** Every in-process copy under the state folder, newest first. */
 export function listLocalCopies(base: string, appDir: string): LocalCopy[] {
   const root = path.join(base, 'copies');

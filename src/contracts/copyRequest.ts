@@ -158,6 +158,9 @@ export function parseCopyRequest(input: unknown): CopyRequest {
   if (!request.options.recursive && request.options.deleteDestination) {
     throw new BlobferryError('CONFLICTING_OPTIONS', '--delete-destination removes what a prefix no longer holds; it needs --recursive.', { field: 'options.deleteDestination' });
   }
+  if (request.options.deleteDestination && request.options.invalidNames === 'rename') {
+    throw new BlobferryError('CONFLICTING_OPTIONS', '--delete-destination removes what has no source of the same name; --invalid-names rename writes copies under other names, which it would remove. Use one or the other.', { field: 'options.deleteDestination' });
+  }
   if (request.options.compare !== 'size-mtime' && request.options.overwrite !== 'if-different') {
     throw new BlobferryError('CONFLICTING_OPTIONS', '--compare says what differs for sync (--overwrite if-different).', { field: 'options.compare' });
   }

@@ -32,3 +32,8 @@ export function blobOutcome(job: Job, blob: SourceBlob, ended: Ended, strategy: 
     ...(ended.code ? { code: ended.code, message: ended.message ?? '' } : ended.message ? { message: ended.message } : {}),
   };
 }
+
+/** A copy kept although its bytes did not match the source's MD5 (--check-md5 warn) never costs the source (--delete-source). */
+export function keptAfterMismatch(ended: Ended): Ended {
+  return { ...ended, sourceDeleted: { code: 'MD5_MISMATCH', message: `${ended.name} did not match its source's MD5 (kept by --check-md5 warn); its source was kept.` } };
+}

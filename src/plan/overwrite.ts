@@ -103,8 +103,13 @@ const MODIFY_WINDOW_MS = 1;
 export function differs(source: SourceSide, destination: Extract<DestinationState, { exists: true }>, compare: CompareMode = 'size-mtime'): string | undefined {
   if (compare === 'md5' && source.md5 && destination.md5) return source.md5 === destination.md5 ? undefined : 'the MD5s differ';
   if (destination.size !== undefined && destination.size !== source.size) return 'the sizes differ';
-  const sourceTime = timeOf(source.mtime ?? source.lastModified);
-  if (source.mtime && destination.mtime) return Math.abs(sourceTime - timeOf(destination.mtime)) > MODIFY_WINDOW_MS ? 'the modification times differ' : undefined;
+  // An mtime that is not an RFC 3339 time (another tool's epoch seconds) counts as absent.
+  const sourceMtime = source.mtime !== undefined && Number.isFinite(timeOf(source.mtime)) ? timeOf(source.mtime) : undefined;
+  const destinationMtime = destination.mtime !== undefined && Number.isFinite(timeOf(destination.mtime)) ? timeOf(destination.mtime) : undefined;
+  if (sourceMtime !== undefined && destinationMtime !== undefined) return Math.abs(sourceMtime - destinationMtime) > MODIFY_WINDOW_MS ? 'the modification times differ' : undefined;
+  const sourceTime = sourceMtime ?? timeOf(source.lastModified);
+  // Nothing comparable: a copy too many rather than a change missed.
+  if (!Number.isFinite(sourceTime) || !Number.isFinite(timeOf(destination.lastModified))) return 'the times cannot be compared';
   return sourceTime > timeOf(destination.lastModified) ? 'the source is newer' : undefined;
 }
 

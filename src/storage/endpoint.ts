@@ -142,8 +142,11 @@ export interface BlobDestination {
   checkAccess(needs: { read?: string }): void;
   destinationState(name: string): Promise<DestinationState>;
   properties(name: string): Promise<WrittenBlob>;
-  /** Ids of blocks staged but not committed yet: a re-run skips them. */
-  uncommittedBlockIds(name: string): Promise<Set<string>>;
+  /**
+   * Blocks staged but not committed yet, by id, with their sizes: a re-run skips a block only
+   * when its id and size both match (another block size makes the same ids cover other ranges).
+   */
+  stagedBlocks(name: string): Promise<Map<string, number>>;
   stageFromUrl(name: string, blockId: string, source: SourceAccess, offset: number, count: number): Promise<void>;
   /** A block's bytes, with their MD5 for the service to check; `offset` is where they sit in the blob (a file is written in place). */
   stageBody(name: string, blockId: string, body: Buffer, md5: Buffer | undefined, offset: number): Promise<void>;

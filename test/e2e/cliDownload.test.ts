@@ -95,6 +95,11 @@ describe('blobferry copy to a local disk', () => {
     assert.equal(warned.status, 0, warned.stdout);
     assert.deepEqual(JSON.parse(warned.stdout).verification, { 'md5-mismatch': 1 });
     assert.equal(fs.readFileSync(path.join(dir, 'liar.bin'), 'utf8'), 'the real bytes');
+    // A move never deletes the source of a copy that did not match it.
+    const moved = copy(world.url('downloads', 'md5/liar.bin'), `${dir}/moved/`, '--check-md5', 'warn', '--delete-source', '--json');
+    assert.equal(moved.status, 1, moved.stdout);
+    assert.equal(JSON.parse(moved.stdout).failures[0].code, 'MD5_MISMATCH');
+    assert.equal(await liar.exists(), true, 'the source is kept');
   });
 
   it('resumes a download killed with SIGKILL without reading again the ranges it had written', async () => {
@@ -130,7 +135,7 @@ describe('blobferry copy to a local disk', () => {
     assert.equal(run.status, 1, run.stdout + run.stderr);
     const failure = (JSON.parse(run.stdout) as { failures: Array<{ code: string; message: string }> }).failures[0];
     assert.equal(failure.code, 'DISK_FULL');
-    assert.match(failure.message, /partial temporary file was removed/);
+    assert.match(failure.message, /partial temporary file is removed/);
     assert.deepEqual(treeOf(target), { files: new Map(), temporary: [] }, 'nothing half-written left');
   });
 

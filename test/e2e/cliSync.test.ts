@@ -100,6 +100,18 @@ describe('blobferry sync', () => {
     assert.equal(fs.readFileSync(path.join(root, 'extra.txt'), 'utf8'), 'only here', 'kept: the source could not be read whole');
   });
 
+  it('removes nothing from an empty or mistyped source, and refuses to remove renamed copies', async () => {
+    const root = path.join(world.disk, 'kept');
+    write(root, 'precious.txt', 'mine');
+    const run = sync(prefixUrl('no-such-prefix/'), root, '--delete-destination');
+    assert.equal(run.status, 0, run.stdout);
+    assert.ok(run.notes?.some((n) => /source holds nothing/.test(n)), JSON.stringify(run.notes));
+    assert.equal(fs.readFileSync(path.join(root, 'precious.txt'), 'utf8'), 'mine');
+    const renamed = sync(root, prefixUrl('kept/'), '--delete-destination', '--invalid-names', 'rename');
+    assert.equal(renamed.status, 2);
+    assert.match(renamed.stdout, /CONFLICTING_OPTIONS/);
+  });
+
   it('--compare md5 finds a change that kept the size and the modification time', async () => {
     const root = path.join(world.disk, 'md5');
     const when = new Date('2025-03-03T03:03:03Z');

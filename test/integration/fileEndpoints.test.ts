@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FileLocation, Location } from '../../src/contracts/locations';
-import { fileNameProblem } from '../../src/storage/file/destination';
+import { fileNameProblem } from '../../src/storage/file/location';
 import { lookAtLocal, openDestination, openSource } from '../../src/storage/registry';
 import { sealedTransfer } from '../support/transfers';
 import { makeTempDir, removeDir } from '../support/temp';
@@ -41,7 +41,7 @@ describe('the local destination', () => {
     const destination = await destinationIn(target);
     await destination.stageBody('sub/f.bin', 'b1', Buffer.from('world'), Buffer.alloc(16), 5);
     await destination.stageBody('sub/f.bin', 'b0', Buffer.from('hello'), Buffer.alloc(16), 0);
-    assert.deepEqual([...(await destination.uncommittedBlockIds('sub/f.bin'))].sort(), ['b0', 'b1']);
+    assert.deepEqual([...(await destination.stagedBlocks('sub/f.bin'))].sort(), [['b0', 5], ['b1', 5]]);
     assert.equal(fs.existsSync(path.join(target, 'sub', 'f.bin')), false, 'not visible before the commit');
     // Someone writes the name meanwhile: "never" keeps theirs.
     fs.writeFileSync(path.join(target, 'sub', 'f.bin'), 'theirs');
@@ -55,6 +55,29 @@ describe('the local destination', () => {
     assert.deepEqual(fs.readdirSync(path.join(target, 'sub')), ['f.bin'], 'no temporary file left');
     // The same commit again (its result lost in a crash) finds its file in place.
     await destination.commit('sub/f.bin', ['b0', 'b1'], { properties: {}, lastModified: '2020-01-02T03:04:05.678Z' }, { ifNoneMatch: '*' });
+  });
+
+  it('never commits blocks that do not cover the file end to end, nor writes through a temporary name left linked to the file', async () => {
+    const target = path.join(dir, 'gaps');
+    const destination = await destinationIn(target);
+    // Blocks recorded by a run with another block size: the same ids, other ranges.
+    await destination.stageBody('g.bin', 'x0', Buffer.from('abcd'), undefined, 0);
+    await destination.stageBody('g.bin', 'x1', Buffer.from('fghij'), undefined, 5);
+    await assert.rejects(destination.commit('g.bin', ['x0', 'x1'], { properties: {} }, { ifNoneMatch: '*' }), (err: { code?: string }) => err.code === 'BLOCKS_LOST');
+    assert.deepEqual(fs.readdirSync(target), [], 'nothing in place, nothing left aside');
+    assert.deepEqual(await destination.stagedBlocks('g.bin'), new Map());
+
+    // A crash between link() and unlinking the temporary name: the next run starts afresh and leaves the file alone.
+    await destination.putWhole('h.bin', Buffer.from('final'), Buffer.alloc(16), { properties: {} }, { ifNoneMatch: '*' });
+    const part = fs.readdirSync(target).length === 1 ? undefined : 'unexpected';
+    assert.equal(part, undefined);
+    await destination.stageBody('h.bin', 'y0', Buffer.from('new!!'), undefined, 0);
+    const temporary = fs.readdirSync(target).find((n) => n.endsWith('.blobferry-part'))!;
+    fs.rmSync(path.join(target, temporary));
+    fs.linkSync(path.join(target, 'h.bin'), path.join(target, temporary));
+    assert.deepEqual(await destination.stagedBlocks('h.bin'), new Map(), 'the leftover link is not reused');
+    await destination.stageBody('h.bin', 'y0', Buffer.from('new!!'), undefined, 0);
+    assert.equal(fs.readFileSync(path.join(target, 'h.bin'), 'utf8'), 'final', 'the file was not written through the link');
   });
 });
 
@@ -79,5 +102,8 @@ describe('the local source', () => {
     } while (next);
     assert.deepEqual(names, ['a-b.txt', 'a/b/d.txt', 'a/c.txt', 'a0.txt', 'z.txt']);
     assert.deepEqual(names, [...names].sort(), 'the order of full names');
+    for (const outside of ['../outside.txt', 'a/../../x', '/etc/hostname', 'a//c.txt']) {
+      await assert.rejects(source.stat(outside, { tags: false }), (err: { code?: string }) => err.code === 'SOURCE_NOT_FOUND' || err.code === 'SEAL_MISMATCH', outside);
+    }
   });
 });

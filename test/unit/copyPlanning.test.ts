@@ -143,6 +143,9 @@ describe('overwrite decisions', () => {
     assert.equal(decideOverwrite('if-different', 'x', file, { ...same, mtime: '2030-01-01T00:00:00Z', md5: 'AAA=' }, 's', undefined, 'md5').action, 'skip');
     assert.equal(decideOverwrite('if-different', 'x', file, { ...same, md5: 'BBB=' }, 's', undefined, 'md5').action, 'copy');
     assert.equal(decideOverwrite('if-different', 'x', file, { ...same, md5: 'BBB=' }, 's').action, 'skip', 'MD5s count only with --compare md5');
+    // An mtime another tool wrote as epoch seconds counts as absent, never as "the same".
+    assert.equal(decideOverwrite('if-different', 'x', { ...file, mtime: '1700000000' }, at('2024-01-03T00:00:00Z', { mtime: '2024-01-03T00:00:00Z' }), 's').action, 'copy');
+    assert.equal(decideOverwrite('if-different', 'x', { ...file, mtime: '1700000000' }, at('2024-01-01T00:00:00Z', { mtime: 'yesterday' }), 's').action, 'skip', 'falls back to newer-than');
     assert.equal(conditionsFit('if-different', { ifMatch: '"e1"' }), true);
     assert.equal(conditionsFit('if-different', {}), false);
   });

@@ -17,8 +17,10 @@ export function commitContent(job: Pick<Job, 'options' | 'run'>, blob: SourceBlo
   // A listing entry not yet described would write a blob without its headers, metadata and tags.
   if (blob.partial) throw new BlobferryError('INTERNAL', `${blob.name} was about to be written without its content headers and metadata (a listing entry not described); nothing was written.`);
   const properties: BlobProperties = { ...blob.properties };
-  // The MD5 blobferry computed (relay, uploads): stored unless --no-put-md5 (a source's own stays either way).
+  // The MD5 blobferry computed (relay, uploads) is stored unless --no-put-md5; a source's own
+  // stays, unless the bytes showed it wrong (--check-md5 warn): a blob never carries an MD5 its bytes do not have.
   if (contentMD5 && options.putMd5) properties.contentMD5 = contentMD5;
+  else if (contentMD5 && properties.contentMD5 !== contentMD5) delete properties.contentMD5;
   return {
     properties,
     ...(blob.lastModified ? { lastModified: blob.lastModified } : {}),

@@ -18,7 +18,7 @@ import type { BlobDestination, SourceEndpoint } from '../../storage/endpoint';
 import { mapPool } from '../../storage/pool';
 import { openDestination, openSource } from '../../storage/registry';
 import { activity } from '../calls';
-import { blobOutcome, type Ended } from '../outcome';
+import { blobOutcome, keptAfterMismatch, type Ended } from '../outcome';
 import type { ActivityResult, Job } from '../types';
 import { commitContent } from './content';
 import { deleteCopiedSource } from './deleteSource';
@@ -118,6 +118,7 @@ async function afterCopy(job: Job, destination: BlobDestination, blob: SourceBlo
     done = { ...done, verified: 'md5' };
   }
   if (!job.options.deleteSource) return done;
+  if (done.verified === 'md5-mismatch') return keptAfterMismatch(done);
   try {
     await deleteCopiedSource(job, blob);
     return { ...done, sourceDeleted: true };

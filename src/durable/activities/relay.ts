@@ -34,7 +34,7 @@ export const relaySegment = activity('relaySegment', (args: StageArgs): Promise<
     const { job, blob, name, plan, first, last } = args;
     const source = await openSource(job);
     const destination = await openDestination(job);
-    const already = await destination.uncommittedBlockIds(name);
+    const already = await destination.stagedBlocks(name);
     const digests = await openDigests(job, blob, destination, args.digestStates);
     const tag = versionTag(blob);
     const parallel = relayParallel(job.options.concurrency, plan.blockSize);
@@ -59,7 +59,7 @@ export const relaySegment = activity('relaySegment', (args: StageArgs): Promise<
         const buffer = spare.pop() ?? Buffer.allocUnsafe(plan.blockSize);
         const read = source.readRange(blob, offset, count, buffer);
         const done = read.then(async (body) => {
-          if (already.has(id)) return void skipped++;
+          if (already.get(id) === body.length) return void skipped++;
           await destination.stageBody(name, id, body, blockMd5(destination, body), offset);
           staged++;
         });
@@ -85,7 +85,7 @@ export const relayStream = activity('relayStream', (args: StageArgs): Promise<Ac
   settle(async () => {
     const { job, blob, name, plan } = args;
     const destination = await openDestination(job);
-    const already = await destination.uncommittedBlockIds(name);
+    const already = await destination.stagedBlocks(name);
     const digests = await openDigests(job, blob, destination);
     const tag = versionTag(blob);
     const uploads: Promise<void>[] = [];
@@ -100,7 +100,7 @@ export const relayStream = activity('relayStream', (args: StageArgs): Promise<Ac
       const offset = bytes;
       bytes += body.length;
       const id = blockId(tag, index++);
-      if (already.has(id)) {
+      if (already.get(id) === body.length) {
         skipped++;
         return;
       }

@@ -21,7 +21,7 @@ export const stageBlocks = activity('stageBlocks', (args: StageArgs): Promise<Ac
     const { job, blob, name, plan, first, last } = args;
     const source = await openSource(job);
     const destination = await openDestination(job);
-    const already = await destination.uncommittedBlockIds(name);
+    const already = await destination.stagedBlocks(name);
     const tag = versionTag(blob);
     const indexes = Array.from({ length: last - first + 1 }, (_, i) => first + i);
     let staged = 0;
@@ -30,7 +30,7 @@ export const stageBlocks = activity('stageBlocks', (args: StageArgs): Promise<Ac
     await mapPool(indexes, Math.min(STAGE_PARALLEL, job.options.concurrency), async (index) => {
       const id = blockId(tag, index);
       const { offset, count } = blockRange(plan, index);
-      if (already.has(id)) skipped++;
+      if (already.get(id) === count) skipped++;
       else {
         await destination.stageFromUrl(name, id, await source.serviceAccess(blob), offset, count).catch(async (err: unknown) => {
           // The service could not read the source as planned: a source that changed meanwhile says so.

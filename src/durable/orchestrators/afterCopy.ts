@@ -4,7 +4,7 @@ import type { SourceBlob } from '../../contracts/blobFacts';
 import { deleteSource } from '../activities/deleteSource';
 import { verifyCopy } from '../activities/verifyCopy';
 import { call } from '../calls';
-import type { Ended } from '../outcome';
+import { keptAfterMismatch, type Ended } from '../outcome';
 import type { Job } from '../types';
 
 /** With verify "md5", a copy counts as copied only once it has been read back and matched its source. */
@@ -18,6 +18,7 @@ export function* verified(context: OrchestrationContext, job: Job, blob: SourceB
 export function* sourceDeleted(context: OrchestrationContext, job: Job, blob: SourceBlob, ended: Ended): Generator<Task, Ended, unknown> {
   if (ended.outcome !== 'copied' || !job.options.deleteSource) return ended;
   if (ended.stopped) return keptAfterStop({ ...ended, stopped: ended.stopped });
+  if (ended.verified === 'md5-mismatch') return keptAfterMismatch(ended);
   const deleted = yield* call(context, deleteSource, { job, blob });
   return { ...ended, sourceDeleted: deleted.ok ? true : { code: deleted.code, message: deleted.message } };
 }

@@ -79,11 +79,16 @@ function* transferOrchestrator(context: OrchestrationContext): Generator<Task, T
 /**
  * Sync --delete-destination, once the copy is whole: what the source no longer has is removed
  * from the destination. Never after a copy that failed somewhere or was cancelled, as rclone
- * does: a source that could not be read whole is no reason to remove anything.
+ * does: a source that could not be read whole is no reason to remove anything; nor when the
+ * source holds nothing.
  */
 function* removeExtras(context: OrchestrationContext, summary: TransferSummary, input: PruneInput): Generator<Task, TransferSummary, unknown> {
   if (summary.cancelled || summary.failures.length > 0 || summary.blobs.failed > 0) {
     return { ...summary, notes: [...(summary.notes ?? []), 'Nothing was removed from the destination (--delete-destination): the copy did not end whole.'] };
+  }
+  // An empty source is more often a mistyped prefix than a wish to empty the destination.
+  if (summary.blobs.total === 0) {
+    return { ...summary, notes: [...(summary.notes ?? []), 'Nothing was removed from the destination (--delete-destination): the source holds nothing to copy; check its path.'] };
   }
   const child = `${context.df.instanceId}:prune`;
   context.df.setCustomStatus({ phase: 'removing', kind: 'prefix', child, blobs: summary.blobs, bytes: summary.bytes, strategy: summary.strategy, strategyReason: summary.strategyReason } satisfies CopyProgress);

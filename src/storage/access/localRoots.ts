@@ -16,7 +16,7 @@ export function localRoots(env: NodeJS.ProcessEnv = process.env): string[] {
 
 /** Is this absolute path inside a served root, lexically and once links are followed? */
 export function servedLocally(target: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  return localRoots(env).some((root) => inside(root, target) && inside(realOrNearest(root), realOrNearest(target)));
+  return localRoots(env).some((root) => inside(root, target) && inside(realPathOrNearest(root), realPathOrNearest(target)));
 }
 
 function inside(root: string, target: string): boolean {
@@ -25,7 +25,7 @@ function inside(root: string, target: string): boolean {
 }
 
 /** The real path of `p`, or of its nearest existing ancestor joined with the rest (a file yet to be written). */
-function realOrNearest(p: string): string {
+export function realPathOrNearest(p: string): string {
   let existing = p;
   const rest: string[] = [];
   while (!fs.existsSync(existing)) {

@@ -82,12 +82,12 @@ export class AzureBlobDestination implements BlobDestination {
     return { etag: p.etag, contentLength: p.contentLength, ...(p.contentMD5 && p.contentMD5.length > 0 ? { contentMD5: Buffer.from(p.contentMD5).toString('base64') } : {}) };
   }
 
-  async uncommittedBlockIds(name: string): Promise<Set<string>> {
+  async stagedBlocks(name: string): Promise<Map<string, number>> {
     try {
       const list = await this.blob(name).getBlockList('uncommitted');
-      return new Set((list.uncommittedBlocks ?? []).map((b) => b.name));
+      return new Map((list.uncommittedBlocks ?? []).map((b) => [b.name, b.size]));
     } catch (err) {
-      if (statusOf(err) === 404) return new Set();
+      if (statusOf(err) === 404) return new Map();
       this.clients.fail(err, `listing staged blocks of ${name}`);
     }
   }

@@ -25,11 +25,10 @@ import type { DestinationFacts } from '../../contracts/endpointFacts';
 import { BlobferryError, messageOf } from '../../contracts/errors';
 import type { FileLocation } from '../../contracts/locations';
 import type { BlobDestination, CommitContent, CopyState, WrittenBlob } from '../endpoint';
+import { realPathOrNearest } from '../access/localRoots';
 import { inScope, type NameScope } from '../scope';
-import { BLOCKS_SUFFIX, isTemporary, md5OfFile, PART_SUFFIX, rfc3339Nano, versionOf } from './location';
+import { BLOCKS_SUFFIX, fileNameProblem, md5OfFile, PART_SUFFIX, rfc3339Nano, versionOf } from './location';
 
-/** Bytes a file name (one path segment) may have on the filesystems blobferry writes to (ext4, xfs, btrfs, apfs, tmpfs). */
-const MAX_SEGMENT_BYTES = 255;
 const MAX_PATH_BYTES = 4095;
 /** Files as any other program makes them (the umask applies); the temporary name is what keeps a partial file out of sight. */
 const FILE_MODE = 0o666;
@@ -69,6 +68,7 @@ export class FileDestination implements BlobDestination {
 
   async destinationState(name: string): Promise<DestinationState> {
     const file = this.fileFor(name);
+    await this.checkInside(path.dirname(file));
     const stat = await fs.promises.stat(file, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
       throw localError(err, file);
@@ -78,8 +78,10 @@ export class FileDestination implements BlobDestination {
     return { exists: true, etag: versionOf(stat), lastModified: new Date(Number(stat.mtimeMs)).toISOString(), size: Number(stat.size), mtime: rfc3339Nano(stat.mtimeNs) };
   }
 
-  md5(name: string): Promise<string> {
-    return md5OfFile(this.fileFor(name));
+  async md5(name: string): Promise<string> {
+    const file = this.fileFor(name);
+    await this.checkInside(path.dirname(file));
+    return md5OfFile(file);
   }
 
   async properties(name: string): Promise<WrittenBlob> {
@@ -88,16 +90,26 @@ export class FileDestination implements BlobDestination {
     return { etag: versionOf(stat), contentLength: Number(stat.size) };
   }
 
-  async uncommittedBlockIds(name: string): Promise<Set<string>> {
-    const { blocks } = this.partOf(name);
-    const text = await fs.promises.readFile(blocks, 'utf8').catch(() => '');
-    return new Set(text.split('\n').flatMap((line) => (line ? [line.split(' ')[0]] : [])));
+  async stagedBlocks(name: string): Promise<Map<string, number>> {
+    const { part } = this.partOf(name);
+    // A crash between link() and unlinking the temporary name leaves it a second name of the
+    // final file: never write through it, start again.
+    if (await sameFile(part, this.fileFor(name))) {
+      await this.discardStaged(name);
+      return new Map();
+    }
+    return new Map([...(await this.recorded(name))].map(([id, range]) => [id, range.length]));
   }
 
-  async stageBody(name: string, blockId: string, body: Buffer, _md5: Buffer, offset: number): Promise<void> {
+  /**
+   * A block at its offset in the temporary file. A failure here does not remove the file: other
+   * blocks of the same file are being written at the same time; the copy lets go of what it
+   * staged once they have all settled (discardStaged).
+   */
+  async stageBody(name: string, blockId: string, body: Buffer, _md5: Buffer | undefined, offset: number): Promise<void> {
     const { part, blocks } = this.partOf(name);
     await this.makeParent(part);
-    await this.writing(name, async () => {
+    try {
       const handle = await fs.promises.open(part, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, FILE_MODE);
       try {
         await handle.write(body, 0, body.length, offset);
@@ -105,8 +117,10 @@ export class FileDestination implements BlobDestination {
         await handle.close();
       }
       // Recorded once written: a block listed here is on disk (the page cache outlives the process).
-      await fs.promises.appendFile(blocks, `${blockId} ${offset} ${body.length}\n`, { flag: 'a' });
-    });
+      await appendLine(blocks, `${blockId} ${offset} ${body.length}`);
+    } catch (err) {
+      throw localError(err as NodeJS.ErrnoException, this.fileFor(name), ' The partial temporary file is removed when the copy ends.');
+    }
   }
 
   async discardStaged(name: string): Promise<void> {
@@ -116,29 +130,32 @@ export class FileDestination implements BlobDestination {
 
   async commit(name: string, blockIds: string[], content: CommitContent, conditions: CommitConditions): Promise<{ etag: string }> {
     const { part, blocks } = this.partOf(name);
-    const written = new Map(
-      (await fs.promises.readFile(blocks, 'utf8').catch(() => ''))
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => {
-          const [id, offset, length] = line.split(' ');
-          return [id, Number(offset) + Number(length)] as const;
-        }),
-    );
-    const missing = blockIds.filter((id) => !written.has(id));
-    if (missing.length > 0) {
-      // This very commit may have happened already (its result lost in a crash): the file is in place.
-      const done = await this.alreadyInPlace(name, part, content);
-      if (done) return done;
-      throw new BlobferryError('INTERNAL', `${missing.length} block(s) of ${name} are not on disk; the copy will write them again.`);
-    }
-    const size = blockIds.reduce((end, id) => Math.max(end, written.get(id)!), 0);
+    const recorded = await this.recorded(name);
     const mtime = modificationTime(content);
+    if (blockIds.some((id) => !recorded.has(id))) {
+      // This very commit may have happened already (its result lost in a crash): the file is in place.
+      const done = await this.alreadyInPlace(name, part, mtime);
+      if (done) return done;
+      throw new BlobferryError('BLOCKS_LOST', `Blocks of ${name} are not on disk; the copy writes them again.`);
+    }
+    // The blocks must cover the file from its start without a gap or an overlap (a run with
+    // another block size recorded other ranges under the same ids): otherwise start again.
+    const ranges = blockIds.map((id) => recorded.get(id)!).sort((x, y) => x.offset - y.offset);
+    const size = ranges.reduce((end, r) => (end === r.offset ? end + r.length : NaN), 0);
+    if (!Number.isFinite(size)) {
+      await this.discardStaged(name);
+      throw new BlobferryError('BLOCKS_LOST', `The blocks written for ${name} do not cover it end to end; the copy writes them again.`);
+    }
     if (blockIds.length === 0) await this.writeWhole(name, part, Buffer.alloc(0), mtime);
     else {
       await this.writing(name, async () => {
-        await fs.promises.truncate(part, size);
-        if (mtime !== undefined) await fs.promises.utimes(part, mtime, mtime);
+        const handle = await fs.promises.open(part, fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW);
+        try {
+          await handle.truncate(size);
+          if (mtime !== undefined) await handle.utimes(mtime, mtime);
+        } finally {
+          await handle.close();
+        }
       });
     }
     return this.finish(name, part, blocks, conditions);
@@ -231,27 +248,51 @@ export class FileDestination implements BlobDestination {
     return { part: `${stem}${PART_SUFFIX}`, blocks: `${stem}${BLOCKS_SUFFIX}` };
   }
 
+  /** The blocks the list beside the temporary file records, by id (the last line for an id wins). */
+  private async recorded(name: string): Promise<Map<string, { offset: number; length: number }>> {
+    const { blocks } = this.partOf(name);
+    const text = await fs.promises.readFile(blocks, { encoding: 'utf8', flag: fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW }).catch(() => '');
+    return new Map(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [id, offset, length] = line.split(' ');
+          return [id, { offset: Number(offset), length: Number(length) }] as const;
+        }),
+    );
+  }
+
   /**
    * Makes the file's directories, and checks none of them leads out of the destination (a
-   * symbolic link). A directory checked once by this endpoint (one activity: a batch of small
-   * files, or a run of blocks) is not checked again.
+   * symbolic link), before anything is made and after. A directory checked once by this endpoint
+   * (one activity: a batch of small files, or a run of blocks) is not checked again.
    */
   private async makeParent(file: string): Promise<void> {
     const parent = path.dirname(file);
     if (this.checkedDirectories.has(parent)) return;
+    await this.checkInside(parent);
     await local(() => fs.promises.mkdir(parent, { recursive: true }), parent);
-    const [real, root] = await Promise.all([fs.promises.realpath(parent), fs.promises.realpath(this.root)]);
-    if (real !== root && !real.startsWith(`${root}${path.sep}`)) {
-      throw new BlobferryError('INVALID_NAME', `${parent} leads out of ${this.root} (a symbolic link); nothing is written through it.`);
-    }
+    await this.checkInside(parent);
     this.checkedDirectories.add(parent);
+  }
+
+  /** Refuses a path that, links followed as far as it exists, is not under the destination directory. */
+  private async checkInside(target: string): Promise<void> {
+    const root = realPathOrNearest(this.root);
+    const real = realPathOrNearest(target);
+    if (real !== root && !real.startsWith(`${root}${path.sep}`)) {
+      throw new BlobferryError('INVALID_NAME', `${target} leads out of ${this.root} (a symbolic link); nothing is read or written through it.`);
+    }
   }
 
   /** A whole file at once (a small blob): written, given its time and closed through one descriptor. */
   private async writeWhole(name: string, part: string, body: Buffer, mtime: number | undefined): Promise<void> {
     await this.makeParent(part);
     await this.writing(name, async () => {
-      const handle = await fs.promises.open(part, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, FILE_MODE);
+      // A fresh file: never one left linked to the final name by a crash, nor a link planted there.
+      await fs.promises.rm(part, { force: true });
+      const handle = await fs.promises.open(part, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, FILE_MODE);
       try {
         await handle.writeFile(body);
         if (mtime !== undefined) await handle.utimes(mtime, mtime);
@@ -285,17 +326,16 @@ export class FileDestination implements BlobDestination {
     return { etag: versionOf(await fs.promises.stat(file, { bigint: true })) };
   }
 
-  /** A commit that ran already: no temporary file left, and the final one is what it wrote (size and modification time). */
-  private async alreadyInPlace(name: string, part: string, content: CommitContent): Promise<{ etag: string } | undefined> {
+  /** A commit that ran already: no temporary file left, and the final one is what it wrote (its modification time). */
+  private async alreadyInPlace(name: string, part: string, mtime: number | undefined): Promise<{ etag: string } | undefined> {
     if (fs.existsSync(part)) return undefined;
     const stat = await fs.promises.stat(this.fileFor(name), { bigint: true }).catch(() => undefined);
-    const mtime = modificationTime(content);
     // utimes sets a float of seconds, to the microsecond at best.
     if (!stat?.isFile() || mtime === undefined || Math.abs(Number(stat.mtimeNs) / 1e9 - mtime) > 2e-6) return undefined;
     return { etag: versionOf(stat) };
   }
 
-  /** A write that fails takes its temporary file with it (a full disk keeps nothing half-written), and says so. */
+  /** A write of the whole file (one writer) that fails takes its temporary file with it (a full disk keeps nothing half-written), and says so. */
   private async writing<T>(name: string, act: () => Promise<T>): Promise<T> {
     try {
       return await act();
@@ -306,16 +346,20 @@ export class FileDestination implements BlobDestination {
   }
 }
 
-/** Why a blob name cannot be a file name here, if it cannot. */
-export function fileNameProblem(name: string): string | undefined {
-  if (name.includes('\0')) return 'it contains a NUL character';
-  const segments = name.split('/');
-  if (segments.some((s) => s === '')) return 'it has an empty path segment (a leading, doubled or trailing "/")';
-  if (segments.some((s) => s === '.' || s === '..')) return 'it has a "." or ".." segment, which would leave its folder';
-  const long = segments.find((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES);
-  if (long) return `the segment "${long.slice(0, 40)}…" is longer than ${MAX_SEGMENT_BYTES} bytes`;
-  if (segments.some(isTemporary)) return 'it ends like blobferry\'s temporary files';
-  return undefined;
+/** Appends one line, never through a link planted at the path. */
+async function appendLine(file: string, line: string): Promise<void> {
+  const handle = await fs.promises.open(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, FILE_MODE);
+  try {
+    await handle.write(`${line}\n`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Are these two paths one file (a hard link)? */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([fs.promises.lstat(a, { bigint: true }).catch(() => undefined), fs.promises.lstat(b, { bigint: true }).catch(() => undefined)]);
+  return x !== undefined && y !== undefined && x.ino === y.ino && x.dev === y.dev;
 }
 
 /**
@@ -324,8 +368,12 @@ export function fileNameProblem(name: string): string | undefined {
  * a Date would cut it to milliseconds.
  */
 function modificationTime(content: CommitContent): number | undefined {
-  const given = content.metadata?.mtime ?? content.lastModified;
-  const m = given ? /^(.*?)(\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(given) : null;
+  return secondsOf(content.metadata?.mtime) ?? secondsOf(content.lastModified);
+}
+
+/** An RFC 3339 time in seconds, its fraction kept; undefined for anything else (another tool's epoch seconds). */
+function secondsOf(text: string | undefined): number | undefined {
+  const m = text ? /^(.*?)(\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(text) : null;
   const whole = m ? Date.parse(`${m[1]}${m[3]}`) : NaN;
   return Number.isFinite(whole) ? whole / 1000 + Number(`0${m![2] ?? ''}`) : undefined;
 }

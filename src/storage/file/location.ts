@@ -103,3 +103,19 @@ export async function md5OfFile(file: string): Promise<string> {
   for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('base64');
 }
+
+/** Bytes a file name (one path segment) may have on the filesystems blobferry writes to (ext4, xfs, btrfs, apfs, tmpfs). */
+const MAX_SEGMENT_BYTES = 255;
+
+/** Why a blob name cannot be a file name here, if it cannot. */
+export function fileNameProblem(name: string): string | undefined {
+  if (name.includes('\0')) return 'it contains a NUL character';
+  const segments = name.split('/');
+  if (segments.some((s) => s === '')) return 'it has an empty path segment (a leading, doubled or trailing "/")';
+  if (segments.some((s) => s === '.' || s === '..')) return 'it has a "." or ".." segment, which would leave its folder';
+  const long = segments.find((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES);
+  if (long) return `the segment "${long.slice(0, 40)}…" is longer than ${MAX_SEGMENT_BYTES} bytes`;
+  if (segments.some(isTemporary)) return 'it ends like blobferry\'s temporary files';
+  return undefined;
+}
+

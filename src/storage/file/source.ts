@@ -22,7 +22,7 @@ import { BlobferryError, messageOf } from '../../contracts/errors';
 import type { FileLocation } from '../../contracts/locations';
 import { readWhole, type ListedPage, type ListOptions, type SourceAccess, type SourceEndpoint } from '../endpoint';
 import { inScope, type NameScope } from '../scope';
-import { isTemporary, md5OfFile, pathOf, rfc3339Nano, versionOf } from './location';
+import { fileNameProblem, isTemporary, md5OfFile, pathOf, rfc3339Nano, versionOf } from './location';
 
 export class FileSource implements SourceEndpoint {
   readonly facts: SourceFacts;
@@ -50,7 +50,8 @@ export class FileSource implements SourceEndpoint {
   }
 
   async probe(name: string, prefix: boolean): Promise<{ tagsReadable: boolean }> {
-    await failing(() => fs.promises.access(prefix ? path.join(this.location.path, name) : this.pathOf(name), fs.constants.R_OK), this.pathOf(name));
+    const target = prefix ? path.join(this.location.path, name) : this.pathOf(name);
+    await failing(() => fs.promises.access(target, fs.constants.R_OK), target);
     return { tagsReadable: true }; // files have none
   }
 
@@ -121,8 +122,11 @@ export class FileSource implements SourceEndpoint {
     }
   }
 
+  /** Only names under the directory: a name handed in (a sync's destination listing) never leads out of it. */
   private pathOf(name: string): string {
-    return pathOf(this.location, inScope(name, this.scope));
+    const problem = fileNameProblem(inScope(name, this.scope));
+    if (problem) throw new BlobferryError('SOURCE_NOT_FOUND', `"${name.slice(0, 200)}" is not a file under ${this.location.path}: ${problem}.`);
+    return pathOf(this.location, name);
   }
 
   private checkVersion(blob: SourceBlob, stat: fs.BigIntStats): void {

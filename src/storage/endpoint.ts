@@ -141,8 +141,6 @@ export interface BlobDestination {
   /** Refuses credentials that cannot write (or read, when `read` says why it must) without calling the service. */
   checkAccess(needs: { read?: string }): void;
   destinationState(name: string): Promise<DestinationState>;
-  /** Optional: the states of several names at once (one listing where a HEAD each costs a request each); only those it settles. */
-  statesOf?(names: string[]): Promise<Map<string, DestinationState>>;
   properties(name: string): Promise<WrittenBlob>;
   /**
    * Blocks staged but not committed yet, by id, with their sizes: a re-run skips a block only

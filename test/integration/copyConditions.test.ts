@@ -166,24 +166,6 @@ for (const strategy of ['block-copy', 'relay'] as const) {
 }
 
 describe('progress', () => {
-  it('looks at a batch\'s destinations with one listing, not a request each (sync), and decides as a look each would', async () => {
-    const names = Array.from({ length: 30 }, (_, i) => `sync-${n}/f-${String(i).padStart(2, '0')}.txt`);
-    await Promise.all(names.map((name) => source.getBlockBlobClient(name).upload(name, name.length)));
-    const prefix = (container: string) => `${azurite.containerSasUrl(container, container === 'source' ? undefined : SECOND_ACCOUNT).replace(`/${container}?`, `/${container}/sync-${n}/?`)}`;
-    const first = await copies.copy({ source: prefix('source'), destination: prefix('target').replace(/^http:\/\/[^/]+/, proxy.origin), options: { recursive: true, overwrite: 'if-different' } });
-    assert.deepEqual(first.blobs, { total: 30, copied: 30, skipped: 0, failed: 0 });
-    // One changed at the source: only it is copied again, and no destination is looked at one by one.
-    await sleep(1100);
-    await source.getBlockBlobClient(names[7]).upload('changed', 7);
-    const before = proxy.requests.length;
-    const again = await copies.copy({ source: prefix('source'), destination: prefix('target').replace(/^http:\/\/[^/]+/, proxy.origin), options: { recursive: true, overwrite: 'if-different' } });
-    assert.deepEqual(again.blobs, { total: 30, copied: 1, skipped: 29, failed: 0 });
-    const seen = proxy.requests.slice(before);
-    assert.equal(seen.filter((r) => r.method === 'HEAD' && !r.path.endsWith('.blobferry-probe')).length, 0, 'no HEAD per destination (the inspection probe aside)');
-    assert.ok(seen.filter((r) => r.method === 'GET' && r.query.get('comp') === 'list').length >= 1, 'a listing instead');
-    assert.equal(await text(names[7]), 'changed');
-  });
-
   it('shows phase, bytes done and total, rate and strategy in custom status while copying', async () => {
     const name = `progress-${n}`;
     await fourBlocks(name);

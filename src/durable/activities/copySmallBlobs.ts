@@ -8,9 +8,9 @@
  * is deleted. One blob's failure is reported and the others go on.
  */
 import { BlobferryError, isBlobferryError } from '../../contracts/errors';
-import type { BlobOutcome, CommitConditions, DestinationState, SourceBlob } from '../../contracts/blobFacts';
+import type { BlobOutcome, CommitConditions, SourceBlob } from '../../contracts/blobFacts';
 import { blockId, versionTag } from '../../plan/blocks';
-import { nameInPrefix } from '../../plan/names';
+import { destinationNameFor, prefixDestinationName } from '../../plan/names';
 import { keptByPolicy } from '../../plan/overwrite';
 import { chooseStrategy, type Strategy } from '../../plan/strategy';
 import { checkDigests, type Verification } from '../../plan/verification';
@@ -58,14 +58,7 @@ export const copySmallBlobs = activity('copySmallBlobs', (args: SmallBlobsArgs):
     const largest = Math.max(1, ...args.items.map((item) => item.size));
     const relays = args.items.some((item) => chooseStrategy(args.job.route, item).strategy === 'relay');
     const parallel = relays ? relayParallel(concurrency, largest) : concurrency;
-    const looksFirst = LOOKS_FIRST.has(args.job.options.overwrite);
-    // Policies that look at each destination first: one listing for the batch where it can.
-    const names = args.items.flatMap((item) => {
-      const named = nameInPrefix(args.destinationPrefix, args.sourcePrefix, item.name, args.job.options.invalidNames);
-      return 'code' in named ? [] : [named.name];
-    });
-    const known = looksFirst && destination.statesOf ? await destination.statesOf(names).catch(() => new Map<string, DestinationState>()) : new Map<string, DestinationState>();
-    const results = await mapPool(args.items, parallel, (item) => copyOne(args, source, destination, item, known));
+    const results = await mapPool(args.items, parallel, (item) => copyOne(args, source, destination, item));
     return {
       outcomes: results.filter((r): r is BlobOutcome => 'outcome' in r),
       pending: results.filter((r): r is PendingServerCopy => 'started' in r),
@@ -75,15 +68,11 @@ export const copySmallBlobs = activity('copySmallBlobs', (args: SmallBlobsArgs):
   }),
 );
 
-/** The overwrite policies that look at the destination before writing ("never" lets the write's If-None-Match decide). */
-const LOOKS_FIRST: ReadonlySet<string> = new Set(['if-source-newer', 'rename', 'if-different']);
-
-/** `known`: destination states the batch's listing settled (the first attempt uses them instead of a HEAD). */
-async function copyOne(args: SmallBlobsArgs, source: SourceEndpoint, destination: BlobDestination, blob: SourceBlob, known: Map<string, DestinationState>): Promise<BlobOutcome | PendingServerCopy> {
+async function copyOne(args: SmallBlobsArgs, source: SourceEndpoint, destination: BlobDestination, blob: SourceBlob): Promise<BlobOutcome | PendingServerCopy> {
   const { job } = args;
   const { strategy } = chooseStrategy(job.route, blob);
-  const mapped = nameInPrefix(args.destinationPrefix, args.sourcePrefix, blob.name, job.options.invalidNames);
-  const name = mapped.name;
+  const mapped = destinationNameFor(prefixDestinationName(args.destinationPrefix, args.sourcePrefix, blob.name), job.options.invalidNames, blob.name);
+  const name = 'name' in mapped ? mapped.name : prefixDestinationName(args.destinationPrefix, args.sourcePrefix, blob.name);
   const outcome = (ended: Omit<Ended, 'name'> & { name?: string }) => blobOutcome(job, blob, { ...ended, name: ended.name ?? name }, strategy, name);
   const policy = job.options.overwrite;
   try {
@@ -100,7 +89,7 @@ async function copyOne(args: SmallBlobsArgs, source: SourceEndpoint, destination
           return outcome(await afterCopy(job, destination, blob, { outcome: 'copied', name: start.started.name, message: note, verified: 'size' }));
         }
         // "never" needs no look: the write's If-None-Match decides, one request fewer per blob.
-        const decision = await decide(destination, job, blob, name, LOOKS_FIRST.has(policy), attempt, attempt === 1 ? known.get(name) : undefined);
+        const decision = await decide(destination, job, blob, name, policy === 'if-source-newer' || policy === 'rename' || policy === 'if-different', attempt);
         if (decision.action === 'skip') return outcome({ outcome: 'skipped', code: decision.code, message: decision.reason });
         const adopted = () => afterCopy(job, destination, blob, { outcome: 'copied', name: decision.name, verified: 'size' });
         if (decision.action === 'adopt') return outcome(await adopted());

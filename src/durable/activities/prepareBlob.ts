@@ -13,23 +13,20 @@ export const prepareBlob = activity('prepareBlob', (args: { job: Job; blob: Sour
   settle(async () => ({ decision: await decide(await openDestination(args.job), args.job, args.blob, args.name, args.job.options.overwrite !== 'always', args.attempt) })),
 );
 
-/**
- * `attempt`: which try at a free renamed name this is (each gets its own suffix, the same in
- * every run of it). `known`: the destination's state as a listing just gave it, instead of a look.
- */
-export async function decide(destination: BlobDestination, job: Job, blob: SourceBlob, name: string, lookFirst = job.options.overwrite !== 'always', attempt = 1, known?: DestinationState): Promise<OverwriteDecision> {
+/** `attempt`: which try at a free renamed name this is (each gets its own suffix, the same in every run of it). */
+export async function decide(destination: BlobDestination, job: Job, blob: SourceBlob, name: string, lookFirst = job.options.overwrite !== 'always', attempt = 1): Promise<OverwriteDecision> {
   // Metadata or tags Azure would refuse fail the blob now, before any block is staged (a listing
   // entry not yet described is checked when its read describes it).
   if (!blob.partial) commitContent(job, blob);
-  return (await lookAndDecide(destination, job, blob, name, lookFirst, attempt, known)).decision;
+  return (await lookAndDecide(destination, job, blob, name, lookFirst, attempt)).decision;
 }
 
 /**
  * The decision and what it was made from. A destination with a copy pending cannot be written
  * (Azure allows one copy at a time): PENDING_COPY, which --on-pending-copy wait waits out.
  */
-export async function lookAndDecide(destination: BlobDestination, job: Job, blob: SourceBlob, name: string, lookFirst: boolean, attempt = 1, known?: DestinationState): Promise<{ decision: OverwriteDecision; state: DestinationState }> {
-  const state = lookFirst ? (known ?? (await lookAt(destination, name, job))) : ({ exists: false } as DestinationState);
+export async function lookAndDecide(destination: BlobDestination, job: Job, blob: SourceBlob, name: string, lookFirst: boolean, attempt = 1): Promise<{ decision: OverwriteDecision; state: DestinationState }> {
+  const state = lookFirst ? await lookAt(destination, name, job) : ({ exists: false } as DestinationState);
   const marker = copyMarker(job.run, blob);
   const source = await withMD5s(job, blob, name, destination, state);
   const decision = decideOverwrite(job.options.overwrite, name, state, source, renameSuffix(marker, name, attempt), { marker, size: blob.size }, job.options.compare);

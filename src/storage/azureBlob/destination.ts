@@ -14,24 +14,6 @@ import { checkSas } from './errors';
 import { throttlingSince } from './throttling';
 import { primaryServiceUrl } from './location';
 
-/** Names statesOf lists at most, for one batch. */
-const STATES_PAGE = 1000;
-
-/** A blob's state from its properties (Get Blob Properties, or a listing entry) and metadata. */
-function stateOf(props: { etag?: string; lastModified?: Date; contentLength?: number; copyStatus?: string; contentMD5?: Uint8Array }, metadata: Record<string, string> | undefined): DestinationState {
-  const marker = metadata?.[COPY_MARKER];
-  return {
-    exists: true,
-    etag: props.etag ?? '',
-    lastModified: (props.lastModified ?? new Date(0)).toISOString(),
-    size: props.contentLength ?? 0,
-    ...(props.copyStatus === 'pending' ? { copyPending: true } : {}),
-    ...(marker ? { marker } : {}),
-    ...(metadata?.mtime ? { mtime: metadata.mtime } : {}),
-    ...(props.contentMD5 && props.contentMD5.length > 0 ? { md5: Buffer.from(props.contentMD5).toString('base64') } : {}),
-  };
-}
-
 export class AzureBlobDestination implements BlobDestination {
   readonly facts: DestinationFacts;
   /** Throttling answers of this account since the endpoint was opened. */
@@ -78,32 +60,21 @@ export class AzureBlobDestination implements BlobDestination {
   async destinationState(name: string): Promise<DestinationState> {
     try {
       const props = await this.blob(name).getProperties();
-      return stateOf(props, props.metadata);
+      const marker = props.metadata?.[COPY_MARKER];
+      return {
+        exists: true,
+        etag: props.etag ?? '',
+        lastModified: (props.lastModified ?? new Date(0)).toISOString(),
+        size: props.contentLength ?? 0,
+        ...(props.copyStatus === 'pending' ? { copyPending: true } : {}),
+        ...(marker ? { marker } : {}),
+        ...(props.metadata?.mtime ? { mtime: props.metadata.mtime } : {}),
+        ...(props.contentMD5 && props.contentMD5.length > 0 ? { md5: Buffer.from(props.contentMD5).toString('base64') } : {}),
+      };
     } catch (err) {
       if (blobNotFound(err)) return { exists: false };
       this.clients.fail(err, `checking ${name}`);
     }
-  }
-
-  /**
-   * The states of a batch's names from one listing page of their common prefix, where a HEAD
-   * each would cost a request each (sync looks at every destination). Only what the page
-   * settles is answered: a name it did not reach is left to destinationState.
-   */
-  async statesOf(names: string[]): Promise<Map<string, DestinationState>> {
-    const states = new Map<string, DestinationState>();
-    if (names.length < 2) return states;
-    const prefix = names.reduce((common, name) => {
-      let i = 0;
-      while (i < common.length && common[i] === name[i]) i++;
-      return common.slice(0, i);
-    });
-    const wanted = new Set(names);
-    const page = await this.call(`listing ${prefix || 'the container'}`, async () => (await this.clients.container().listBlobsFlat({ prefix: prefix || undefined, includeMetadata: true }).byPage({ maxPageSize: STATES_PAGE }).next()).value);
-    for (const item of page?.segment.blobItems ?? []) if (wanted.has(item.name)) states.set(item.name, stateOf(item.properties, item.metadata));
-    // The whole prefix was listed: a name it did not hold is not there.
-    if (!page?.continuationToken) for (const name of names) if (!states.has(name)) states.set(name, { exists: false });
-    return states;
   }
 
   async properties(name: string): Promise<WrittenBlob> {

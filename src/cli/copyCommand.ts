@@ -7,6 +7,7 @@
  * 2 bad usage or input (nothing was written).
  */
 import path from 'node:path';
+import { hasEnded } from '../contracts/copyList';
 import { BlobferryError, INPUT_ERROR_CODES, isBlobferryError, isErrorCode, messageOf } from '../contracts/errors';
 import { redact } from '../contracts/redact';
 import { copyView, type CopyView } from '../durable/copyStatus';
@@ -19,11 +20,10 @@ import { createLogger, type LogLevel } from '../local/logger';
 import { listedNames } from '../plan/select';
 import { credentialsDirOf } from '../storage/freshCredentials';
 import { nameListRef, nameListText, type NameListRef } from '../storage/nameList';
-import { actForLocalUser, displayUrl } from '../storage/registry';
-import { ensureLocalSealKey } from '../storage/seal';
+import { displayUrl } from '../storage/registry';
 import { printDryRun } from './dryRunCommand';
 import { hostApi } from './hostApi';
-import { copyFolder, keepOnlyReport, stateBase, storedInput, takeCancelRequest, writeEndReport } from './localCopies';
+import { actForUserAt, copyFolder, keepOnlyReport, stateBase, storedInput, takeCancelRequest, writeEndReport } from './localCopies';
 import { progressLine } from './progressBar';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -156,8 +156,7 @@ function listOfFiles(file: string): NameListRef {
 
 async function copyHere(request: unknown, options: CopyCommandOptions, out: Output): Promise<CopyView> {
   const base = stateBase(options.stateDir);
-  ensureLocalSealKey(base);
-  actForLocalUser();
+  actForUserAt(base);
   const { instanceId, input } = prepareTransfer(request, 'user');
   return runInProcess(base, instanceId, options, out, { start: input });
 }
@@ -196,7 +195,7 @@ export async function runInProcess(base: string, instanceId: string, options: Pi
   try {
     const engine = host.engine;
     const existing = engine.getStatus(instanceId);
-    const active = (status = engine.getStatus(instanceId)) => status !== undefined && ['Pending', 'Running', 'Suspended'].includes(status.runtimeStatus);
+    const active = (status = engine.getStatus(instanceId)) => status !== undefined && !hasEnded(status.runtimeStatus);
     if (active(existing)) {
       if (!how.cancel) out.note(`Resuming copy ${instanceId}${given ? ' with the credentials given now' : ''}.`);
       if (existing!.runtimeStatus === 'Suspended') engine.resume(instanceId, 'resumed by blobferry');
@@ -242,7 +241,7 @@ async function copyOnHost(hostUrl: string, request: unknown, options: CopyComman
   const { id } = await api.post<{ id: string }>('/api/copies', request);
   for (;;) {
     const view = await api.get<CopyView>(`/api/copies/${encodeURIComponent(id)}`);
-    if (['Completed', 'Failed', 'Terminated'].includes(view.runtimeStatus)) return view;
+    if (hasEnded(view.runtimeStatus)) return view;
     out.progress(view);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }

@@ -6,9 +6,7 @@
 import { formatBytes } from '../plan/blocks';
 import { dryRun, type DryRunItem } from '../durable/dryRun';
 import { prepareTransfer } from '../durable/startTransfer';
-import { actForLocalUser } from '../storage/registry';
-import { ensureLocalSealKey } from '../storage/seal';
-import { stateBase } from './localCopies';
+import { actForUserAt, stateBase } from './localCopies';
 
 export interface DryRunSummary {
   dryRun: true;
@@ -24,8 +22,7 @@ export interface DryRunSummary {
 }
 
 export async function printDryRun(request: unknown, options: { stateDir?: string; json?: boolean }): Promise<void> {
-  ensureLocalSealKey(stateBase(options.stateDir));
-  actForLocalUser();
+  actForUserAt(stateBase(options.stateDir));
   const { input } = prepareTransfer(request, 'user');
   const { inspection, items } = await dryRun({ ...input, run: 'dry-run' });
   const summary: DryRunSummary = { dryRun: true, strategy: inspection.job.strategy, copy: 0, skip: 0, fail: 0, delete: 0, bytes: 0, notes: [...inspection.notes] };

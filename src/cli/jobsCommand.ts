@@ -4,14 +4,13 @@
  * running host's copies through its API.
  */
 import fs from 'node:fs';
+import { hasEnded } from '../contracts/copyList';
 import { BlobferryError } from '../contracts/errors';
 import type { CopyView } from '../durable/copyStatus';
 import { formatBytes } from '../plan/blocks';
-import { actForLocalUser } from '../storage/registry';
-import { ensureLocalSealKey } from '../storage/seal';
 import { EXIT, Output, runInProcess } from './copyCommand';
 import { hostApi } from './hostApi';
-import { copyFolder, findLocalCopy, listLocalCopies, readLocalCopy, requestCancel, stateBase, type LocalCopy } from './localCopies';
+import { actForUserAt, copyFolder, findLocalCopy, listLocalCopies, readLocalCopy, requestCancel, stateBase, type LocalCopy } from './localCopies';
 
 export interface JobsOptions {
   json?: boolean;
@@ -42,7 +41,7 @@ export async function listJobs(options: JobsOptions): Promise<number> {
     if (options.host) {
       const query = wanted.length > 0 ? `?status=${encodeURIComponent(wanted.join(','))}` : '';
       const { copies } = await hostApi(options.host).get<{ copies: Array<Omit<CopyView, 'instanceId' | 'failures'> & { id: string; createdTime: string; lastUpdatedTime: string }> }>(`/api/copies${query}`);
-      jobs = copies.map((c) => ({ ...c, state: ['Completed', 'Failed', 'Terminated'].includes(c.runtimeStatus) ? 'ended' : 'running', failures: [] }));
+      jobs = copies.map((c) => ({ ...c, state: hasEnded(c.runtimeStatus) ? 'ended' : 'running', failures: [] }));
     } else {
       // Here a status is where a copy stands on this machine (running, interrupted, ended) or its Durable status.
       jobs = listLocalCopies(stateBase(options.stateDir), options.appDir)
@@ -76,7 +75,7 @@ export async function cancelJob(id: string, options: JobsOptions): Promise<numbe
       await api.post(`/api/copies/${encodeURIComponent(id)}/cancel`);
       view = await until(async () => {
         const now = await api.get<CopyView>(`/api/copies/${encodeURIComponent(id)}`);
-        return ['Completed', 'Failed', 'Terminated'].includes(now.runtimeStatus) ? now : undefined;
+        return hasEnded(now.runtimeStatus) ? now : undefined;
       });
     } else {
       const base = stateBase(options.stateDir);
@@ -92,8 +91,7 @@ export async function cancelJob(id: string, options: JobsOptions): Promise<numbe
         if (after.state === 'interrupted') throw new BlobferryError('INTERNAL', `The process running ${id} stopped before it cancelled the copy; run blobferry jobs cancel ${id} again.`);
         view = after.view;
       } else {
-        ensureLocalSealKey(base);
-        actForLocalUser();
+        actForUserAt(base);
         view = await runInProcess(base, id, options, new Output(true), { cancel: true });
       }
     }
@@ -111,8 +109,7 @@ export async function resumeJob(id: string, options: JobsOptions): Promise<numbe
     const copy = findLocalCopy(base, options.appDir, id);
     if (copy.state === 'running') throw new BlobferryError('STATE_DIR_IN_USE', `The copy ${id} is running in process ${copy.pid}; there is nothing to resume.`);
     if (copy.state === 'ended') throw new BlobferryError('NOT_RUNNING', `The copy ${id} has ended (${copy.view.phase}); run its command again to copy once more.`);
-    ensureLocalSealKey(base);
-    actForLocalUser();
+    actForUserAt(base);
     return out.finish(await runInProcess(base, id, options, out, {}));
   } catch (err) {
     return out.fail(err);

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { COPY_ID } from '../contracts/copyRequest';
 import { BlobferryError } from '../contracts/errors';
 import { copyView, type CopyView } from '../durable/copyStatus';
 import type { TransferInput } from '../durable/types';
@@ -17,7 +18,14 @@ import { lockOwner, peekState } from '../local/durable/journal';
 import { isTerminal } from '../local/durable/state';
 import { toStatus } from '../local/durable/status';
 import { readHostConfig } from '../local/hostConfig';
-import { displayUrl } from '../storage/registry';
+import { actForLocalUser, displayUrl } from '../storage/registry';
+import { ensureLocalSealKey } from '../storage/seal';
+
+/** This process copies for the person running it, with the seal key of the state folder (made if missing). */
+export function actForUserAt(base: string): void {
+  ensureLocalSealKey(base);
+  actForLocalUser();
+}
 
 /** Where in-process copies keep their state: --state-dir, BLOBFERRY_STATE_DIR, else ~/.blobferry/state. */
 export function stateBase(stateDir?: string): string {
@@ -145,5 +153,5 @@ export function takeCancelRequest(dir: string): boolean {
 
 /** Copy ids are instance ids the CLI made: never a path of their own. */
 function isCopyId(id: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/.test(id) && !id.includes('..');
+  return COPY_ID.test(id) && !id.includes('..');
 }

@@ -9,6 +9,11 @@ import { BlobferryError } from './errors';
 export const RUNTIME_STATUSES = ['Pending', 'Running', 'Completed', 'Failed', 'Terminated', 'Suspended'] as const;
 export type RuntimeStatus = (typeof RUNTIME_STATUSES)[number];
 
+/** A copy in one of these has ended: completed (cancelled ones too), failed, terminated. */
+export function hasEnded(status: string): boolean {
+  return status === 'Completed' || status === 'Failed' || status === 'Terminated';
+}
+
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 500;
 

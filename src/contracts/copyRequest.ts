@@ -116,9 +116,12 @@ export const CopyOptionsSchema = z.strictObject({
   requestTimeout: Timeout.optional(),
 });
 
+/** A copy's id: its instance id, used in URLs and as a folder name (letters, digits, . _ : -). */
+export const COPY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+
 export const CopyRequestSchema = z.strictObject({
   /** Optional caller-chosen id; default: derived from the request, so a repeated request is the same copy. */
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'must be 1-100 letters, digits or . _ : - (it is the copy\'s instance id, used in URLs)').optional(),
+  id: z.string().regex(COPY_ID, 'must be 1-100 letters, digits or . _ : - (it is the copy\'s instance id, used in URLs)').optional(),
   source: Url('a source'),
   destination: Url('a destination'),
   options: CopyOptionsSchema.default(CopyOptionsSchema.parse({})),

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { CommitConditions, DestinationState, SourceBlob } from '../contracts/blobFacts';
 import type { CompareMode, OverwritePolicy } from '../contracts/copyRequest';
+import { preciseMs } from '../contracts/time';
 import { versionTag } from './blocks';
 import { renamedName, suffixFromGuid } from './names';
 
@@ -104,20 +105,16 @@ export function differs(source: SourceSide, destination: Extract<DestinationStat
   if (compare === 'md5' && source.md5 && destination.md5) return source.md5 === destination.md5 ? undefined : 'the MD5s differ';
   if (destination.size !== undefined && destination.size !== source.size) return 'the sizes differ';
   // An mtime that is not an RFC 3339 time (another tool's epoch seconds) counts as absent.
-  const sourceMtime = source.mtime !== undefined && Number.isFinite(timeOf(source.mtime)) ? timeOf(source.mtime) : undefined;
-  const destinationMtime = destination.mtime !== undefined && Number.isFinite(timeOf(destination.mtime)) ? timeOf(destination.mtime) : undefined;
+  const sourceMtime = preciseMs(source.mtime);
+  const destinationMtime = preciseMs(destination.mtime);
   if (sourceMtime !== undefined && destinationMtime !== undefined) return Math.abs(sourceMtime - destinationMtime) > MODIFY_WINDOW_MS ? 'the modification times differ' : undefined;
-  const sourceTime = sourceMtime ?? timeOf(source.lastModified);
+  const sourceTime = sourceMtime ?? preciseMs(source.lastModified);
+  const destinationTime = preciseMs(destination.lastModified);
   // Nothing comparable: a copy too many rather than a change missed.
-  if (!Number.isFinite(sourceTime) || !Number.isFinite(timeOf(destination.lastModified))) return 'the times cannot be compared';
-  return sourceTime > timeOf(destination.lastModified) ? 'the source is newer' : undefined;
+  if (sourceTime === undefined || destinationTime === undefined) return 'the times cannot be compared';
+  return sourceTime > destinationTime ? 'the source is newer' : undefined;
 }
 
-/** An RFC 3339 time in milliseconds, with its fraction kept past the millisecond. */
-function timeOf(text: string): number {
-  const m = /^(.*?)(\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(text);
-  return m ? Date.parse(`${m[1]}${m[3]}`) + Number(`0${m[2] ?? ''}`) * 1000 : Date.parse(text);
-}
 
 /**
  * A commit refused because someone else wrote the destination meanwhile is a skip under

@@ -7,6 +7,7 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import { retryBudget } from '../../plan/retry';
 import { pruneDestination, type PruneArgs, type Pruned } from '../activities/pruneDestination';
 import { callRetrying, orchestration } from '../calls';
+import { FAILURES_KEPT } from './migrate';
 
 const PAGES_PER_GENERATION = 200;
 
@@ -30,7 +31,7 @@ function* pruneOrchestrator(context: OrchestrationContext): Generator<Task, Prun
     const page = yield* callRetrying(context, pruneDestination, { job: input.job, sourcePrefix: input.sourcePrefix, destinationPrefix: input.destinationPrefix, continuation }, retries);
     if (!page.ok) return { removed, failures: [...failures, { source: '(listing)', destination: '(listing)', code: page.code, message: `Removing what the source no longer has stopped: ${page.message}` }] };
     removed += page.removed;
-    failures.push(...page.failures.slice(0, Math.max(0, 1000 - failures.length)));
+    failures.push(...page.failures.slice(0, Math.max(0, FAILURES_KEPT - failures.length)));
     continuation = page.next;
     if (!continuation) return { removed, failures };
   }

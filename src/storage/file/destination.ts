@@ -23,6 +23,7 @@ import path from 'node:path';
 import type { CommitConditions, DestinationState } from '../../contracts/blobFacts';
 import type { DestinationFacts } from '../../contracts/endpointFacts';
 import { BlobferryError, messageOf } from '../../contracts/errors';
+import { preciseMs } from '../../contracts/time';
 import type { FileLocation } from '../../contracts/locations';
 import type { BlobDestination, CommitContent, CopyState, WrittenBlob } from '../endpoint';
 import { realPathOrNearest } from '../access/localRoots';
@@ -40,7 +41,7 @@ export class FileDestination implements BlobDestination {
   private readonly checkedDirectories = new Set<string>();
 
   constructor(
-    private readonly location: FileLocation,
+    location: FileLocation,
     private readonly scope: NameScope,
   ) {
     this.root = location.directory ? location.path : path.dirname(location.path);
@@ -368,14 +369,8 @@ async function sameFile(a: string, b: string): Promise<boolean> {
  * a Date would cut it to milliseconds.
  */
 function modificationTime(content: CommitContent): number | undefined {
-  return secondsOf(content.metadata?.mtime) ?? secondsOf(content.lastModified);
-}
-
-/** An RFC 3339 time in seconds, its fraction kept; undefined for anything else (another tool's epoch seconds). */
-function secondsOf(text: string | undefined): number | undefined {
-  const m = text ? /^(.*?)(\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(text) : null;
-  const whole = m ? Date.parse(`${m[1]}${m[3]}`) : NaN;
-  return Number.isFinite(whole) ? whole / 1000 + Number(`0${m![2] ?? ''}`) : undefined;
+  const ms = preciseMs(content.metadata?.mtime) ?? preciseMs(content.lastModified);
+  return ms === undefined ? undefined : ms / 1000;
 }
 
 async function local<T>(act: () => Promise<T>, file: string): Promise<T> {

@@ -44,14 +44,9 @@ export function lookAtLocalSource(location: FileLocation): FileLocation {
   try {
     stat = fs.statSync(location.path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      // "acct.blob.core.windows.net/c/x" typed without its scheme reads as a relative path.
-      const hint = /\.(blob\.core\.|amazonaws\.com)|\/(127\.0\.0\.1|localhost):\d+\//.test(location.path) ? ' A URL needs its scheme: https://… or s3://….' : '';
-      throw new BlobferryError('SOURCE_NOT_FOUND', `There is no file or directory ${location.path}.${hint}`, { field: 'source' });
-    }
-    if (code === 'EACCES') throw new BlobferryError('PERMISSION_DENIED', `${location.path} cannot be read: permission denied.`, { field: 'source' });
-    throw new BlobferryError('SOURCE_UNREACHABLE', `${location.path} cannot be looked at: ${messageOf(err)}.`, { field: 'source' });
+    // "acct.blob.core.windows.net/c/x" typed without its scheme reads as a relative path.
+    const hint = /\.(blob\.core\.|amazonaws\.com)|\/(127\.0\.0\.1|localhost):\d+\//.test(location.path) ? ' A URL needs its scheme: https://… or s3://….' : '';
+    throw readError(err, location.path, hint);
   }
   if (!stat.isDirectory() && !stat.isFile()) throw new BlobferryError('UNSUPPORTED_URL', `${location.path} is neither a file nor a directory (a device, socket or pipe cannot be copied).`, { field: 'source' });
   return { ...location, directory: stat.isDirectory() };
@@ -70,6 +65,14 @@ export function lookAtLocalDestination(location: FileLocation, recursive: boolea
   const parent = fs.statSync(path.dirname(location.path), { throwIfNoEntry: false });
   if (!parent?.isDirectory()) throw new BlobferryError('CONTAINER_NOT_FOUND', `The directory ${path.dirname(location.path)} does not exist; create it, or end the destination with "/" to have it made.`, { field: 'destination' });
   return { ...location, directory: false };
+}
+
+/** A local source that could not be read, as a coded error (`hint` follows a not-found message). */
+export function readError(err: unknown, file: string, hint = ''): BlobferryError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new BlobferryError('SOURCE_NOT_FOUND', `There is no file or directory ${file}.${hint}`, { field: 'source' });
+  if (code === 'EACCES' || code === 'EPERM') return new BlobferryError('PERMISSION_DENIED', `${file} cannot be read: permission denied.`, { field: 'source' });
+  return new BlobferryError('SOURCE_UNREACHABLE', `${file} cannot be read: ${messageOf(err)}.`, { field: 'source' });
 }
 
 /** A listed name (relative, "/"-separated) as a path under the directory. */

@@ -18,11 +18,11 @@ import path from 'node:path';
 import mime from 'mime-types';
 import { blobProperties, type SourceBlob } from '../../contracts/blobFacts';
 import type { SourceFacts } from '../../contracts/endpointFacts';
-import { BlobferryError, messageOf } from '../../contracts/errors';
+import { BlobferryError } from '../../contracts/errors';
 import type { FileLocation } from '../../contracts/locations';
 import { readWhole, type ListedPage, type ListOptions, type SourceAccess, type SourceEndpoint } from '../endpoint';
 import { inScope, type NameScope } from '../scope';
-import { fileNameProblem, isTemporary, md5OfFile, pathOf, rfc3339Nano, versionOf } from './location';
+import { fileNameProblem, isTemporary, md5OfFile, pathOf, readError, rfc3339Nano, versionOf } from './location';
 
 export class FileSource implements SourceEndpoint {
   readonly facts: SourceFacts;
@@ -181,10 +181,7 @@ async function failing<T>(act: () => Promise<T>, file: string): Promise<T> {
   try {
     return await act();
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new BlobferryError('SOURCE_NOT_FOUND', `There is no file or directory ${file}.`);
-    if (code === 'EACCES' || code === 'EPERM') throw new BlobferryError('PERMISSION_DENIED', `${file} cannot be read: permission denied.`);
-    throw new BlobferryError('SOURCE_UNREACHABLE', `${file} cannot be read: ${messageOf(err)}.`);
+    throw readError(err, file);
   }
 }
 

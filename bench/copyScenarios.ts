@@ -179,7 +179,13 @@ export function runJsonWorker<T>(script: string, args: unknown): Promise<T> {
 }
 
 /** Source data: one 1 GiB blob, and a prefix of `count` small blobs. */
-export async function seed(bench: Bench, what: { bigBytes?: number; smallCount?: number; smallBytes?: number; mediumCount?: number }): Promise<void> {
+/** Sizes of the mixed scenario: spread evenly on a log scale from 1 KiB to 64 MiB, the same every run. */
+export function mixedSize(index: number): number {
+  const spread = (index * 0.6180339887) % 1;
+  return Math.round(1024 * 65536 ** spread);
+}
+
+export async function seed(bench: Bench, what: { bigBytes?: number; smallCount?: number; smallBytes?: number; mediumCount?: number; mixedCount?: number }): Promise<void> {
   const src = service(bench, DEV_ACCOUNT).getContainerClient('bench-source');
   await src.createIfNotExists();
   await service(bench, bench.second).getContainerClient('bench-target').createIfNotExists();
@@ -204,6 +210,15 @@ export async function seed(bench: Bench, what: { bigBytes?: number; smallCount?:
       }
     }));
   }
+  if (what.mixedCount) {
+    let next = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (next < what.mixedCount!) {
+        const i = next++;
+        await src.getBlockBlobClient(`mixed/file-${String(i).padStart(4, '0')}.bin`).uploadData(randomFill(mixedSize(i)));
+      }
+    }));
+  }
   if (what.smallCount) {
     let next = 0;
     await Promise.all(Array.from({ length: 64 }, async () => {
@@ -218,7 +233,9 @@ export async function seed(bench: Bench, what: { bigBytes?: number; smallCount?:
 
 const randomFill = (size: number): Buffer => randomBytes(size);
 
-export function copyArgs(bench: Bench, tool: CopyArgs['tool'], kind: 'big' | 'small' | 'medium', run: string, concurrency: number): CopyArgs {
+export type CopyKind = 'big' | 'small' | 'medium' | 'mixed';
+
+export function copyArgs(bench: Bench, tool: CopyArgs['tool'], kind: CopyKind, run: string, concurrency: number): CopyArgs {
   const src = bench.azurite.blobEndpoint(DEV_ACCOUNT.name);
   const dst = bench.azurite.blobEndpoint(bench.second.name);
   const destinationSas = sas(bench.second, 'bench-target', undefined, 'racwdl');

@@ -20,6 +20,8 @@
  *   faults      1 GiB across accounts through a proxy adding BENCH_LATENCY_MS (20) to every
  *               request and answering BENCH_BUSY_PERCENT (5) % of writes 503 ServerBusy:
  *               blobferry and AzCopy alternating, and blobferry through the same proxy without the 503s
+ *   latency     (a), (b) and mixed sizes with BENCH_LATENCIES (0,20,60) ms added to every destination
+ *               request by a loopback proxy: blobferry, AzCopy and the bare SDK through the same proxy
  *   local       local disks: uploads, downloads and a sync with 1% changed, blobferry beside AzCopy and
  *               rclone (bench/localDisk.ts; BENCH_LOCAL_BIG_MIB, BENCH_LOCAL_SMALL_COUNT)
  *
@@ -42,7 +44,7 @@ import { startStorageProxy } from '../test/support/storageProxy';
 import { azcopyBinary, runAzcopy } from './azcopy';
 import { localPeers } from './localDisk';
 import { rcloneBinary, runRclone } from './rclone';
-import { copyArgs, measureRun, MiB, processCpuMs, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
+import { copyArgs, type CopyKind, measureRun, MiB, processCpuMs, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
 import type { CopyArgs } from './copyWorker';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -115,9 +117,12 @@ const measure = (b: Bench, args: CopyArgs): Promise<Sample> => measureRun(b, arg
 const mibPerSecond = (s: Sample) => s.bytes / MiB / (s.wallMs / 1000);
 
 /** The bare SDK at each concurrency of SDK_SWEEP, and the fastest (the same bytes each time, so wall time decides). */
-async function sweepSdk(b: Bench, kind: 'big' | 'small' | 'medium'): Promise<{ samples: Sample[]; best: number }> {
+async function sweepSdk(b: Bench, kind: CopyKind, via: (url: string) => string = (url) => url): Promise<{ samples: Sample[]; best: number }> {
   const samples: Sample[] = [];
-  for (const c of SDK_SWEEP) samples.push(await measure(b, copyArgs(b, 'sdk', kind, `sweep-${kind}-${c}-${samples.length}-${Date.now()}`, c)));
+  for (const c of SDK_SWEEP) {
+    const args = copyArgs(b, 'sdk', kind, `sweep-${kind}-${c}-${samples.length}-${Date.now()}`, c);
+    samples.push(await measure(b, { ...args, destination: via(args.destination) }));
+  }
   console.log(`  ${sweepText(samples)}`);
   return { samples, best: samples.reduce((a, s) => (s.wallMs < a.wallMs ? s : a)).concurrency };
 }
@@ -236,7 +241,7 @@ async function serverCopy() {
 interface PeerScenario {
   marker: string;
   title: string;
-  kind: 'big' | 'medium';
+  kind: 'big' | 'medium' | 'mixed';
   sameAccount?: boolean;
   tools: Array<'blobferry' | 'azcopy' | 'sdk' | 'stream'>;
 }
@@ -255,13 +260,48 @@ const peers = () => runPeers(PEER_SCENARIOS, {});
 /** (a) again, on the Azurite variant without its CRC-64 loop (bench/azuriteNoCrc64.ts): what would move the goal against AzCopy. */
 const peersNoCrc64 = () => runPeers([{ ...PEER_SCENARIOS[0], marker: 'peers-a-no-crc64' }], { noCrc64: true });
 
-async function runPeers(scenarios: PeerScenario[], variant: { noCrc64?: boolean }) {
+/**
+ * Azure's round trips, on loopback: a proxy in front of Azurite adds BENCH_LATENCIES (0, 20 and
+ * 60 ms) to every request the tools send to the destination (the sources stay direct: the
+ * service reads them itself). (a), (b) and mixed sizes (BENCH_MIXED_COUNT blobs, 1 KiB–64 MiB on
+ * a log scale): blobferry, AzCopy (not on mixed sizes: it sends blobs up to a block with Put Blob
+ * From URL, which Azurite lacks) and the bare SDK, all through the same proxy.
+ */
+async function latency() {
+  const latencies = (process.env.BENCH_LATENCIES ?? '0,20,60').split(',').map(Number);
+  const sections: Record<string, string> = {};
+  const samples: unknown[] = [];
+  for (const ms of latencies) {
+    const result = await runPeers(LATENCY_SCENARIOS.map((s) => ({ ...s, marker: `${s.marker}-${ms}`, title: `${s.title}, +${ms} ms per request` })), { latencyMs: ms });
+    samples.push(...result.samples.map((x) => ({ ...x, latencyMs: ms })));
+    Object.assign(sections, result.sections);
+    await bench?.close();
+    bench = undefined;
+  }
+  return { samples, table: '', sections };
+}
+
+const LATENCY_SCENARIOS: PeerScenario[] = [
+  { marker: 'latency-a', title: '1 GiB across accounts', kind: 'big', tools: ['blobferry', 'azcopy', 'sdk'] },
+  { marker: 'latency-b', title: '200 × 8 MiB across accounts', kind: 'medium', tools: ['blobferry', 'azcopy', 'sdk'] },
+  { marker: 'latency-mixed', title: 'mixed sizes across accounts', kind: 'mixed', tools: ['blobferry', 'sdk'] },
+];
+const LATENCY_MARKERS = (process.env.BENCH_LATENCIES ?? '0,20,60').split(',').flatMap((ms) => LATENCY_SCENARIOS.map((s) => `${s.marker}-${ms}`));
+
+async function runPeers(scenarios: PeerScenario[], variant: { noCrc64?: boolean; latencyMs?: number }) {
   const b = await azurite(variant);
   const exe = azcopyBinary();
-  await seed(b, { bigBytes: Number(process.env.BENCH_BIG_MIB ?? 1024) * MiB, mediumCount: scenarios.some((s) => s.kind === 'medium') ? Number(process.env.BENCH_MEDIUM_COUNT ?? 200) : 0 });
+  const count = (kind: PeerScenario['kind'], env: string, fallback: number) => (scenarios.some((s) => s.kind === kind) ? Number(process.env[env] ?? fallback) : 0);
+  await seed(b, { bigBytes: scenarios.some((s) => s.kind === 'big') ? Number(process.env.BENCH_BIG_MIB ?? 1024) * MiB : 0, mediumCount: count('medium', 'BENCH_MEDIUM_COUNT', 200), mixedCount: count('mixed', 'BENCH_MIXED_COUNT', 1000) });
+  // The tools' requests to the destination through the latency proxy; blobferry is then told to
+  // stage from URLs (block-copy, as AzCopy does): the table would relay, the proxy's origin being another instance's.
+  const proxy = variant.latencyMs !== undefined ? await startStorageProxy(b.azurite.blobPort, { accounts: b.azurite.accounts }) : undefined;
+  proxy?.rules.push({ match: () => true, delayMs: variant.latencyMs });
+  const via = (url: string) => (proxy ? url.replace(`http://127.0.0.1:${b.azurite.blobPort}`, proxy.origin) : url);
   const samples: Sample[] = [];
   const tables: Record<string, string> = {};
   let run = 0;
+  try {
   for (const scenario of scenarios) {
     console.log(`== peers: ${scenario.title}`);
     const byTool: Record<string, Sample[]> = {};
@@ -269,7 +309,7 @@ async function runPeers(scenarios: PeerScenario[], variant: { noCrc64?: boolean 
     let sdkConcurrency = 0;
     let sweep = '';
     if (scenario.tools.includes('sdk')) {
-      const swept = await sweepSdk(b, scenario.kind);
+      const swept = await sweepSdk(b, scenario.kind, via);
       samples.push(...swept.samples);
       sdkConcurrency = swept.best;
       sweep = sweepText(swept.samples);
@@ -280,7 +320,7 @@ async function runPeers(scenarios: PeerScenario[], variant: { noCrc64?: boolean 
         const id = `peer-${scenario.marker}-${tool}-${run++}`;
         const base = copyArgs(b, tool === 'azcopy' ? 'sdk' : tool, scenario.kind, id, tool === 'sdk' ? sdkConcurrency : BLOBFERRY_CONCURRENCY);
         const devEndpoint = b.azurite.blobEndpoint(DEV_ACCOUNT.name);
-        const destination = scenario.sameAccount ? `${devEndpoint}/bench-source/${id}/one.bin${tool === 'azcopy' ? `?${sas(DEV_ACCOUNT, 'bench-source', undefined, 'racwdl')}` : ''}` : base.destination;
+        const destination = via(scenario.sameAccount ? `${devEndpoint}/bench-source/${id}/one.bin${tool === 'azcopy' ? `?${sas(DEV_ACCOUNT, 'bench-source', undefined, 'racwdl')}` : ''}` : base.destination);
         let sample: Sample;
         if (tool === 'azcopy') {
           if ('missing' in exe) {
@@ -290,7 +330,7 @@ async function runPeers(scenarios: PeerScenario[], variant: { noCrc64?: boolean 
           // 8 MiB blobs fit AzCopy's default block: it would send them with Put Blob From URL, which Azurite fails.
           sample = await measureRun(b, destination, () => runAzcopy(exe.path, { source: base.source, destination, recursive: base.recursive, blockSizeMiB: scenario.kind === 'medium' ? AZCOPY_MEDIUM_BLOCK_MIB : undefined, dir: path.join(b.dir, 'azcopy') }));
         } else {
-          sample = { ...(await measure(b, { ...base, destination, tool })), tool };
+          sample = { ...(await measure(b, { ...base, destination, tool, ...(proxy && tool === 'blobferry' ? { strategy: 'block-copy' as const } : {}) })), tool };
         }
         (byTool[tool] ??= []).push(sample);
         samples.push(sample);
@@ -298,6 +338,9 @@ async function runPeers(scenarios: PeerScenario[], variant: { noCrc64?: boolean 
       }
     }
     tables[scenario.marker] = [peerTable(scenario, byTool, sdkConcurrency, 'missing' in exe ? exe.missing : undefined), sweep].filter(Boolean).join('\n');
+  }
+  } finally {
+    await proxy?.close();
   }
   return { samples, table: '', sections: tables };
 }
@@ -656,7 +699,7 @@ async function faults() {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc, s3: s3Peers, faults, local: async () => localPeers(await azurite()) };
+  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc, s3: s3Peers, faults, latency, local: async () => localPeers(await azurite()) };
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
@@ -689,7 +732,7 @@ async function main(): Promise<void> {
 }
 
 /** The docs markers a scenario writes, where they are not its name. */
-const MARKERS: Record<string, string[]> = { peers: PEER_SCENARIOS.map((s) => s.marker), 'peers-no-crc64': ['peers-a-no-crc64'], s3: ['s3-a', 's3-b'] };
+const MARKERS: Record<string, string[]> = { latency: LATENCY_MARKERS, peers: PEER_SCENARIOS.map((s) => s.marker), 'peers-no-crc64': ['peers-a-no-crc64'], s3: ['s3-a', 's3-b'] };
 
 main()
   .catch((err) => {

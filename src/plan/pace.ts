@@ -12,12 +12,31 @@ export interface Pace {
   calm: number;
   /** Why the limit is not --concurrency, as people read it ("throttled by acct: 16 → 8"). */
   note?: string;
+  /** Room taken by the tasks that ended calmly since the last wave was counted (sliding windows). */
+  calmWeight?: number;
+  /** Slowdowns so far (sliding windows: a task started before the last one says nothing new). */
+  slowdowns?: number;
 }
 
 const CALM_WAVES_TO_RAISE = 2;
 
 export function startPace(concurrency: number): Pace {
   return { limit: concurrency, calm: 0 };
+}
+
+/**
+ * The pace after one task of a sliding window ended (its room `weight`, the window's `room`,
+ * and `slowdowns` as they were when it started): a throttled task halves the pace at once,
+ * unless it started before the last slowdown (it ran at the pace already halved for it, as TCP
+ * halves once per window); tasks that filled the window once, all calm, count as one calm wave.
+ */
+export function paceAfterTask(pace: Pace, concurrency: number, task: { throttled: number; weight: number; slowdowns: number }, room: number, destination: string): Pace {
+  const slowdowns = pace.slowdowns ?? 0;
+  if (task.throttled > 0 && task.slowdowns < slowdowns) return pace;
+  if (task.throttled > 0) return { ...nextPace(pace, concurrency, task.throttled, destination), slowdowns: slowdowns + 1 };
+  const calmWeight = (pace.calmWeight ?? 0) + task.weight;
+  if (calmWeight < room) return { ...pace, calmWeight };
+  return { ...nextPace(pace, concurrency, 0, destination), calmWeight: 0, slowdowns };
 }
 
 /** The pace after a wave in which the destination asked to slow down `throttled` times. */

@@ -10,7 +10,7 @@ import { listedNames, listFilter, nameFilter } from '../../src/plan/select';
 import { checkRequestFits, checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
 import { nextPollWaitMs } from '../../src/plan/polling';
 import { nextRetry, RETRY_BUDGET, retryBudget, retryWaitMs } from '../../src/plan/retry';
-import { nextPace, startPace } from '../../src/plan/pace';
+import { nextPace, paceAfterTask, startPace } from '../../src/plan/pace';
 import { failureClass } from '../../src/contracts/errors';
 import { toBlobferryError } from '../../src/storage/azureBlob/errors';
 import { s3Error } from '../../src/storage/s3/client';
@@ -19,7 +19,7 @@ import { blobCreatedOf, writtenByBlobferry } from '../../src/contracts/blobEvent
 import { formatDuration, parseDuration } from '../../src/contracts/duration';
 import { OVERWRITE_POLICIES, parseCopyRequest } from '../../src/contracts/copyRequest';
 import { copyLimits } from '../../src/durable/settings';
-import { bytesPerSecond, planWaves } from '../../src/plan/waves';
+import { bytesPerSecond } from '../../src/plan/rate';
 import type { SourceBlob } from '../../src/contracts/blobFacts';
 
 const blob = (etag?: string): SourceBlob => ({ name: 'x', size: 1, etag, blobType: 'BlockBlob', properties: {} });
@@ -236,6 +236,20 @@ describe('the pacer', () => {
     assert.equal(pace.limit, 16);
     assert.equal(pace.note, undefined, 'back at full speed, nothing to say');
   });
+
+  it('in a sliding window: halves once per window of throttled tasks; a window of calm tasks counts as one calm wave', () => {
+    let pace = paceAfterTask(startPace(16), 16, { throttled: 2, weight: 4, slowdowns: 0 }, 32, 'dst');
+    assert.equal(pace.limit, 8);
+    assert.equal(paceAfterTask(pace, 16, { throttled: 5, weight: 4, slowdowns: 0 }, 32, 'dst'), pace, 'a task started before the slowdown does not halve it again');
+    pace = paceAfterTask(pace, 16, { throttled: 0, weight: 8, slowdowns: 1 }, 16, 'dst');
+    assert.deepEqual([pace.limit, pace.calm, pace.calmWeight], [8, 0, 8], 'half a window is not a wave');
+    pace = paceAfterTask(pace, 16, { throttled: 0, weight: 8, slowdowns: 1 }, 16, 'dst');
+    assert.deepEqual([pace.limit, pace.calm, pace.calmWeight], [8, 1, 0], 'a full window is one calm wave');
+    for (let i = 0; i < 3; i++) pace = paceAfterTask(pace, 16, { throttled: 0, weight: 16, slowdowns: 1 }, 16, 'dst');
+    assert.equal(pace.limit, 16, 'two calm waves double it');
+    pace = paceAfterTask(pace, 16, { throttled: 1, weight: 1, slowdowns: 1 }, 32, 'dst');
+    assert.deepEqual([pace.limit, pace.slowdowns], [8, 2], 'a task started after the last slowdown halves it at once');
+  });
 });
 
 describe('strategy table', () => {
@@ -343,10 +357,8 @@ describe('durations, polling and time limits', () => {
   });
 });
 
-describe('waves and rates', () => {
-  it('groups tasks up to a budget of requests in flight', () => {
-    assert.deepEqual(planWaves([4, 4, 4, 20, 1], 8), [[0, 1], [2], [3], [4]]);
-    assert.deepEqual(planWaves([], 8), []);
+describe('rates', () => {
+  it('is bytes over the seconds between two points, 0 when no time passed', () => {
     assert.equal(bytesPerSecond({ at: 0, bytes: 0 }, { at: 2000, bytes: 4000 }), 2000);
     assert.equal(bytesPerSecond({ at: 5, bytes: 0 }, { at: 5, bytes: 10 }), 0);
   });

@@ -18,13 +18,20 @@ export const CANCEL_EVENT = 'cancel';
  * that lost their race stay registered: an event that arrives while no race is on completes the
  * newest of them. So a cancel request is "any of them completed", checked before each step.
  */
-class CancelWatch {
+export class CancelWatch {
   private readonly waiters: Task[] = [];
 
   constructor(private readonly context: OrchestrationContext) {}
 
   get requested(): boolean {
     return this.waiters.some((w) => w.isCompleted);
+  }
+
+  /** A fresh wait for the request, raced against by the caller. */
+  waiter(): Task {
+    const cancel = this.context.df.waitForExternalEvent(CANCEL_EVENT);
+    this.waiters.push(cancel);
+    return cancel;
   }
 
   /**
@@ -34,8 +41,7 @@ class CancelWatch {
    */
   *race(task: Task, drain: boolean): Generator<Task, boolean, unknown> {
     if (this.requested) return true;
-    const cancel = this.context.df.waitForExternalEvent(CANCEL_EVENT);
-    this.waiters.push(cancel);
+    const cancel = this.waiter();
     if ((yield this.context.df.Task.any([task, cancel])) !== cancel) return false;
     if (drain) yield task;
     return true;

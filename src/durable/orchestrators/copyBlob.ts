@@ -2,7 +2,7 @@
  * copyBlob: one blob, any size, by the strategy the table picks for it (plan/strategy.ts).
  *   server-copy  Copy Blob, followed with durable timers (serverCopy.ts)
  *   sync-copy    decide under the overwrite policy (prepareBlob), then one Copy Blob From URL
- *   block-copy   decide, stage every block (waves of stageBlocks activities), commit once
+ *   block-copy   decide, stage every block (stageBlocks activities in a sliding window), commit once
  *   relay        the same, with segments in order carrying the whole-object MD5
  * Staging never changes what readers of the destination see; the commit does, all at once, or
  * not at all. Options around it: --lease-source holds the source for the copy's duration;
@@ -23,7 +23,7 @@ import { checkStrategyFits, chooseStrategy, type Strategy } from '../../plan/str
 import { planBlocks, planRuns, requestedBlockSize, runLengthFor, type BlockPlan } from '../../plan/blocks';
 import { keptByPolicy } from '../../plan/overwrite';
 import type { Digests } from '../../plan/verification';
-import { bytesPerSecond, type ProgressPoint } from '../../plan/waves';
+import { bytesPerSecond, type ProgressPoint } from '../../plan/rate';
 import { commitBlob } from '../activities/commitBlob';
 import { discardStaged } from '../activities/discardStaged';
 import { prepareBlob } from '../activities/prepareBlob';
@@ -38,6 +38,7 @@ import { sourceDeleted, verified } from './afterCopy';
 import { cancelWatch, pastDeadline, withDeadline } from './cancel';
 import { EXPIRED, waitForCredentials } from './credentialsWait';
 import { followServerCopy, serverCopyBlob, type FollowState, type Followed } from './serverCopy';
+import { slidingWindow } from './window';
 
 /** Staging activities one blob may take, at most. */
 const MAX_STAGE_ACTIVITIES = 400;
@@ -201,32 +202,37 @@ function* stageAll(context: OrchestrationContext, input: BlobCopy, name: string,
   };
   report(0);
   // Between steps: stop at the deadline or on a cancel request, before anything is committed.
+  const stopped = (code: string, what: string): Staged => ({ ok: false, code, message: `The copy to ${name} ${what}; it stopped before the commit, so the destination is unchanged.` });
+  const timedOut = () => stopped('TIMED_OUT', `did not finish within its timeout (${formatDuration(job.limits.timeoutSeconds)})`);
   const step = function* (task: Task): Generator<Task, Staged | undefined, unknown> {
-    if (pastDeadline(context, job.deadline)) return stopped('TIMED_OUT', `did not finish within its timeout (${formatDuration(job.limits.timeoutSeconds)})`);
+    if (pastDeadline(context, job.deadline)) return timedOut();
     return (yield* cancelWatch(context).race(task, true)) ? stopped('CANCELLED', 'was cancelled') : undefined;
   };
-  const stopped = (code: string, what: string): Staged => ({ ok: false, code, message: `The copy to ${name} ${what}; it stopped before the commit, so the destination is unchanged.` });
 
   if (strategy === 'block-copy') {
     const perActivity = Math.min(STAGE_PARALLEL, concurrency);
     const runs = planRuns(plan.blockCount, runLengthFor(plan.blockCount, MAX_STAGE_ACTIVITIES, perActivity));
-    const width = Math.max(1, Math.floor(concurrency / perActivity));
-    for (let offset = 0; offset < runs.length; offset += width) {
-      const wave = runs.slice(offset, offset + width);
-      const tasks = wave.map((run) => schedule(context, stageBlocks, args(run.first, run.last)));
-      const stop = yield* step(context.df.Task.all(tasks));
-      if (stop) return stop;
-      const results = tasks.map(resultOf);
-      // A run that failed for a reason that may pass is staged again (its staged blocks are skipped).
-      for (let i = 0; i < results.length; i++) {
-        const first = results[i];
-        if (!first.ok) results[i] = yield* retried(context, stageBlocks, args(wave[i].first, wave[i].last), first, retries);
-      }
-      const failed = results.find((r) => !r.ok);
-      if (failed && !failed.ok) return failed;
-      report(results.reduce((sum, r) => sum + (r.ok ? r.bytes : 0), 0));
-    }
-    return { ok: true };
+    const stage = (i: number) => args(runs[i].first, runs[i].last);
+    let failed: Staged | undefined;
+    const { cancelled } = yield* slidingWindow(
+      context,
+      {
+        count: runs.length,
+        start: (i) => schedule(context, stageBlocks, stage(i)),
+        room: () => Math.max(1, Math.floor(concurrency / perActivity)),
+        stopping: () => (failed ??= pastDeadline(context, job.deadline) ? timedOut() : undefined) !== undefined,
+        *ended(i, task) {
+          if (failed) return false;
+          // A run that failed for a reason that may pass is staged again (its staged blocks are skipped).
+          const staged = yield* retried(context, stageBlocks, stage(i), task.result as ActivityResult<StageResult>, retries);
+          if (!staged.ok) failed = staged;
+          else report(staged.bytes);
+          return staged.ok;
+        },
+      },
+      { watch: cancelWatch(context) },
+    );
+    return cancelled ? stopped('CANCELLED', 'was cancelled') : (failed ?? { ok: true });
   }
 
   if (blob.acceptsRanges === false) {

@@ -1,6 +1,6 @@
 /**
  * migrate: every blob under a prefix, a page at a time. Each generation copies one listed page
- * (small blobs in batches of one activity, large ones as copyBlob sub-orchestrations, in waves;
+ * (small blobs in batches of one activity, large ones as copyBlob sub-orchestrations, in a sliding window;
  * server copies a batch started and the service has not finished as serverCopy
  * sub-orchestrations) while the next page is listed, then continues as new with the running totals, so history
  * stays one page long and no instance schedules more than ~500 tasks, whatever the prefix holds.
@@ -11,10 +11,10 @@ import type { BlobOutcome, SourceBlob } from '../../contracts/blobFacts';
 import type { CopyProgress } from '../../contracts/progress';
 import { MiB, DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
 import { nameInPrefix, prefixDestinationName } from '../../plan/names';
-import { nextPace, startPace, type Pace } from '../../plan/pace';
+import { paceAfterTask, startPace, type Pace } from '../../plan/pace';
 import { retryBudget } from '../../plan/retry';
 import { chooseStrategy, copiedInBatch } from '../../plan/strategy';
-import { bytesPerSecond, planWaves } from '../../plan/waves';
+import { bytesPerSecond } from '../../plan/rate';
 import { displayObjectUrl } from '../../storage/registry';
 import { copySmallBlobs, type PendingServerCopy } from '../activities/copySmallBlobs';
 import { forwardCancel } from '../activities/forwardCancel';
@@ -28,6 +28,7 @@ import { cancelWatch } from './cancel';
 import { EXPIRED, waitForCredentials } from './credentialsWait';
 import { copyBlob } from './copyBlob';
 import { serverCopy, type ServerCopyInput } from './serverCopy';
+import { slidingWindow } from './window';
 
 /** Blobs per listing page: with one task per large blob, a page never exceeds ~500 tasks. */
 export const PAGE_SIZE = 500;
@@ -64,7 +65,6 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
   }
 
   const totals = { ...state.totals, listed: state.totals.listed + page.length, bytesListed: state.totals.bytesListed + page.reduce((sum, b) => sum + b.size, 0) };
-  const outcomes: BlobOutcome[] = [];
   const planned = planPage(context, input, page);
   let work = planned.work;
   const unnamed = planned.unnamed;
@@ -73,70 +73,86 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
   // The next page is listed while this one copies.
   const nextListing = next ? schedule(context, listPage, listArgs(next)) : undefined;
   let progressAt = { at: context.df.currentUtcDateTime.getTime(), bytes: totals.bytesCopied };
+  let rate = 0;
+  // The rate since the last wake-up that moved the clock (tasks that end together share one).
   const publish = () => {
     const now = { at: context.df.currentUtcDateTime.getTime(), bytes: totals.bytesCopied };
-    context.df.setCustomStatus(progress(totals, state, bytesPerSecond(progressAt, now), next !== undefined, job));
-    progressAt = now;
+    if (now.at > progressAt.at) [rate, progressAt] = [bytesPerSecond(progressAt, now), now];
+    context.df.setCustomStatus(progress(totals, state, rate, next !== undefined, job));
   };
   const pending: PendingServerCopy[] = [];
   const cancel = cancelWatch(context);
   // Blobs whose SAS expired mid-copy: copied again once fresh tokens are given.
   let expired: Array<{ blob: SourceBlob; outcome: BlobOutcome }> = [];
-  // Waves are cut as they go: each takes what the destination's pace allows now.
-  for (let start = 0, first = true; start < work.length || (first && nextListing); first = false) {
-    // After a cancel request no new blob is started (those are listed, and reported as neither).
-    if (cancel.requested) break;
-    const limit = state.pace.limit;
-    const [wave = []] = planWaves(work.slice(start).map((w) => Math.min(w.weight, limit)), limit * 2);
-    const tasks: Task[] = wave.map((i) => work[start + i].start(limit));
-    if (first && nextListing) tasks.push(nextListing);
-    yield* runWave(context, tasks, wave.map((i) => work[start + i].childId));
-    const results = tasks.map((t) => t.result);
-    let throttled = 0;
-    wave.forEach((i, at) => {
-      const { covers } = work[start + i];
-      const found = outcomesOf(results[at], covers, input);
-      throttled += throttlesOf(results[at]) + found.filter((o) => o.code === 'THROTTLED').length;
-      totals.secondaryReads = (totals.secondaryReads ?? 0) + secondaryReadsOf(results[at]);
-      for (const o of found) {
-        const blob = o.code === EXPIRED ? covers.find((b) => displayObjectUrl(job.source, b.name) === o.source) : undefined;
-        if (blob) expired.push({ blob, outcome: o });
-        else outcomes.push(o);
-      }
-      pending.push(...pendingOf(results[at]));
-    });
-    start += wave.length;
-    state.pace = nextPace(state.pace, job.options.concurrency, throttled, destinationAccount(job));
-    for (const o of outcomes.splice(0)) tally(state, totals, o);
-    publish();
-    if (start < work.length || expired.length === 0 || cancel.requested) continue;
+  const forward = (childIds: Array<string | undefined>) => forwardCancelTo(context, childIds);
+  // Work starts as room frees up under the destination's pace; the next page's listing rides
+  // along (a task of no weight, started first).
+  for (let listing = nextListing; ; listing = undefined) {
+    const items: Array<PageTask | undefined> = listing ? [undefined, ...work] : work;
+    const room = () => state.pace.limit * 2;
+    // The pace's slowdowns when each task started.
+    const startedAt: number[] = [];
+    yield* slidingWindow(
+      context,
+      {
+        count: items.length,
+        start: (i) => ((startedAt[i] = state.pace.slowdowns ?? 0), items[i]?.start(state.pace.limit) ?? listing!),
+        weight: (i) => Math.min(items[i]?.weight ?? 0, state.pace.limit),
+        room,
+        *ended(i, task) {
+          const item = items[i];
+          if (!item) return;
+          const found = outcomesOf(task.result, item.covers, input);
+          const throttled = throttlesOf(task.result) + found.filter((o) => o.code === 'THROTTLED').length;
+          totals.secondaryReads = (totals.secondaryReads ?? 0) + secondaryReadsOf(task.result);
+          for (const o of found) {
+            const blob = o.code === EXPIRED ? item.covers.find((b) => displayObjectUrl(job.source, b.name) === o.source) : undefined;
+            if (blob) expired.push({ blob, outcome: o });
+            else tally(state, totals, o);
+          }
+          pending.push(...pendingOf(task.result));
+          state.pace = paceAfterTask(state.pace, job.options.concurrency, { throttled, weight: Math.min(item.weight, state.pace.limit), slowdowns: startedAt[i] }, room(), destinationAccount(job));
+          publish();
+        },
+      },
+      { watch: cancel, forward: (inFlight) => forward(inFlight.map((i) => items[i]?.childId)) },
+    );
+    if (expired.length === 0 || cancel.requested) break;
     // This page's other blobs are done: wait for fresh tokens, then copy those again (or fail them).
     const message = expired[0].outcome.message ?? 'A SAS expired.';
     const { phase: _phase, ...status } = progress(totals, state, 0, next !== undefined, job);
-    if (yield* waitForCredentials(context, job, status, message)) {
-      work = planPage(context, input, expired.map((e) => e.blob)).work;
-      start = 0;
-    } else {
-      for (const e of expired) tally(state, totals, e.outcome);
-    }
+    const fresh = yield* waitForCredentials(context, job, status, message);
+    if (!fresh) for (const e of expired) tally(state, totals, e.outcome);
+    work = fresh ? planPage(context, input, expired.map((e) => e.blob)).work : [];
     expired = [];
   }
-  // Server copies the batches started and the service has not finished: follow each with durable
-  // timers; after a cancel request, abort and undo each instead. None is left running.
-  for (let offset = 0; offset < pending.length; offset += job.options.concurrency * 2) {
-    const wave = pending.slice(offset, offset + job.options.concurrency * 2);
-    if (cancel.requested) {
-      const undoing = wave.map((p) => schedule(context, undoServerCopy, { job, blob: p.blob, started: p.started, mode: 'abort' }));
-      yield context.df.Task.all(undoing);
-      wave.forEach((p, i) => tally(state, totals, blobOutcome(job, p.blob, cancelledCopy(job, p, resultOf(undoing[i])), 'server-copy')));
-    } else {
-      const ids = wave.map((p) => childIdFor(context, p.blob));
-      const tasks = wave.map((p, i) => scheduleChild(context, serverCopy, { job, blob: p.blob, started: p.started } satisfies ServerCopyInput, ids[i]));
-      yield* runWave(context, tasks, ids);
-      for (const t of tasks) tally(state, totals, resultOf(t) as BlobOutcome);
-    }
-    publish();
-  }
+  // Server copies the batches started and the service has not finished: followed with durable
+  // timers, until a cancel request; those not followed by then are aborted and undone. None is left running.
+  const followed: PendingServerCopy[] = [];
+  const childIds = pending.map((p) => childIdFor(context, p.blob));
+  yield* slidingWindow(
+    context,
+    {
+      count: pending.length,
+      start: (i) => (followed.push(pending[i]), scheduleChild(context, serverCopy, { job, blob: pending[i].blob, started: pending[i].started } satisfies ServerCopyInput, childIds[i])),
+      room: () => job.options.concurrency * 2,
+      *ended(_i, task) {
+        tally(state, totals, resultOf(task) as BlobOutcome);
+        publish();
+      },
+    },
+    { watch: cancel, forward: (inFlight) => forward(inFlight.map((i) => childIds[i])) },
+  );
+  const unfollowed = pending.filter((p) => !followed.includes(p));
+  yield* slidingWindow(context, {
+    count: unfollowed.length,
+    start: (i) => schedule(context, undoServerCopy, { job, blob: unfollowed[i].blob, started: unfollowed[i].started, mode: 'abort' }),
+    room: () => job.options.concurrency * 2,
+    *ended(i, task) {
+      tally(state, totals, blobOutcome(job, unfollowed[i].blob, cancelledCopy(job, unfollowed[i], resultOf(task) as ActivityResult<{ completed: boolean; note?: string }>), 'server-copy'));
+      publish();
+    },
+  });
   const cancelled = cancel.requested;
 
   const nextState: MigrateState = { ...state, totals, generation: state.generation + 1 };
@@ -155,16 +171,10 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
   return summary;
 }
 
-/**
- * One wave, to its end. A cancel request that arrives meanwhile is passed on to the wave's
- * sub-orchestrations, which stop and undo; the wave is still awaited, so every blob has an outcome.
- */
-function* runWave(context: OrchestrationContext, tasks: Task[], childIds: Array<string | undefined>): Generator<Task, void, unknown> {
-  const all = context.df.Task.all(tasks);
-  if (!(yield* cancelWatch(context).race(all, false))) return;
-  const children = childIds.filter((id): id is string => id !== undefined);
-  if (children.length > 0) yield schedule(context, forwardCancel, { instanceIds: children, reason: 'the copy was cancelled' });
-  yield all;
+/** Passes a cancel request on to the sub-orchestrations in flight, which stop and undo. */
+function* forwardCancelTo(context: OrchestrationContext, childIds: Array<string | undefined>): Generator<Task, void, unknown> {
+  const instanceIds = childIds.filter((id): id is string => id !== undefined);
+  if (instanceIds.length > 0) yield schedule(context, forwardCancel, { instanceIds, reason: 'the copy was cancelled' });
 }
 
 /** A pending server copy undone on a cancel request (or kept: it had finished; a move keeps its source). */

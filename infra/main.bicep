@@ -278,6 +278,7 @@ output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output AZURE_FUNCTION_APP_URL string = functionApp.outputs.url
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = sealKey.outputs.vaultName
+output AZURE_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output BLOBFERRY_JOBS_QUEUE string = jobsQueue
 output BLOBFERRY_RESULTS_CONTAINER string = resultsContainer
 output MIRROR_ENABLED bool = !empty(mirrorSourceAccountId)

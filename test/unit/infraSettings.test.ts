@@ -39,18 +39,12 @@ const READ_BY_PLATFORM: Record<string, string> = {
   AZURE_CLIENT_ID: 'DefaultAzureCredential (@azure/identity, src/storage/azureBlob/credentials.ts) picks the user-assigned identity by it',
 };
 
-function sources(dir: string): string[] {
+/** Files under `dir` whose names end with `suffix`, leaving out the folders `skip` names (paths from `dir`). */
+function filesUnder(dir: string, suffix: string, skip: string[] = [], top = dir): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return ['local', 'cli'].includes(entry.name) && dir.endsWith(`${path.sep}src`) ? [] : sources(full);
-    return entry.name.endsWith('.ts') ? [full] : [];
-  });
-}
-
-function bicepFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? bicepFiles(full) : entry.name.endsWith('.bicep') ? [full] : [];
+    if (entry.isDirectory()) return skip.includes(path.relative(top, full)) ? [] : filesUnder(full, suffix, skip, top);
+    return entry.name.endsWith(suffix) ? [full] : [];
   });
 }
 
@@ -62,7 +56,7 @@ function appReads() {
   const families = new Set<string>();
   const unresolved: string[] = [];
   const connections = new Set<string>();
-  for (const file of sources(path.join(ROOT, 'src'))) {
+  for (const file of filesUnder(path.join(ROOT, 'src'), '.ts', ['local', 'cli'])) {
     const text = fs.readFileSync(file, 'utf8');
     const reads = envReads(text, path.relative(ROOT, file));
     reads.names.forEach((n) => names.add(n));
@@ -78,7 +72,7 @@ function appReads() {
 }
 
 function infraSettings(): BicepSetting[] {
-  return bicepFiles(path.join(ROOT, 'infra')).flatMap((file) => bicepSettings(fs.readFileSync(file, 'utf8')));
+  return filesUnder(path.join(ROOT, 'infra'), '.bicep').flatMap((file) => bicepSettings(fs.readFileSync(file, 'utf8')));
 }
 
 /** `AzureFunctionsJobHost__a__b` overrides host.json's a.b in Azure. */

@@ -125,6 +125,12 @@ describe('infrastructure settings', () => {
     assert.match(fs.readFileSync(path.join(ROOT, 'infra', 'app', 'sealKey.bicep'), 'utf8'), /output reference string = '@Microsoft\.KeyVault\(SecretUri=\$\{secretUri\}\)'/);
   });
 
+  it('names the task hub as host.json does, for either backend', () => {
+    // The scheduler's task hub must be the hub the app's host.json asks for; the Bicep reads it there.
+    assert.match(fs.readFileSync(path.join(ROOT, 'infra', 'main.bicep'), 'utf8'), /^var taskHubName = loadJsonContent\('\.\.\/host\.json'\)\.extensions\.durableTask\.hubName$/m);
+    assert.match(String((app.hostJson as { extensions: { durableTask: { hubName: unknown } } }).extensions.durableTask.hubName), /^[A-Za-z][A-Za-z0-9]{2,44}$/, 'a literal hub name, valid for both backends');
+  });
+
   it('makes a seal key the app accepts: 43 hexadecimal digits of two GUIDs and "=" are 32 bytes of base64', () => {
     const bicep = fs.readFileSync(path.join(ROOT, 'infra', 'app', 'sealKey.bicep'), 'utf8');
     // The test mirrors this expression; it must change with it.

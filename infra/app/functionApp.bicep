@@ -105,8 +105,6 @@ module site 'br/public:avm/res/web/site:0.15.1' = {
     }
     siteConfig: {
       alwaysOn: false
-      minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
     }
     appSettingsKeyValuePairs: union(storageSettings, identitySettings, monitoringSettings, blobferrySettings, previousKeySettings, schedulerSettings)
   }

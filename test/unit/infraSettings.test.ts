@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { seal, unseal } from '../../src/storage/seal';
-import { bicepSettings, bindingConnections, envReads, hostJsonHas, hostJsonSettings, type BicepSetting } from '../support/settingsScan';
+import { bicepSettings, bindingConnections, envReads, hostJsonHas, hostJsonSettings, withoutComments, type BicepSetting } from '../support/settingsScan';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -129,6 +129,12 @@ describe('infrastructure settings', () => {
     // The scheduler's task hub must be the hub the app's host.json asks for; the Bicep reads it there.
     assert.match(fs.readFileSync(path.join(ROOT, 'infra', 'main.bicep'), 'utf8'), /^var taskHubName = loadJsonContent\('\.\.\/host\.json'\)\.extensions\.durableTask\.hubName$/m);
     assert.match(String((app.hostJson as { extensions: { durableTask: { hubName: unknown } } }).extensions.durableTask.hubName), /^[A-Za-z][A-Za-z0-9]{2,44}$/, 'a literal hub name, valid for both backends');
+  });
+
+  it('gives azd a value for every parameter of main.bicep, and none it does not declare', () => {
+    const declared = [...withoutComments(fs.readFileSync(path.join(ROOT, 'infra', 'main.bicep'), 'utf8')).matchAll(/^param\s+(\w+)/gm)].map((m) => m[1]).sort();
+    const given = Object.keys((JSON.parse(fs.readFileSync(path.join(ROOT, 'infra', 'main.parameters.json'), 'utf8')) as { parameters: object }).parameters).sort();
+    assert.deepEqual(given, declared);
   });
 
   it('makes a seal key the app accepts: 43 hexadecimal digits of two GUIDs and "=" are 32 bytes of base64', () => {

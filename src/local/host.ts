@@ -10,13 +10,14 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
-import { BlobferryError } from '../contracts/errors';
+import { pathToFileURL } from 'node:url';
+import { BlobferryError, messageOf } from '../contracts/errors';
 import { credentialsDirOf } from '../storage/freshCredentials';
 import { isLoopbackHost } from '../storage/urls';
 import { DurableEngine } from './durable/engine';
 import type { DurableTimerOptions } from './durable/episode';
 import { installFunctionsCore, type CapturedFunction, type FunctionsCore } from './functionsCore';
-import { applyLocalSettings, readHostConfig, type HostConfig } from './hostConfig';
+import { appEntryPoints, applyLocalSettings, readAppPackage, readHostConfig, type HostConfig } from './hostConfig';
 import { WebhookUrls } from './http/durableApi';
 import { HttpLayer, listen } from './http/server';
 import { Invoker } from './invoker';
@@ -26,7 +27,7 @@ import { createLogger, type Logger } from './logger';
 export interface LocalHostOptions {
   /** The app folder: host.json, local.settings.json, package.json. */
   appDir: string;
-  /** Modules that register functions; default: the app's package.json "main". */
+  /** Modules that register functions; default: the files the app's package.json "main" (a file or a glob) names. */
   entryPoints?: string[];
   /** Default: PORT, else 7071. 0 picks a free port. */
   port?: number;
@@ -73,7 +74,7 @@ export class LocalHost {
     const appDir = path.resolve(options.appDir);
     applyLocalSettings(appDir);
     const config = readHostConfig(appDir);
-    const core = loadApp(appDir, options.entryPoints, logger);
+    const core = await loadApp(appDir, options.entryPoints, logger);
     const functionKey = options.functionKey ?? (process.env.BLOBFERRY_FUNCTION_KEY || undefined);
     const stateDir = path.resolve(options.stateDir || process.env.BLOBFERRY_STATE_DIR || path.join(appDir, '.blobferry', 'state'));
     // Credentials given to running copies live beside their durable state (storage/freshCredentials.ts).
@@ -173,29 +174,35 @@ export class LocalHost {
   }
 }
 
-/** Installs the @azure/functions-core stand-in and requires the app's entry points (once per process). */
-function loadApp(appDir: string, entryPoints: string[] | undefined, logger: Logger): FunctionsCore {
-  const files = (entryPoints ?? [mainOf(appDir)]).map((p) => path.resolve(appDir, p));
+/**
+ * Installs the @azure/functions-core stand-in and loads the app's entry points in order, as
+ * Azure's Node worker does (once per process): `import()` for ES modules (.mjs, or "type":
+ * "module" in the app's package.json), `require` for the rest. A file that fails to load stops
+ * the start, naming the file (the worker blocks the app on Node 20 and later as well).
+ */
+async function loadApp(appDir: string, entryPoints: string[] | undefined, logger: Logger): Promise<FunctionsCore> {
+  const files = entryPoints ? entryPoints.map((p) => path.resolve(appDir, p)) : appEntryPoints(appDir);
   const key = files.join('\n');
   const core = installFunctionsCore((level, category, message) => logger.functionLog('host', level, category, message));
   if (loadedEntryPoints !== undefined) {
     if (loadedEntryPoints !== key) throw new BlobferryError('CONFIG_INVALID', 'This process already hosts another app; the local host runs one app per process.');
     return core;
   }
+  const esm = readAppPackage(appDir)?.type === 'module';
   for (const file of files) {
     if (!fs.existsSync(file)) {
       throw new BlobferryError('CONFIG_INVALID', `The app entry point ${file} does not exist; run "npm run build" first.`);
     }
-    require(file);
+    logger.debug(`Loading entry point file ${file}`);
+    try {
+      if (file.endsWith('.mjs') || (esm && !file.endsWith('.cjs'))) await import(pathToFileURL(file).href);
+      else require(file);
+    } catch (err) {
+      logger.debug(`${file}: ${(err as Error).stack ?? messageOf(err)}`);
+      throw new BlobferryError('CONFIG_INVALID', `The app entry point ${file} failed to load: ${messageOf(err).replace(/\.$/, '')}. Fix it (or rebuild the app: "npm run build") and start again.`);
+    }
   }
   loadedEntryPoints = key;
   if (core.functions.size === 0) throw new BlobferryError('CONFIG_INVALID', `The app at ${appDir} registered no functions.`);
   return core;
-}
-
-function mainOf(appDir: string): string {
-  const pkgPath = path.join(appDir, 'package.json');
-  const main = fs.existsSync(pkgPath) ? (JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as { main?: string }).main : undefined;
-  if (!main) throw new BlobferryError('CONFIG_INVALID', `${pkgPath} has no "main" entry naming the app's functions.`);
-  return main;
 }

@@ -1,11 +1,13 @@
 /**
  * What the local host reads from the app folder, as `func start` does: local.settings.json
- * (its Values become environment variables unless the environment already has them) and
+ * (its Values become environment variables unless the environment already has them),
  * host.json (durableTask hub and concurrency, HTTP route prefix, queue settings), with
- * `%SETTING%` references resolved from the environment.
+ * `%SETTING%` references resolved from the environment, and package.json's "main" (the app's
+ * entry points, a file or a glob, expanded as Azure's Node worker expands it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import picomatch from 'picomatch';
 import { BlobferryError } from '../contracts/errors';
 import { parseTimeSpan } from './timespan';
 
@@ -74,6 +76,108 @@ export function readHostConfig(appDir: string, env: NodeJS.ProcessEnv = process.
       messageEncoding: messageEncoding(queues.messageEncoding),
     },
   };
+}
+
+/**
+ * The files the app's package.json "main" names, in the order Azure's Node worker loads them.
+ * The worker (azure-functions-nodejs-worker, startApp.ts) keeps "main" only when it is a string,
+ * expands it with globby 11 (fast-glob) in the app folder and requires each file in turn; no
+ * match is an error ("Found zero files matching the supplied pattern", or "File does not exist"
+ * for a plain path). Azure would start with no functions at all for a missing or non-string
+ * "main"; here both are errors that say what to fix.
+ */
+export function appEntryPoints(appDir: string): string[] {
+  const file = path.join(appDir, 'package.json');
+  const pkg = readAppPackage(appDir);
+  if (!pkg) {
+    throw new BlobferryError('CONFIG_INVALID', `${file} does not exist: the app folder needs a package.json whose "main" names the app's entry points (a file, or a glob such as "dist/src/functions/*.js").`);
+  }
+  if (pkg.main === undefined || pkg.main === '') {
+    throw new BlobferryError('CONFIG_INVALID', `${file} has no "main" naming the app's entry points (a file, or a glob such as "dist/src/functions/*.js").`);
+  }
+  if (typeof pkg.main !== 'string') {
+    throw new BlobferryError('CONFIG_INVALID', `"main" in ${file} must be a string: a file, or one glob such as "functions/*.js" ("{a,b}/*.js" for several places). Azure's Node worker ignores any other value and loads no functions.`);
+  }
+  const files = expandEntryPattern(appDir, pkg.main);
+  if (files.length === 0) {
+    const build = typeof pkg.scripts?.build === 'string' ? ' If the app is compiled, run "npm run build" first.' : '';
+    const what = picomatch.scan(pkg.main).isGlob ? `No file in ${appDir} matches "main": "${pkg.main}" (${file}).` : `The app's entry point ${path.resolve(appDir, pkg.main)} ("main" in ${file}) does not exist.`;
+    throw new BlobferryError('CONFIG_INVALID', `${what}${build}`);
+  }
+  return files;
+}
+
+export interface AppPackage {
+  main?: unknown;
+  type?: unknown;
+  scripts?: Record<string, unknown>;
+}
+
+/** The app folder's package.json, if it has one. */
+export function readAppPackage(appDir: string): AppPackage | undefined {
+  const file = path.join(appDir, 'package.json');
+  return fs.existsSync(file) ? (readJson(file) as AppPackage) : undefined;
+}
+
+/**
+ * Expands an entry point pattern as globby 11 does with its defaults: a plain path is that
+ * file, or everything under it when it is a folder (expandDirectories); otherwise files only
+ * (no folders), names starting with "." not matched by wildcards, case-sensitive, symbolic
+ * links followed, braces and extglobs as picomatch reads them. Order: a folder's files in byte
+ * order of their names, then its sub-folders' (fast-glob reads folders breadth first; where
+ * its order depends on which read finishes first, this one takes folders in name order).
+ */
+export function expandEntryPattern(appDir: string, pattern: string): string[] {
+  const scan = picomatch.scan(pattern);
+  if (scan.negated) return [];
+  if (!scan.isGlob) {
+    const target = path.resolve(appDir, pattern);
+    const stat = fs.statSync(target, { throwIfNoEntry: false });
+    if (stat?.isFile()) return [target];
+    return stat?.isDirectory() ? walkMatching(target, picomatch('**'), Infinity) : [];
+  }
+  // Without "**" a match lies at most as many folders down as the glob has slashes (braces included).
+  const maxDepth = scan.glob.includes('**') ? Infinity : scan.glob.split('/').length;
+  return walkMatching(path.resolve(appDir, scan.base), picomatch(scan.glob), maxDepth);
+}
+
+/** Files under `baseDir` whose path relative to it (with "/") matches, breadth first, each folder's entries in byte order. */
+function walkMatching(baseDir: string, isMatch: (relative: string) => boolean, maxDepth: number): string[] {
+  const found: string[] = [];
+  // Each folder with the real paths of the folders above it: a link back up the tree is not read again.
+  let folders = [{ folder: baseDir, above: [] as string[] }];
+  for (let depth = 1; folders.length > 0 && depth <= maxDepth; depth++) {
+    const next: typeof folders = [];
+    for (const { folder, above } of folders) {
+      const real = realpathOf(folder);
+      if (real === undefined || above.includes(real)) continue;
+      for (const name of namesIn(real)) {
+        const full = path.join(folder, name);
+        const stat = fs.statSync(full, { throwIfNoEntry: false }); // follows links; a broken one is skipped
+        if (stat?.isDirectory()) next.push({ folder: full, above: [...above, real] });
+        else if (stat?.isFile() && isMatch(path.relative(baseDir, full).split(path.sep).join('/'))) found.push(full);
+      }
+    }
+    folders = next;
+  }
+  return found;
+}
+
+function realpathOf(folder: string): string | undefined {
+  try {
+    return fs.realpathSync(folder);
+  } catch {
+    return undefined; // gone: nothing to match there
+  }
+}
+
+/** A folder's names in byte order (none when it is not a folder). */
+function namesIn(folder: string): string[] {
+  try {
+    return fs.readdirSync(folder).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  } catch {
+    return [];
+  }
 }
 
 function messageEncoding(value: string | undefined): 'base64' | 'none' {

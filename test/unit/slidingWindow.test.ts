@@ -116,41 +116,34 @@ function windowOrchestrator(withCancel: boolean): df.OrchestrationHandler {
   };
 }
 
+/** A window of two over five tasks, waiting on the tasks in flight as `waitFor` builds it. */
+function windowWaitingWith(waitFor: (context: OrchestrationContext, inFlight: Task[], fresh: Task[]) => Task): df.OrchestrationHandler {
+  return function* (context: OrchestrationContext) {
+    const order: unknown[] = [];
+    const inFlight: Task[] = [];
+    let next = 0;
+    while (next < 5 || inFlight.length > 0) {
+      const fresh: Task[] = [];
+      while (next < 5 && inFlight.length + fresh.length < 2) fresh.push(context.df.callActivity('work', next++));
+      inFlight.push(...fresh);
+      const first = (yield waitFor(context, inFlight, fresh)) as Task;
+      order.push(first.result);
+      inFlight.splice(inFlight.indexOf(first), 1);
+    }
+    return order;
+  };
+}
+
 /** The window as one would write it first: a fresh Task.any over the tasks in flight. */
-const naiveWindow: df.OrchestrationHandler = function* (context: OrchestrationContext) {
-  const order: unknown[] = [];
-  const inFlight: Task[] = [];
-  let next = 0;
-  while (next < 5 || inFlight.length > 0) {
-    while (next < 5 && inFlight.length < 2) inFlight.push(context.df.callActivity('work', next++));
-    const first = (yield context.df.Task.any(inFlight)) as Task;
-    order.push(first.result);
-    inFlight.splice(inFlight.indexOf(first), 1);
-  }
-  return order;
-};
+const naiveWindow = windowWaitingWith((context, inFlight) => context.df.Task.any(inFlight));
 
 /** Sends only the new tasks, with no sentinel: no duplicates, but the extension stalls. */
-const unsentinelledWindow: df.OrchestrationHandler = function* (context: OrchestrationContext) {
-  const order: unknown[] = [];
-  const inFlight: Task[] = [];
-  let next = 0;
-  while (next < 5 || inFlight.length > 0) {
-    const fresh: Task[] = [];
-    while (next < 5 && inFlight.length < 2) {
-      const task = context.df.callActivity('work', next++);
-      inFlight.push(task);
-      fresh.push(task);
-    }
-    const any = context.df.Task.any(inFlight) as Task & { alreadyScheduled: boolean; actionObj: { compoundActions: unknown[] } };
-    if (fresh.length === 0) any.alreadyScheduled = true;
-    else any.actionObj.compoundActions = fresh.map((t) => (t as unknown as { actionObj: unknown }).actionObj);
-    const first = (yield any) as Task;
-    order.push(first.result);
-    inFlight.splice(inFlight.indexOf(first), 1);
-  }
-  return order;
-};
+const unsentinelledWindow = windowWaitingWith((context, inFlight, fresh) => {
+  const any = context.df.Task.any(inFlight) as Task & { alreadyScheduled: boolean; actionObj: { compoundActions: unknown[] } };
+  if (fresh.length === 0) any.alreadyScheduled = true;
+  else any.actionObj.compoundActions = fresh.map((t) => (t as unknown as { actionObj: unknown }).actionObj);
+  return any;
+});
 
 // Task 0 is slow: the four others end while it runs.
 const SLOW_FIRST = [1, 2, 3, 4, 0];

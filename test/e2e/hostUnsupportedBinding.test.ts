@@ -1,0 +1,45 @@
+/**
+ * `blobferry host` with an app whose function has an output binding the local host does not
+ * implement: the host refuses to start, naming the function and the binding, and the embedded
+ * Azurite it started first is gone when it exits.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, it } from 'node:test';
+import { cliInChild } from '../support/cli';
+import { makeTempDir, removeDir } from '../support/temp';
+
+const dir = makeTempDir('blobferry-unsupported-');
+after(() => removeDir(dir));
+
+/** Processes whose command line mentions `text` (the embedded Azurite names its data folder). */
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+it('refuses to start with an output binding it would drop, names function and binding, and leaves no Azurite behind', async () => {
+  const appDir = path.join(dir, 'app');
+  fs.mkdirSync(appDir);
+  fs.writeFileSync(path.join(appDir, 'host.json'), JSON.stringify({ version: '2.0' }));
+  fs.writeFileSync(path.join(appDir, 'package.json'), JSON.stringify({ name: 'unsupported', main: path.join(__dirname, '..', 'support', 'apps', 'unsupportedBinding.js') }));
+  const azuriteDir = path.join(dir, 'azurite-data');
+  const env = { ...process.env };
+  delete env.AzureWebJobsStorage;
+  const { status, stdout, stderr } = await cliInChild(['host', '--app-dir', appDir, '--port', '0', '--state-dir', path.join(dir, 'state'), '--azurite-dir', azuriteDir], env);
+  assert.notEqual(status, 0, stdout + stderr);
+  assert.doesNotMatch(stdout, /host ready/);
+  assert.match(stderr, /Embedded Azurite/, 'Azurite was started first');
+  assert.match(stderr, /Function "notifyOrders", binding "serviceBusOutput[0-9a-f]+" \(out serviceBus\)/);
+  assert.match(stderr, /silently dropped/);
+  assert.deepEqual(processesMentioning(azuriteDir), [], 'no Azurite left running');
+});

@@ -53,7 +53,7 @@ describe('binding expressions', () => {
 describe('trigger data', () => {
   it('orders HTTP data as the host does: body properties, then query (not code), then route parameters', () => {
     const data = triggerBindingData('httpTrigger', {
-      http: { body: { bytes: Buffer.from('{"name":"body","id":"b","Only":"body"}') }, query: { name: 'query', code: 'secret' }, params: { id: 'route' }, headers: { 'x-a': '1' } },
+      http: { body: { bytes: Buffer.from('{"name":"body","id":"b","Only":"body"}') }, query: { name: 'query', id: 'q', code: 'secret' }, params: { id: 'route' }, headers: { 'x-a': '1' } },
     });
     assert.equal(data.get('name'), 'query');
     assert.equal(data.get('id'), 'route');

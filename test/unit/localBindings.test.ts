@@ -114,6 +114,14 @@ describe('bindings registration accepts', () => {
     });
   }
 
+  it('refuses a setting that is not a connection string, without quoting it', () => {
+    assert.throws(() => planOutputs(...fn({ blob: { type: 'blob', direction: 'out', path: 'cont/b', connection: 'Broken' } }), { ...env, Broken: 'AccountKey=c2VjcmV0;nonsense' }), (err: Error) => {
+      assert.match(err.message, /the setting Broken is not a storage connection string/);
+      assert.doesNotMatch(err.message, /c2VjcmV0/);
+      return true;
+    });
+  });
+
   it('refuses an identity-based connection clearly', () => {
     assert.throws(() => planOutputs(...fn({ blob: { type: 'blob', direction: 'out', path: 'cont/b', connection: 'Lake' } }), { ...env, Lake__accountName: 'lake' }), /identity-based \(Lake__accountName\)/);
   });

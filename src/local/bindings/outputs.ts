@@ -82,9 +82,13 @@ function connectionString(type: 'blob' | 'queue', connection: unknown, env: Node
   for (const setting of [name, `AzureWebJobs${name}`]) {
     const value = env[setting];
     if (value) {
-      // Fails here, at start, on a value that is not a connection string.
-      if (type === 'blob') BlobServiceClient.fromConnectionString(value);
-      else QueueServiceClient.fromConnectionString(value);
+      try {
+        if (type === 'blob') BlobServiceClient.fromConnectionString(value);
+        else QueueServiceClient.fromConnectionString(value);
+      } catch {
+        // The SDK's message could quote the value, which holds a key: name the setting only.
+        throw new BlobferryError('CONFIG_INVALID', `the setting ${setting} is not a storage connection string (AccountName=...;AccountKey=...;${type === 'blob' ? 'BlobEndpoint' : 'QueueEndpoint'}=... or UseDevelopmentStorage=true).`);
+      }
       return value;
     }
   }
@@ -98,17 +102,20 @@ function targetName(type: 'blob' | 'queue', text: string): string {
   return type === 'queue' ? text.toLowerCase() : text;
 }
 
+/** A container or queue name: 3-63 lowercase letters, digits and single hyphens, a letter or digit at each end. */
+const STORAGE_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
+
 /** Azure's rules for a container and blob name, or a queue name. */
 function checkTarget(type: 'blob' | 'queue', target: string): { container: string; blob: string } {
   if (type === 'queue') {
-    if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(target)) throw new BlobferryError('CONFIG_INVALID', `queue name "${target}" is not valid: 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.`);
+    if (!STORAGE_NAME.test(target)) throw new BlobferryError('CONFIG_INVALID', `queue name "${target}" is not valid: 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.`);
     return { container: '', blob: '' };
   }
   const slash = target.indexOf('/');
   const container = slash > 0 ? target.slice(0, slash) : '';
   const blob = slash > 0 ? target.slice(slash + 1) : '';
   if (!container || !blob) throw new BlobferryError('CONFIG_INVALID', `blob path "${target}" must be <container>/<blob name>.`);
-  if (container !== '$root' && !/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(container)) throw new BlobferryError('CONFIG_INVALID', `container name "${container}" (from blob path "${target}") is not valid: 3-63 lowercase letters, digits and single hyphens.`);
+  if (container !== '$root' && !STORAGE_NAME.test(container)) throw new BlobferryError('CONFIG_INVALID', `container name "${container}" (from blob path "${target}") is not valid: 3-63 lowercase letters, digits and single hyphens.`);
   if (blob.length > 1024) throw new BlobferryError('CONFIG_INVALID', `blob name in "${target}" is longer than 1,024 characters.`);
   return { container, blob };
 }

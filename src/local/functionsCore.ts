@@ -10,6 +10,7 @@
  */
 import Module from 'node:module';
 import { BlobferryError } from '../contracts/errors';
+import { planOutputs, type OutputBinding } from './bindings/outputs';
 
 /** Binding metadata as @azure/functions produces it (toCoreFunctionMetadata). */
 export interface BindingInfo {
@@ -32,6 +33,8 @@ export interface CapturedFunction {
   callback: FunctionCallback;
   /** The trigger binding (the one binding whose type ends in "Trigger"). */
   trigger: BindingInfo & { name: string };
+  /** The storage blob and queue outputs the host writes after each invocation. */
+  outputs: OutputBinding[];
 }
 
 /** The parts of @azure/functions' ProgrammingModel / InvocationModel the host drives. */
@@ -121,7 +124,10 @@ export class FunctionsCore {
       if (!trigger) {
         throw new BlobferryError('CONFIG_INVALID', `Function "${metadata.name}" has no trigger binding.`);
       }
-      this.functions.set(key, { metadata, callback, trigger: { ...trigger[1], name: trigger[0] } });
+      const triggerBinding = { ...trigger[1], name: trigger[0] };
+      // A binding the host cannot honour stops it here, at start, rather than being dropped later.
+      const outputs = planOutputs(metadata, triggerBinding);
+      this.functions.set(key, { metadata, callback, trigger: triggerBinding, outputs });
       return { dispose: () => this.functions.delete(key) };
     },
     registerHook: (hookName: string, callback: HookCallback) => {

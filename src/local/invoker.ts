@@ -2,10 +2,13 @@
  * Invokes a captured function the way the Node.js worker does: through @azure/functions' own
  * InvocationModel, which turns RPC-shaped input data into the handler's arguments (HttpRequest,
  * parsed JSON, InvocationContext with extraInputs) and the handler's result back into RPC data.
- * The app's handlers therefore see exactly what they see in Azure.
+ * The app's handlers therefore see exactly what they see in Azure. After the function returns,
+ * its storage blob and queue outputs are written (bindings/outputs.ts), with the paths'
+ * binding expressions read from the trigger's data, before the invocation counts as done.
  */
 import { randomUUID } from 'node:crypto';
-import { BlobferryError } from '../contracts/errors';
+import { writeOutputs } from './bindings/outputs';
+import { triggerBindingData } from './bindings/triggerData';
 import type { CapturedFunction, FunctionsCore, RpcInvocationResponse, RpcParameterBinding, RpcTypedData } from './functionsCore';
 import type { Logger } from './logger';
 
@@ -13,13 +16,8 @@ export interface Invocation {
   fn: CapturedFunction;
   /** Data for the trigger binding. */
   triggerData: RpcTypedData | undefined;
-  /** Data for extra input bindings, by binding type (durable client bindings are filled by the invoker). */
-  extraInputs?: Record<string, RpcTypedData>;
   triggerMetadata?: Record<string, RpcTypedData>;
 }
-
-/** Input bindings the host fills for any function that declares them (HTTP, activity, queue...). */
-const CLIENT_BINDINGS = new Set(['durableClient', 'orchestrationClient']);
 
 export class Invoker {
   constructor(
@@ -27,19 +25,21 @@ export class Invoker {
     private readonly logger: Logger,
     /** What a durable client binding carries (task hub, management URLs); known once the host listens. */
     private readonly durableClientData: () => Record<string, unknown> = () => ({}),
+    /** host.json extensions.queues.messageEncoding, for queue outputs (the Functions default: base64). */
+    private readonly queueMessageEncoding: 'base64' | 'none' = 'base64',
   ) {}
 
-  /** Runs the function; resolves with the RPC response, rejects with what the handler threw. */
+  /**
+   * Runs the function and writes its outputs; resolves with the RPC response, rejects with what
+   * the handler threw or with the output that could not be written.
+   */
   async invoke(call: Invocation): Promise<RpcInvocationResponse> {
     const { fn } = call;
     const inputData: RpcParameterBinding[] = [{ name: fn.trigger.name, data: call.triggerData }];
     for (const [bindingName, binding] of Object.entries(fn.metadata.bindings)) {
+      // Registration let through durable client inputs only (bindings/outputs.ts, planOutputs).
       if (binding.direction !== 'in' || bindingName === fn.trigger.name) continue;
-      const data = call.extraInputs?.[binding.type] ?? (CLIENT_BINDINGS.has(binding.type) ? { string: JSON.stringify(this.durableClientData()) } : undefined);
-      if (data === undefined) {
-        throw new BlobferryError('NOT_SUPPORTED', `Function "${fn.metadata.name}" has an input binding of type "${binding.type}", which the local host does not provide.`);
-      }
-      inputData.push({ name: bindingName, data });
+      inputData.push({ name: bindingName, data: { string: JSON.stringify(this.durableClientData()) } });
     }
     const invocationId = randomUUID();
     const functionName = fn.metadata.name;
@@ -53,7 +53,12 @@ export class Invoker {
     const result = await this.core.invokeWithHooks(context, inputs, fn.callback, (hookedInputs, handler) =>
       model.invokeFunction(context, hookedInputs, handler),
     );
-    return model.getResponse(context, result);
+    const response = await model.getResponse(context, result);
+    if (fn.outputs.length > 0) {
+      const data = triggerBindingData(fn.trigger.type, call.triggerData, call.triggerMetadata);
+      await writeOutputs(fn.outputs, response, { functionName, data, messageEncoding: this.queueMessageEncoding });
+    }
+    return response;
   }
 }
 

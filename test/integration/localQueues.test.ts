@@ -32,6 +32,7 @@ before(async () => {
 });
 after(async () => {
   await host.stop();
+  app.cleanup();
   delete process.env.AzureWebJobsStorage;
   await azurite.cleanup();
 });

@@ -35,7 +35,8 @@ export interface DurableEngineOptions {
 
 export interface ListFilter {
   instanceIdPrefix?: string;
-  runtimeStatus?: RuntimeStatus[];
+  /** Only instances in one of these (undefined: any status; names no instance has match nothing). */
+  runtimeStatus?: readonly string[];
   createdTimeFrom?: Date;
   createdTimeTo?: Date;
   top?: number;
@@ -131,7 +132,7 @@ export class DurableEngine {
   list(filter: ListFilter = {}): { instances: InstanceStatus[]; continuationToken?: string } {
     const from = filter.createdTimeFrom?.getTime() ?? -Infinity;
     const to = filter.createdTimeTo?.getTime() ?? Infinity;
-    const statuses = filter.runtimeStatus && filter.runtimeStatus.length > 0 ? new Set(filter.runtimeStatus) : undefined;
+    const statuses = filter.runtimeStatus ? new Set<string>(filter.runtimeStatus) : undefined;
     const matching = [...this.state.instances.values()]
       .filter((i) => (!statuses || statuses.has(i.status)) && Date.parse(i.createdTime) >= from && Date.parse(i.createdTime) <= to)
       .filter((i) => !filter.instanceIdPrefix || i.instanceId.startsWith(filter.instanceIdPrefix))
@@ -168,21 +169,25 @@ export class DurableEngine {
     this.commit({ t: 'resume', ts: this.now(), instanceId, reason });
   }
 
-  /** Deletes a finished instance and its history; answers how many were deleted (0 or 1). */
+  /**
+   * Deletes an instance and its history, whatever its status, as the extension's Azure Storage
+   * backend does: a running instance stops where it stands (work still out is dropped when it
+   * reports). Answers how many were deleted (0 or 1).
+   */
   purge(instanceId: string): number {
-    const instance = this.state.instances.get(instanceId);
-    if (!instance) return 0;
-    if (!isTerminal(instance.status)) {
-      throw new BlobferryError('INSTANCE_EXISTS', `Instance '${instanceId}' is ${instance.status}; only completed, failed or terminated instances can be purged. Terminate it first.`);
-    }
+    if (!this.state.instances.has(instanceId)) return 0;
     this.commit({ t: 'purge', ts: this.now(), instanceIds: [instanceId] });
     return 1;
   }
 
-  /** Deletes every finished instance matching the filter. */
-  purgeMany(filter: Pick<ListFilter, 'runtimeStatus' | 'createdTimeFrom' | 'createdTimeTo'>): number {
-    const wanted = filter.runtimeStatus?.length ? filter.runtimeStatus.filter(isTerminal) : (['Completed', 'Failed', 'Terminated'] as RuntimeStatus[]);
-    const ids = this.list({ ...filter, runtimeStatus: wanted }).instances.map((s) => s.instanceId);
+  /**
+   * Deletes the instances created in the time range, as DurableTask.AzureStorage does: of the
+   * statuses asked for only Completed, Failed, Terminated (and Canceled) count, and when none of
+   * those is asked for, every instance in the range goes, running ones too.
+   */
+  purgeMany(filter: { createdTimeFrom: Date; createdTimeTo: Date; runtimeStatus?: readonly string[] }): number {
+    const terminal = filter.runtimeStatus?.filter((s) => s === 'Canceled' || isTerminal(s as RuntimeStatus));
+    const ids = this.list({ createdTimeFrom: filter.createdTimeFrom, createdTimeTo: filter.createdTimeTo, runtimeStatus: terminal?.length ? terminal : undefined }).instances.map((s) => s.instanceId);
     if (ids.length > 0) this.commit({ t: 'purge', ts: this.now(), instanceIds: ids });
     return ids.length;
   }

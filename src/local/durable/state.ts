@@ -215,7 +215,8 @@ export function applyRecord(state: StoreState, record: StoreRecord): Effects {
     }
     case 'purge':
       for (const id of record.instanceIds) {
-        state.instances.delete(id);
+        // Whoever waits for a purged running instance learns that it is gone.
+        if (state.instances.delete(id)) fx.finished.add(id);
         dropTimersOf(state, id, fx);
       }
       break;

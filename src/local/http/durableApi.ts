@@ -3,16 +3,21 @@
  *  - public webhooks under /runtime/webhooks/durabletask/ (function key required when set), and
  *  - the loopback RPC endpoint the durable client in the app calls through `rpcBaseUrl`.
  * Same paths below the base on both: orchestrators/{name}[/{id}], instances[/{id}],
- * instances/{id}/terminate|suspend|resume|rewind, instances/{id}/raiseEvent/{event}.
+ * instances/{id}/terminate|suspend|resume|rewind|restart, instances/{id}/raiseEvent/{event}.
+ *
+ * Every answer follows the extension's HttpApiHandler (its source, not the docs page): the same
+ * status codes, empty bodies where it sends none (404 for an unknown instance or route or a
+ * method it does not serve, 410 for a finished instance, 202 for an accepted operation), its
+ * headers (Location, Retry-After, x-ms-continuation-token) and its query parsing
+ * (extensionQuery.ts). Where the local host answers differently on purpose,
+ * docs/architecture.md lists it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BlobferryError } from '../../contracts/errors';
-import type { DurableEngine, ListFilter } from '../durable/engine';
-import { RUNTIME_STATUSES } from '../../contracts/copyList';
-import type { RuntimeStatus } from '../durable/state';
+import type { DurableEngine } from '../durable/engine';
 import type { InstanceStatus } from '../durable/status';
+import { ExtensionQuery, ORCHESTRATION_RUNTIME_STATUSES, ORCHESTRATION_STATUSES } from './extensionQuery';
 import { parseJsonBody, readBody, sendError, sendJson } from './respond';
-
 
 export interface ManagementUrls {
   id: string;
@@ -30,7 +35,7 @@ export interface ManagementUrls {
 export class WebhookUrls {
   constructor(
     private readonly origin: () => string,
-    private readonly taskHub: string,
+    readonly taskHub: string,
     private readonly functionKey: string | undefined,
   ) {}
 
@@ -87,92 +92,125 @@ export async function handleDurableApi(engine: DurableEngine, urls: WebhookUrls,
   try {
     await route(engine, urls, req, res, url, segments);
   } catch (err) {
-    const allow = err instanceof BlobferryError ? err.details?.allow : undefined;
-    if (Array.isArray(allow)) res.setHeader('allow', allow.join(', '));
     sendError(res, err);
   }
 }
 
+/** Runtime statuses the API answers 202 for (still going), as HandleGetStatusRequestAsync. */
+const STILL_RUNNING = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+/** The extension's IsCompletedStatus: terminate, suspend and resume answer 410 for these. */
+const FINISHED = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+
 async function route(engine: DurableEngine, urls: WebhookUrls, req: IncomingMessage, res: ServerResponse, url: URL, segments: string[]): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
+  const query = new ExtensionQuery(url.search);
   const [collection, id, action, eventName, ...extra] = segments;
-  const allow = (methods: string[]) => {
-    if (!methods.includes(method)) throw new BlobferryError('METHOD_NOT_ALLOWED', `${method} is not supported here; use ${methods.join(' or ')}.`, { allow: methods });
-  };
-
+  // The extension's routes, tried in its order; anything else (a wrong method too) is a bare 404.
   if (collection === 'orchestrators' && id && !eventName) {
-    allow(['POST']);
+    if (method !== 'POST') return bare(res, 404);
+    if (!servesHub(urls, query)) throw new BlobferryError('NOT_FOUND', `This host runs task hub ${urls.taskHub}; it cannot start orchestrations in task hub ${query.get('taskHub')}.`);
+    const wait = waitOptions(query);
     const input = parseJsonBody(await readBody(req));
-    const instanceId = engine.startNew(id, { instanceId: action, input });
-    const payload = urls.management(instanceId);
-    sendJson(res, 202, payload, { location: payload.statusQueryGetUri, 'retry-after': '10' });
-    return;
-  }
-  if (collection === 'instances' && !id) {
-    allow(['GET', 'DELETE']);
-    const filter = listFilter(url, req);
-    if (method === 'GET') {
-      const page = engine.list(filter);
-      sendJson(res, 200, page.instances, page.continuationToken ? { 'x-ms-continuation-token': page.continuationToken } : {});
-    } else {
-      if (!filter.createdTimeFrom) throw new BlobferryError('BAD_REQUEST', "Please provide value for 'createdTimeFrom' parameter.");
-      const deleted = engine.purgeMany(filter);
-      if (deleted === 0) sendJson(res, 404, { code: 'INSTANCE_NOT_FOUND', message: 'No finished instance matches the filter.' });
-      else sendJson(res, 200, { instancesDeleted: deleted });
-    }
-    return;
-  }
-  if (collection === 'instances' && id && !action) {
-    allow(['GET', 'DELETE']);
-    if (method === 'DELETE') {
-      const deleted = engine.purge(id);
-      if (deleted === 0) sendJson(res, 404, notFound(id));
-      else sendJson(res, 200, { instancesDeleted: deleted });
-      return;
-    }
-    const status = engine.getStatus(id, {
-      showHistory: flag(url, 'showHistory'),
-      showHistoryOutput: flag(url, 'showHistoryOutput'),
-      showInput: url.searchParams.get('showInput')?.toLowerCase() !== 'false',
-    });
-    if (!status) return sendJson(res, 404, notFound(id));
-    const code = statusCode(status, flag(url, 'returnInternalServerErrorOnFailure'));
-    sendJson(res, code, status, code === 202 ? { location: url.toString(), 'retry-after': '5' } : {});
-    return;
-  }
-  if (collection === 'instances' && id && action && !extra.length) {
-    allow(['POST']);
-    const reason = url.searchParams.get('reason') ?? '';
-    switch (action.toLowerCase()) {
-      case 'terminate':
-        if (eventName) break;
-        return accepted(res, () => engine.terminate(id, reason));
-      case 'suspend':
-        if (eventName) break;
-        return accepted(res, () => engine.suspend(id, reason));
-      case 'resume':
-        if (eventName) break;
-        return accepted(res, () => engine.resume(id, reason));
-      case 'raiseevent': {
-        if (!eventName) throw new BlobferryError('BAD_REQUEST', 'The event name is missing: POST .../instances/{id}/raiseEvent/{eventName}.');
-        const body = await readBody(req);
-        // The extension checks the instance before the body: unknown 404, finished 410, then 415/400.
-        engine.requireActive(id);
-        if (body.length > 0 && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
-          throw new BlobferryError('BAD_REQUEST', 'Only application/json request content is supported for raiseEvent.');
-        }
-        const data = parseJsonBody(body);
-        return accepted(res, () => engine.raiseEvent(id, eventName, data));
-      }
-      case 'rewind':
-      case 'restart':
-        throw new BlobferryError('NOT_SUPPORTED', `${action} is not supported by the blobferry local host; start a new instance instead.`);
-    }
+    return checkStatusOrWait(engine, urls, res, url, wait, engine.startNew(id, { instanceId: action, input }));
   }
   if (collection === 'entities') {
     throw new BlobferryError('NOT_SUPPORTED', 'Durable entities are not supported by the blobferry local host.');
   }
-  throw new BlobferryError('NOT_FOUND', `No Durable API at ${url.pathname}.`);
+  if (collection === 'instances' && segments.length <= 3) {
+    const hub = servesHub(urls, query);
+    if (!id) {
+      if (method === 'GET') return listInstances(engine, req, res, query, hub);
+      if (method === 'DELETE') return purgeInstances(engine, res, query, hub);
+      return bare(res, 404);
+    }
+    const instance = hub ? engine.getStatus(id, { showInput: true }) : undefined;
+    if (!action) {
+      if (method === 'GET') return instanceStatus(engine, res, url, query, id, hub);
+      if (method !== 'DELETE') return bare(res, 404);
+      if (!instance) return bare(res, 404);
+      return sendJson(res, 200, { instancesDeleted: engine.purge(id) });
+    }
+    if (method !== 'POST') return bare(res, 404);
+    const reason = query.get('reason') ?? '';
+    switch (action.toLowerCase()) {
+      case 'terminate':
+        return operate(res, instance, FINISHED, () => engine.terminate(id, reason));
+      case 'suspend':
+        return operate(res, instance, FINISHED, () => engine.suspend(id, reason));
+      case 'resume':
+        return operate(res, instance, FINISHED, () => engine.resume(id, reason));
+      case 'rewind':
+        // The extension rewinds a failed instance only; a completed, terminated or cancelled one is 410.
+        return operate(res, instance, new Set(['Completed', 'Terminated', 'Canceled']), () => {
+          throw new BlobferryError('NOT_SUPPORTED', 'rewind is not supported by the blobferry local host; restart the instance or start a new one instead.');
+        });
+      case 'restart': {
+        if (!instance) throw new BlobferryError('BAD_REQUEST', `InstanceId does not match a valid orchestration instance: no instance '${id}' exists.`);
+        const wait = waitOptions(query);
+        const sameId = query.bool('restartWithNewInstanceId') === false;
+        const restarted = engine.startNew(instance.name, { instanceId: sameId ? id : undefined, input: instance.input ?? undefined });
+        return checkStatusOrWait(engine, urls, res, url, wait, restarted);
+      }
+    }
+    return bare(res, 404);
+  }
+  if (collection === 'instances' && action?.toLowerCase() === 'raiseevent' && eventName && extra.length === 0) {
+    if (method !== 'POST') return bare(res, 404);
+    // As the extension: the instance first (404, 410), then the content type, then the body.
+    const instance = servesHub(urls, query) ? engine.getStatus(id, {}) : undefined;
+    if (!instance) return bare(res, 404);
+    if (FINISHED.has(instance.runtimeStatus)) return bare(res, 410);
+    const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (mediaType !== 'application/json') throw new BlobferryError('BAD_REQUEST', 'Only application/json request content is supported; send the event data as JSON with Content-Type: application/json.');
+    const body = await readBody(req);
+    if (body.length === 0) throw new BlobferryError('INVALID_JSON', 'Invalid JSON content: the event data is missing; send JSON (null for no data).');
+    engine.raiseEvent(id, eventName, parseJsonBody(body));
+    return bare(res, 202);
+  }
+  return bare(res, 404);
+}
+
+/**
+ * A taskHub parameter naming another hub finds nothing here: this host runs one hub, and the
+ * extension looks instances up in the hub the caller names. Hub names compare as Azure Storage
+ * compares them (case-insensitive).
+ */
+function servesHub(urls: WebhookUrls, query: ExtensionQuery): boolean {
+  const hub = query.get('taskHub');
+  return !hub?.trim() || hub.trim().toLowerCase() === urls.taskHub.toLowerCase();
+}
+
+/**
+ * `timeout` and `pollingInterval` (seconds) on a start or restart: wait that long for the outcome.
+ * Checked before anything starts (the extension starts the instance, then answers 400).
+ */
+function waitOptions(query: ExtensionQuery): { timeoutMs: number } | undefined {
+  const timeout = query.seconds('timeout');
+  const interval = query.seconds('pollingInterval');
+  if (timeout === undefined || interval === undefined) return undefined;
+  if (interval > timeout) throw new BlobferryError('BAD_REQUEST', `Total timeout ${timeout} should be bigger than retry timeout ${interval} (timeout and pollingInterval are in seconds).`);
+  return { timeoutMs: Math.max(1, timeout * 1000) };
+}
+
+/** 202 with the management payload (CreateCheckStatusResponse), or the outcome if it ends within the wait. */
+async function checkStatusOrWait(engine: DurableEngine, urls: WebhookUrls, res: ServerResponse, url: URL, wait: { timeoutMs: number } | undefined, instanceId: string): Promise<void> {
+  if (wait) {
+    // The local engine tells when an instance ends, so it waits for that rather than polling.
+    const ended = await engine.waitForCompletion(instanceId, wait).catch(() => undefined);
+    if (ended?.runtimeStatus === 'Completed') return sendJson(res, 200, ended.output);
+    if (ended) return instanceStatus(engine, res, url, new ExtensionQuery(''), instanceId, true);
+  }
+  const { rewindPostUri: _notInThisAnswer, ...payload } = urls.management(instanceId);
+  sendJson(res, 202, payload, { location: payload.statusQueryGetUri, 'retry-after': '10' });
+}
+
+function instanceStatus(engine: DurableEngine, res: ServerResponse, url: URL, query: ExtensionQuery, id: string, hub: boolean): void {
+  const status = hub
+    ? engine.getStatus(id, { showHistory: query.bool('showHistory') ?? false, showHistoryOutput: query.bool('showHistoryOutput') ?? false, showInput: query.bool('showInput') ?? true })
+    : undefined;
+  if (!status) return bare(res, 404);
+  const code = statusCode(status, query.bool('returnInternalServerErrorOnFailure') ?? false);
+  sendJson(res, code, status, code === 202 ? { location: url.toString(), 'retry-after': '5' } : {});
 }
 
 /**
@@ -181,59 +219,55 @@ async function route(engine: DurableEngine, urls: WebhookUrls, req: IncomingMess
  * failure when the caller asks with returnInternalServerErrorOnFailure=true.
  */
 function statusCode(status: InstanceStatus, failureIs500: boolean): number {
-  switch (status.runtimeStatus) {
-    case 'Completed':
-    case 'Terminated':
-      return 200;
-    case 'Failed':
-      return failureIs500 ? 500 : 200;
-    default:
-      return 202;
-  }
+  if (STILL_RUNNING.has(status.runtimeStatus)) return 202;
+  if (status.runtimeStatus === 'Failed' && failureIs500) return 500;
+  return 200;
 }
 
-/** Runs an instance operation: 202 when taken, 404 unknown instance, 410 already finished. */
-function accepted(res: ServerResponse, operation: () => void): void {
+/** An instance operation: 404 unknown, 410 in one of the `gone` statuses, else done and 202. */
+function operate(res: ServerResponse, instance: InstanceStatus | undefined, gone: Set<string>, operation: () => void): void {
+  if (!instance) return bare(res, 404);
+  if (gone.has(instance.runtimeStatus)) return bare(res, 410);
   operation();
-  res.writeHead(202).end();
+  bare(res, 202);
 }
 
-function notFound(instanceId: string) {
-  return { code: 'INSTANCE_NOT_FOUND', message: `No orchestration instance with ID '${instanceId}' exists.` };
-}
+/** The page size the extension lists with when the caller gives no `top` (OrchestrationStatusQueryCondition). */
+const DEFAULT_PAGE_SIZE = 100;
 
-function flag(url: URL, name: string): boolean {
-  return url.searchParams.get(name)?.toLowerCase() === 'true';
-}
-
-function listFilter(url: URL, req: IncomingMessage): ListFilter {
-  const statuses = (url.searchParams.get('runtimeStatus') ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => {
-      const match = RUNTIME_STATUSES.find((r) => r.toLowerCase() === s.toLowerCase());
-      if (!match) throw new BlobferryError('BAD_REQUEST', `runtimeStatus "${s}" is not one of ${RUNTIME_STATUSES.join(', ')}.`);
-      return match;
-    });
-  const date = (name: string) => {
-    const text = url.searchParams.get(name);
-    if (!text) return undefined;
-    const d = new Date(text);
-    if (Number.isNaN(d.getTime())) throw new BlobferryError('BAD_REQUEST', `${name} "${text}" is not a date; use ISO 8601, e.g. 2024-05-01T00:00:00Z.`);
-    return d;
-  };
-  const topText = url.searchParams.get('top');
-  const top = topText === null ? undefined : Number(topText);
-  if (top !== undefined && (!Number.isInteger(top) || top < 1)) throw new BlobferryError('BAD_REQUEST', `top "${topText}" must be a positive integer.`);
+function listInstances(engine: DurableEngine, req: IncomingMessage, res: ServerResponse, query: ExtensionQuery, hub: boolean): void {
+  const runtimeStatus = query.statuses('runtimeStatus', ORCHESTRATION_RUNTIME_STATUSES);
+  // The extension converts each status to DurableTask.Core's enum, which has no Unknown: an ArgumentException, 400.
+  if (runtimeStatus?.includes('Unknown')) throw new BlobferryError('BAD_REQUEST', 'runtimeStatus Unknown cannot be listed; use Pending, Running, Completed, Failed, Terminated or Suspended.');
+  const top = query.int('top');
+  if (top !== undefined && top < 1) throw new BlobferryError('BAD_REQUEST', `top ${top} must be a positive integer (the page size).`);
   const token = req.headers['x-ms-continuation-token'];
-  return {
-    instanceIdPrefix: url.searchParams.get('instanceIdPrefix') ?? undefined,
-    runtimeStatus: statuses,
-    createdTimeFrom: date('createdTimeFrom'),
-    createdTimeTo: date('createdTimeTo'),
-    top,
-    continuationToken: Array.isArray(token) ? token[0] : token,
-    showInput: url.searchParams.get('showInput')?.toLowerCase() !== 'false',
-  };
+  const page = hub
+    ? engine.list({
+        instanceIdPrefix: query.get('instanceIdPrefix'),
+        runtimeStatus,
+        createdTimeFrom: query.date('createdTimeFrom'),
+        createdTimeTo: query.date('createdTimeTo'),
+        top: top ?? DEFAULT_PAGE_SIZE,
+        continuationToken: (Array.isArray(token) ? token[0] : token) || undefined,
+        showInput: query.bool('showInput') ?? true,
+      })
+    : { instances: [] };
+  // On every page, the last one too: there it is empty (the extension adds a null token).
+  sendJson(res, 200, page.instances, { 'x-ms-continuation-token': page.continuationToken ?? '' });
+}
+
+function purgeInstances(engine: DurableEngine, res: ServerResponse, query: ExtensionQuery, hub: boolean): void {
+  const createdTimeFrom = query.date('createdTimeFrom');
+  if (!createdTimeFrom) throw new BlobferryError('BAD_REQUEST', "Please provide value for 'createdTimeFrom' parameter (an ISO 8601 time).");
+  const deleted = hub
+    ? engine.purgeMany({ createdTimeFrom, createdTimeTo: query.date('createdTimeTo') ?? new Date(), runtimeStatus: query.statuses('runtimeStatus', ORCHESTRATION_STATUSES) })
+    : 0;
+  if (deleted === 0) return bare(res, 404);
+  sendJson(res, 200, { instancesDeleted: deleted });
+}
+
+/** A status with no body, as the extension's CreateResponse(statusCode) sends it. */
+function bare(res: ServerResponse, status: number): void {
+  res.writeHead(status, { 'content-length': '0' }).end();
 }

@@ -84,7 +84,7 @@ export class LocalHost {
     let rpcBaseUrl = '';
     const urls = new WebhookUrls(() => origin, config.taskHub, functionKey);
     // Durable client bindings (HTTP functions, activities) reach the RPC listener started below.
-    const invoker = new Invoker(core, logger, () => urls.clientBindingData(rpcBaseUrl));
+    const invoker = new Invoker(core, logger, () => urls.clientBindingData(rpcBaseUrl), config.queues.messageEncoding);
     const engine = new DurableEngine(core, invoker, logger, {
       stateDir: path.join(stateDir, config.taskHub),
       taskHub: config.taskHub,

@@ -4,7 +4,7 @@
  * holds a server copy pending, as Azurite never does). It starts a 500-blob copy through the
  * page's form and watches it to 100%, shows a failing copy's failures, cancels a pending server
  * copy from the page, filters and pages the list, follows the URL `blobferry copy --host`
- * prints, and keeps going across a host restart. The screenshots in docs/ are taken here.
+ * prints, and keeps going across a host restart. The screenshots in docs/ are taken here (SHOTS).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -21,10 +21,12 @@ import { isCopyBlob, startStorageProxy, type StorageProxy } from '../support/sto
 import { makeTempDir, removeDir } from '../support/temp';
 
 const skip = chromiumMissing();
-const DOCS = path.join(__dirname, '..', '..', '..', 'docs');
 const BLOBS = 500;
 const key = randomBytes(16).toString('hex');
 const temp = makeTempDir('blobferry-dashboard-');
+// The screenshots in docs/ come from `BLOBFERRY_SCREENSHOTS=docs node --test dist/test/e2e/dashboard.test.js`;
+// other runs take them into their temporary folder, so a test run leaves the work tree as it was.
+const SHOTS = process.env.BLOBFERRY_SCREENSHOTS ? path.resolve(process.env.BLOBFERRY_SCREENSHOTS) : temp;
 let azurite: TestAzurite;
 let proxy: StorageProxy;
 let browser: Browser;
@@ -214,13 +216,17 @@ describe('the dashboard in Chromium', { skip }, () => {
 
     const bytesBar = page.getByRole('progressbar', { name: 'Bytes' });
     const seen = new Set<string>();
-    let status = '';
+    // The list gives a running copy's throughput too (for its rate and ETA).
+    let listedRate = 0;
     await waitFor('the copy to complete on the page', async () => {
-      status = (await page.locator('.summary').textContent().catch(() => '')) ?? '';
+      const status = (await page.locator('.summary').textContent().catch(() => '')) ?? '';
       const value = await bytesBar.getAttribute('value').catch(() => null);
       if (value !== null) seen.add(`${status.split(',')[0]}:${value}`);
+      const listed = (await api<{ copies: Array<{ id: string; rateBytesPerSec?: number }> }>('?status=running')).body.copies.find((c) => c.id === id);
+      listedRate = Math.max(listedRate, listed?.rateBytesPerSec ?? 0);
       return status.startsWith('Completed');
     }, 120_000);
+    assert.ok(listedRate > 0, 'the list gave a throughput while the copy ran');
     assert.equal(await bytesBar.getAttribute('value'), '100');
     assert.equal(await page.getByRole('progressbar', { name: 'Blobs' }).getAttribute('value'), '100');
     assert.ok([...seen].some((s) => s.startsWith('Running') && !s.endsWith(':100')), `the bar moved while it ran: ${[...seen].join(' ')}`);
@@ -232,7 +238,7 @@ describe('the dashboard in Chromium', { skip }, () => {
     assert.equal(copied, BLOBS);
     assert.equal(await page.locator('.chart canvas').count(), 1, 'the throughput chart is drawn from the samples taken while it ran');
     assert.deepEqual(await accessibilityViolations(page), []);
-    await page.screenshot({ path: path.join(DOCS, 'dashboard-copy.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SHOTS, 'dashboard-copy.png'), fullPage: true });
     assert.deepEqual(problems, []);
     await page.close();
   });
@@ -276,7 +282,7 @@ describe('the dashboard in Chromium', { skip }, () => {
 
     const list = await openDashboard();
     await list.page.getByRole('heading', { name: id }).waitFor();
-    await list.page.screenshot({ path: path.join(DOCS, 'dashboard-list.png'), fullPage: true });
+    await list.page.screenshot({ path: path.join(SHOTS, 'dashboard-list.png'), fullPage: true });
     await list.page.close();
 
     const { page, problems } = await openDashboard(`#/copies/${encodeURIComponent(id)}`);

@@ -1,5 +1,5 @@
 /**
- * The dashboard (docs/dashboard.md): a page in the browser that lists copies, follows one live,
+ * The dashboard (docs/api.md, "GET /api/dashboard/"): a page in the browser that lists copies, follows one live,
  * starts and cancels them. Served by the app itself, so it is the same on the local host and in
  * Azure:
  *

@@ -11,7 +11,7 @@ import { ProgressBars } from './progress.mjs';
 import { ThroughputChart } from './throughputChart.mjs';
 
 // The chart's samples are the page's own, one per poll while the copy runs and the page is open
-// (at most an hour's): the status carries no history (docs/dashboard.md says why).
+// (at most an hour's): the status carries no history (docs/api.md, "GET /api/dashboard/", says why).
 const MAX_SAMPLES = 3600;
 
 export function CopyPage({ id }) {

@@ -6,8 +6,8 @@ import { html } from './html.mjs';
 import { FailureTable } from './failures.mjs';
 import { describeStatus, etaSeconds, formatDuration, formatRate, formatTime, isActive } from './format.mjs';
 import { usePolling } from './polling.mjs';
-import { ApiProblem } from './problem.mjs';
-import { ProgressBars } from './progress.mjs';
+import { ApiProblem, ErrorText } from './problem.mjs';
+import { ProgressBars, StatusBadge } from './progress.mjs';
 
 const STATUSES = ['Pending', 'Running', 'Completed', 'Failed', 'Terminated', 'Suspended'];
 const PAGE_SIZES = [5, 20, 50, 100];
@@ -65,7 +65,7 @@ function CopyCard({ copy }) {
   return html`<li class="copy">
     <div class="copy-head">
       <h2 id=${headingId}><a href=${`#/copies/${encodeURIComponent(copy.id)}`}>${copy.id}</a></h2>
-      <span class=${`status status-${copy.cancelled ? 'cancelled' : copy.runtimeStatus.toLowerCase()}`}>${describeStatus(copy)}</span>
+      <${StatusBadge} copy=${copy} text=${describeStatus(copy)} />
     </div>
     <${ProgressBars} copy=${copy} idPrefix=${`list-${copy.id}`} />
     <dl class="facts">
@@ -74,7 +74,7 @@ function CopyCard({ copy }) {
       <div><dt>Time left</dt><dd>${formatDuration(etaSeconds(copy))}</dd></div>
       <div><dt>Strategy</dt><dd>${copy.strategy ?? '—'}</dd></div>
     </dl>
-    ${copy.error ? html`<p class="error"><strong>${copy.error.code}</strong>: ${copy.error.message}</p>` : null}
+    ${copy.error ? html`<${ErrorText} error=${copy.error} />` : null}
     ${copy.blobs.failed > 0 ? html`<${FailuresOnDemand} copy=${copy} />` : null}
   </li>`;
 }
@@ -96,7 +96,7 @@ function FailuresOnDemand({ copy }) {
     ${state.failures
       ? html`<${FailureTable} failures=${state.failures} notListed=${state.notListed} caption=${`Failures of ${copy.id}`} />`
       : state.error
-        ? html`<p class="error" role="alert"><strong>${state.error.code}</strong>: ${state.error.message}</p>`
+        ? html`<${ErrorText} error=${state.error} alert />`
         : html`<p>Loading…</p>`}
   </details>`;
 }

@@ -4,10 +4,10 @@ import { useRef, useState } from 'preact/hooks';
 import { cancelCopy, getCopy } from './api.mjs';
 import { html } from './html.mjs';
 import { FailureTable } from './failures.mjs';
-import { describeStatus, etaSeconds, formatBytes, formatDuration, formatRate, formatTime, isActive, isWhole, percent } from './format.mjs';
+import { describeStatus, etaSeconds, formatDuration, formatRate, formatTime, isActive, isWhole, percent } from './format.mjs';
 import { usePolling } from './polling.mjs';
-import { ApiProblem } from './problem.mjs';
-import { ProgressBars } from './progress.mjs';
+import { ApiProblem, ErrorText } from './problem.mjs';
+import { ProgressBars, StatusBadge } from './progress.mjs';
 import { ThroughputChart } from './throughputChart.mjs';
 
 // The chart's samples are the page's own, one per poll while the copy runs and the page is open
@@ -39,7 +39,7 @@ function CopyDetails({ copy, samples, reload }) {
   // Read out on change by screen readers: the status, and progress in steps of ten percent (not every poll).
   const spoken = `${describeStatus(copy)}${active ? `, about ${Math.floor(p / 10) * 10}% of bytes copied` : ''}`;
   return html`
-    <p class="summary" aria-live="polite"><span class=${`status status-${copy.cancelled ? 'cancelled' : copy.runtimeStatus.toLowerCase()}`}>${spoken}</span></p>
+    <p class="summary" aria-live="polite"><${StatusBadge} copy=${copy} text=${spoken} /></p>
     ${active ? html`<${CancelButton} copy=${copy} reload=${reload} />` : null}
     <${ProgressBars} copy=${copy} idPrefix="copy" />
     <dl class="facts">
@@ -51,23 +51,22 @@ function CopyDetails({ copy, samples, reload }) {
       ${copy.concurrency ? html`<div><dt>Requests in flight</dt><dd>${copy.concurrency.limit} of ${copy.concurrency.of}${copy.concurrency.note ? ` (${copy.concurrency.note})` : ''}</dd></div>` : null}
     </dl>
     ${copy.strategyReason ? html`<p class="reason">Why ${copy.strategy}: ${copy.strategyReason}</p>` : null}
-    ${copy.error ? html`<p class="error"><strong>${copy.error.code}</strong>: ${copy.error.message}</p>` : null}
+    ${copy.error ? html`<${ErrorText} error=${copy.error} />` : null}
     <h2>Throughput over time</h2>
     <${ThroughputChart} samples=${samples} />
-    ${copy.strategies ? html`<${CountTable} caption="Blobs by strategy" counts=${copy.strategies} />` : null}
-    ${copy.verification ? html`<${CountTable} caption="Blobs by how they were checked" counts=${copy.verification} />` : null}
+    ${copy.strategies ? html`<${CountTable} caption="Blobs by strategy" what="Strategy" counts=${copy.strategies} />` : null}
+    ${copy.verification ? html`<${CountTable} caption="Blobs by how they were checked" what="Check" counts=${copy.verification} />` : null}
     <h2>Failures</h2>
     ${copy.failures.length > 0
       ? html`<${FailureTable} failures=${copy.failures} notListed=${copy.failuresNotListed} caption=${`${copy.failures.length} failure(s)`} />`
       : html`<p>${active ? 'None so far (the failures of a copy are listed when it ends).' : 'None.'}</p>`}
-    ${(copy.notes ?? []).map((note) => html`<p class="note">Note: ${note}</p>`)}
-    <p class="totals">${formatBytes(copy.bytes.copied)} of ${formatBytes(copy.bytes.total)} copied.</p>`;
+    ${(copy.notes ?? []).map((note) => html`<p class="note">Note: ${note}</p>`)}`;
 }
 
-function CountTable({ caption, counts }) {
+function CountTable({ caption, what, counts }) {
   return html`<table class="counts">
     <caption>${caption}</caption>
-    <thead><tr><th scope="col">${caption.includes('strategy') ? 'Strategy' : 'Check'}</th><th scope="col">Blobs</th></tr></thead>
+    <thead><tr><th scope="col">${what}</th><th scope="col">Blobs</th></tr></thead>
     <tbody>${Object.entries(counts).map(([name, n]) => html`<tr><th scope="row">${name}</th><td>${n}</td></tr>`)}</tbody>
   </table>`;
 }
@@ -90,7 +89,7 @@ function CancelButton({ copy, reload }) {
     <button type="button" class="danger" disabled=${state.cancelling} onClick=${() => dialog.current.showModal()}>
       ${state.cancelling ? 'Cancelling…' : 'Cancel this copy'}
     </button>
-    ${state.error ? html`<p class="error" role="alert"><strong>${state.error.code}</strong>: ${state.error.message}</p>` : null}
+    ${state.error ? html`<${ErrorText} error=${state.error} alert />` : null}
     <dialog ref=${dialog} aria-labelledby="cancel-title" aria-describedby="cancel-what">
       <h2 id="cancel-title">Cancel ${copy.instanceId}?</h2>
       <p id="cancel-what">A pending server copy is aborted and its destination restored; block copies stop before their commit, so the destination is unchanged; in a prefix copy no further blob starts.</p>

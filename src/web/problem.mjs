@@ -13,7 +13,12 @@ export function ApiProblem({ error, retryInMs, reload }) {
       <button type="button" onClick=${reload}>Try now</button>
     </div>`;
   }
-  return html`<p class="error" role="alert"><strong>${error.code}</strong>: ${error.message}</p>`;
+  return html`<${ErrorText} error=${error} alert />`;
+}
+
+/** A stable code and its message; `alert`: read out at once (an answer to what the user just did). */
+export function ErrorText({ error, alert }) {
+  return html`<p class="error" role=${alert ? 'alert' : undefined}><strong>${error.code}</strong>: ${error.message}</p>`;
 }
 
 /** The host wants its function key: asked for once per tab, kept in sessionStorage (api.js). */

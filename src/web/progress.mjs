@@ -1,4 +1,4 @@
-// A copy's progress as two labelled bars: bytes and blobs.
+// How far a copy is: its status as a badge, its progress as two labelled bars (bytes and blobs).
 import { html } from './html.mjs';
 import { formatBytes, isWhole, percent } from './format.mjs';
 
@@ -22,4 +22,9 @@ export function ProgressBars({ copy, idPrefix }) {
       <span class="bar-text">${blobsPercent}% · ${blobsDone} of ${blobs.total}${soFar}${others ? ` (${others})` : ''}</span>
     </div>
   </div>`;
+}
+
+/** The status in words, coloured by how it stands (the colour never says it alone: the words do). */
+export function StatusBadge({ copy, text }) {
+  return html`<span class=${`status status-${copy.cancelled ? 'cancelled' : copy.runtimeStatus.toLowerCase()}`}>${text}</span>`;
 }

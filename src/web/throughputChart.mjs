@@ -5,6 +5,8 @@ import { html } from './html.mjs';
 import { formatRate } from './format.mjs';
 
 const HEIGHT = 220;
+// Seconds between the time axis's ticks, as uPlot may choose them.
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
 
 export function ThroughputChart({ samples }) {
   const box = useRef(null);
@@ -20,7 +22,11 @@ export function ThroughputChart({ samples }) {
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
         series: [{}, { label: 'Throughput', stroke: '#0b5cad', width: 2, fill: 'rgba(11, 92, 173, 0.12)', value: (_u, v) => (v === null ? '—' : formatRate(v)) }],
         legend: { show: false },
-        axes: [{}, { size: 90, values: (_u, ticks) => ticks.map((t) => formatRate(t)) }],
+        // Whole seconds and wall-clock times on the time axis; "0" where there is no rate.
+        axes: [
+          { space: 90, incrs: TIME_STEPS, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString()) },
+          { size: 90, values: (_u, ticks) => ticks.map((t) => (t > 0 ? formatRate(t) : '0')) },
+        ],
       },
       toColumns(samples),
       box.current,

@@ -4,7 +4,7 @@
  * holds a server copy pending, as Azurite never does). It starts a 500-blob copy through the
  * page's form and watches it to 100%, shows a failing copy's failures, cancels a pending server
  * copy from the page, filters and pages the list, follows the URL `blobferry copy --host`
- * prints, and keeps going across a host restart. The screenshots in docs/ are taken here (SHOTS).
+ * prints, and keeps going across a host restart. The screenshots in docs/ are taken here (shot).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -23,10 +23,11 @@ import { makeTempDir, removeDir } from '../support/temp';
 const skip = chromiumMissing();
 const BLOBS = 500;
 const key = randomBytes(16).toString('hex');
-const temp = makeTempDir('blobferry-dashboard-');
+// Made in before(), so a skipped run leaves none behind.
+let temp: string;
 // The screenshots in docs/ come from `BLOBFERRY_SCREENSHOTS=docs node --test dist/test/e2e/dashboard.test.js`;
 // other runs take them into their temporary folder, so a test run leaves the work tree as it was.
-const SHOTS = process.env.BLOBFERRY_SCREENSHOTS ? path.resolve(process.env.BLOBFERRY_SCREENSHOTS) : temp;
+const shot = (name: string) => path.join(process.env.BLOBFERRY_SCREENSHOTS ? path.resolve(process.env.BLOBFERRY_SCREENSHOTS) : temp, name);
 let azurite: TestAzurite;
 let proxy: StorageProxy;
 let browser: Browser;
@@ -120,6 +121,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 
 describe('the dashboard in Chromium', { skip }, () => {
   before(async () => {
+    temp = makeTempDir('blobferry-dashboard-');
     azurite = await startTestAzurite();
     proxy = await startStorageProxy(azurite.blobPort, { accounts: azurite.accounts });
     const service = azurite.blobService();
@@ -143,7 +145,7 @@ describe('the dashboard in Chromium', { skip }, () => {
     if (host) await stopHost();
     await proxy?.close();
     await azurite?.cleanup();
-    removeDir(temp);
+    if (temp) removeDir(temp);
   });
 
   it('serves the page and its files without the key, and asks for the key before it shows any copy', async () => {
@@ -238,7 +240,7 @@ describe('the dashboard in Chromium', { skip }, () => {
     assert.equal(copied, BLOBS);
     assert.equal(await page.locator('.chart canvas').count(), 1, 'the throughput chart is drawn from the samples taken while it ran');
     assert.deepEqual(await accessibilityViolations(page), []);
-    await page.screenshot({ path: path.join(SHOTS, 'dashboard-copy.png'), fullPage: true });
+    await page.screenshot({ path: shot('dashboard-copy.png'), fullPage: true });
     assert.deepEqual(problems, []);
     await page.close();
   });
@@ -282,7 +284,7 @@ describe('the dashboard in Chromium', { skip }, () => {
 
     const list = await openDashboard();
     await list.page.getByRole('heading', { name: id }).waitFor();
-    await list.page.screenshot({ path: path.join(SHOTS, 'dashboard-list.png'), fullPage: true });
+    await list.page.screenshot({ path: shot('dashboard-list.png'), fullPage: true });
     await list.page.close();
 
     const { page, problems } = await openDashboard(`#/copies/${encodeURIComponent(id)}`);

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 
 /** The page's own files: plain ES modules and CSS, served as they are (no build step). */
 const WEB_DIR = path.join(__dirname, '..', '..', '..', 'src', 'web');
@@ -86,21 +86,37 @@ function serveFile(request: HttpRequest, file: string, extraHeaders?: (read: Ser
 
 const notFound = (what: string): HttpResponseInit => ({ status: 404, jsonBody: { code: 'NOT_FOUND', message: `The dashboard has no ${what}.` } });
 
+/** A deployment without the page's files (src/web/ left out of the package, a library not installed): the caller and the log say which. */
+function filesMissing(context: InvocationContext, reason: string): HttpResponseInit {
+  context.error(`The dashboard cannot serve its files: ${reason}`);
+  return { status: 500, jsonBody: { code: 'INTERNAL', message: "The dashboard's files are not in this deployment: it needs src/web/ and the preact, htm and uplot packages beside the app." } };
+}
+
 app.http('dashboard', {
   route: 'dashboard/{*path}',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: async (request) => {
-    const url = new URL(request.url);
-    const rest = request.params.path ?? '';
-    if (rest === '') {
-      // The page's relative URLs (assets/..., ../copies) resolve against a path that ends with '/'.
-      if (!url.pathname.endsWith('/')) return { status: 308, headers: { location: `${url.pathname}/${url.search}` } };
-      return serveFile(request, path.join(WEB_DIR, 'index.html'), securityHeaders);
+  handler: async (request, context) => {
+    if (!fs.existsSync(WEB_DIR)) return filesMissing(context, `${WEB_DIR} does not exist`);
+    try {
+      return serveDashboard(request);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return filesMissing(context, (err as Error).message);
+      throw err;
     }
-    const name = /^assets\/([^/]+)$/.exec(rest)?.[1];
-    const file = name === undefined ? undefined : locateAsset(name);
-    if (!file) return notFound(`file ${JSON.stringify(rest)}`);
-    return serveFile(request, file);
   },
 });
+
+function serveDashboard(request: HttpRequest): HttpResponseInit {
+  const url = new URL(request.url);
+  const rest = request.params.path ?? '';
+  if (rest === '') {
+    // The page's relative URLs (assets/..., ../copies) resolve against a path that ends with '/'.
+    if (!url.pathname.endsWith('/')) return { status: 308, headers: { location: `${url.pathname}/${url.search}` } };
+    return serveFile(request, path.join(WEB_DIR, 'index.html'), securityHeaders);
+  }
+  const name = /^assets\/([^/]+)$/.exec(rest)?.[1];
+  const file = name === undefined ? undefined : locateAsset(name);
+  if (!file) return notFound(`file ${JSON.stringify(rest)}`);
+  return serveFile(request, file);
+}

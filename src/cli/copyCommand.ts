@@ -22,7 +22,7 @@ import { credentialsDirOf } from '../storage/freshCredentials';
 import { nameListRef, nameListText, type NameListRef } from '../storage/nameList';
 import { displayUrl } from '../storage/registry';
 import { printDryRun } from './dryRunCommand';
-import { hostApi } from './hostApi';
+import { dashboardUrl, hostApi } from './hostApi';
 import { actForUserAt, copyFolder, keepOnlyReport, stateBase, storedInput, takeCancelRequest, writeEndReport } from './localCopies';
 import { progressLine } from './progressBar';
 
@@ -239,6 +239,7 @@ export async function runInProcess(base: string, instanceId: string, options: Pi
 async function copyOnHost(hostUrl: string, request: unknown, options: CopyCommandOptions, out: Output): Promise<CopyView> {
   const api = hostApi(hostUrl, options.functionKey);
   const { id } = await api.post<{ id: string }>('/api/copies', request);
+  out.note(`Follow it in the dashboard: ${dashboardUrl(hostUrl, id)}`);
   for (;;) {
     const view = await api.get<CopyView>(`/api/copies/${encodeURIComponent(id)}`);
     if (hasEnded(view.runtimeStatus)) return view;

@@ -26,3 +26,8 @@ export function hostApi(hostUrl: string, key = process.env.BLOBFERRY_FUNCTION_KE
     post: (path, body) => call(path, { method: 'POST', ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
   };
 }
+
+/** Where the host's dashboard shows a copy (src/web/); the function key is not in it: the page asks for it. */
+export function dashboardUrl(hostUrl: string, copyId: string): string {
+  return `${hostUrl.replace(/\/+$/, '')}/api/dashboard/#/copies/${encodeURIComponent(copyId)}`;
+}

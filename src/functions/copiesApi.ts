@@ -91,6 +91,10 @@ copiesRoute('listCopies', 'GET', 'copies', async (request, client) => {
         strategy: view.strategy,
         blobs: view.blobs,
         bytes: view.bytes,
+        // What the dashboard's list shows beside the counts: throughput (and so an ETA) while it runs.
+        ...(view.rateBytesPerSec !== undefined ? { rateBytesPerSec: view.rateBytesPerSec } : {}),
+        ...(view.listing ? { listing: true } : {}),
+        ...(view.cancelled ? { cancelled: true } : {}),
         ...(view.error ? { error: view.error } : {}),
       };
     }),

@@ -7,3 +7,4 @@ import './copy';
 import './copiesApi';
 import './copyJobs';
 import './blobCreated';
+import './dashboard';

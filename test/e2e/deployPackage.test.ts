@@ -55,7 +55,7 @@ describe('.funcignore', () => {
       '.blobferry/state/seal.key', '.blobferry/azurite/__azurite_db_blob__.json', 'local.settings.json', '__azurite_db_queue__.json', '__blobstorage__/abc', 'npm-debug.log',
     ];
     for (const file of never) assert.ok(rules.gitignore(file) && rules.coreTools(file), `${file} must not ship`);
-    for (const file of ['package.json', 'package-lock.json', 'host.json', 'dist/src/functions/index.js', 'dist/src/durable/calls.js', 'node_modules/durable-functions/package.json']) {
+    for (const file of ['package.json', 'package-lock.json', 'host.json', 'dist/src/functions/index.js', 'dist/src/durable/calls.js', 'node_modules/durable-functions/package.json', 'src/web/index.html']) {
       assert.ok(!rules.gitignore(file) && !rules.coreTools(file), `${file} must ship`);
     }
   });
@@ -69,12 +69,13 @@ describe('the deployable artifact', () => {
   });
   after(() => removeDir(temp));
 
-  it('holds the compiled app and its configuration, nothing else of the tree', (t) => {
+  it('holds the compiled app, the dashboard\'s page and its configuration, nothing else of the tree', (t) => {
     t.diagnostic(`${artifact.shipped.length} files copied; npm ci --omit=dev --prefer-offline took ${artifact.installMs} ms`);
-    const outside = artifact.shipped.filter((file) => !file.startsWith('dist/src/') && !['package.json', 'package-lock.json', 'host.json'].includes(file));
+    const outside = artifact.shipped.filter((file) => !file.startsWith('dist/src/') && !file.startsWith('src/web/') && !['package.json', 'package-lock.json', 'host.json'].includes(file));
     assert.deepEqual(outside, []);
     for (const file of artifact.shipped) assert.doesNotMatch(file, /^dist\/src\/(local|cli)\/|\.map$|\.ts$/);
     assert.ok(artifact.shipped.includes('dist/src/functions/index.js'));
+    assert.ok(artifact.shipped.includes('src/web/index.html'), 'the dashboard page ships');
   });
 
   it('installs with npm ci --omit=dev: no devDependency, and no build (there is no TypeScript to build with)', () => {

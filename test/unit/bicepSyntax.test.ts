@@ -1,0 +1,65 @@
+/**
+ * Every Bicep file under infra/ parses. A syntax check only, with tree-sitter-bicep: the one Bicep
+ * tool that installs from the npm registry alone (the Bicep compiler and its linter, and
+ * `az bicep install`, download from GitHub). Resource types, API versions and module parameters
+ * are not checked here; docs/deploy.md says how they were.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+interface SyntaxNode {
+  type: string;
+  isMissing: boolean;
+  startPosition: { row: number; column: number };
+  children: SyntaxNode[];
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Parser = require('tree-sitter') as new () => { setLanguage(language: unknown): void; parse(text: string, old?: unknown, options?: { bufferSize: number }): { rootNode: SyntaxNode } };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Bicep = require('tree-sitter-bicep') as unknown;
+
+const INFRA = path.join(__dirname, '..', '..', '..', 'infra');
+
+function bicepFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? bicepFiles(full) : entry.name.endsWith('.bicep') ? [full] : [];
+  });
+}
+
+/** Where the text does not parse: "line:column" of each error or missing token. */
+function syntaxErrors(text: string): string[] {
+  const parser = new Parser();
+  parser.setLanguage(Bicep);
+  const found: string[] = [];
+  const walk = (node: SyntaxNode) => {
+    if (node.type === 'ERROR' || node.isMissing) found.push(`${node.startPosition.row + 1}:${node.startPosition.column + 1}`);
+    node.children.forEach(walk);
+  };
+  walk(parser.parse(text, undefined, { bufferSize: 1 << 22 }).rootNode);
+  return found;
+}
+
+describe('the Bicep under infra/', () => {
+  const files = bicepFiles(INFRA);
+
+  it('is there: main.bicep and its modules', () => {
+    assert.ok(files.some((f) => f.endsWith(`${path.sep}main.bicep`)), `found ${files.length} files`);
+    assert.ok(files.length >= 2);
+  });
+
+  for (const file of files) {
+    it(`${path.relative(INFRA, file)} parses`, () => {
+      assert.deepEqual(syntaxErrors(fs.readFileSync(file, 'utf8')), []);
+    });
+  }
+
+  it('would be caught broken: a dropped brace, a misspelt keyword', () => {
+    const main = fs.readFileSync(path.join(INFRA, 'main.bicep'), 'utf8');
+    const lastBrace = main.lastIndexOf('}');
+    assert.notDeepEqual(syntaxErrors(main.slice(0, lastBrace) + main.slice(lastBrace + 1)), []);
+    assert.notDeepEqual(syntaxErrors(main.replace(/^param /m, 'parm ')), []);
+  });
+});

@@ -11,20 +11,9 @@
 import Module from 'node:module';
 import { BlobferryError } from '../contracts/errors';
 import { planOutputs, type OutputBinding } from './bindings/outputs';
+import type { BindingInfo, FunctionMetadata, RpcInvocationResponse, RpcParameterBinding, RpcTypedData } from './rpcTypes';
 
-/** Binding metadata as @azure/functions produces it (toCoreFunctionMetadata). */
-export interface BindingInfo {
-  type: string;
-  direction: 'in' | 'out' | 'inout';
-  name?: string;
-  [option: string]: unknown;
-}
-
-export interface FunctionMetadata {
-  name: string;
-  bindings: Record<string, BindingInfo>;
-  retryOptions?: unknown;
-}
+export type { BindingInfo, FunctionMetadata, RpcHttpData, RpcInvocationResponse, RpcParameterBinding, RpcTypedData } from './rpcTypes';
 
 export type FunctionCallback = (...args: unknown[]) => unknown;
 
@@ -49,39 +38,6 @@ export interface InvocationModel {
   getArguments(): Promise<{ context: unknown; inputs: unknown[] }>;
   invokeFunction(context: unknown, inputs: unknown[], handler: FunctionCallback): Promise<unknown>;
   getResponse(context: unknown, result: unknown): Promise<RpcInvocationResponse>;
-}
-
-export interface RpcTypedData {
-  string?: string | null;
-  json?: string | null;
-  bytes?: Uint8Array | null;
-  stream?: Uint8Array | null;
-  http?: RpcHttpData | null;
-  int?: number | null;
-  double?: number | null;
-}
-
-export interface RpcHttpData {
-  method?: string | null;
-  url?: string | null;
-  headers?: Record<string, string> | null;
-  body?: RpcTypedData | null;
-  params?: Record<string, string> | null;
-  statusCode?: string | null;
-  query?: Record<string, string> | null;
-  cookies?: unknown[] | null;
-  enableContentNegotiation?: boolean | null;
-}
-
-export interface RpcParameterBinding {
-  name: string;
-  data?: RpcTypedData | null;
-}
-
-export interface RpcInvocationResponse {
-  invocationId?: string;
-  outputData?: RpcParameterBinding[];
-  returnValue?: RpcTypedData | null;
 }
 
 export interface CoreInvocationContext {

@@ -13,7 +13,7 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { BlobferryError } from '../../contracts/errors';
-import type { BindingInfo, FunctionMetadata, RpcInvocationResponse, RpcTypedData } from '../functionsCore';
+import type { BindingInfo, FunctionMetadata, RpcInvocationResponse, RpcTypedData } from '../rpcTypes';
 import { resolveSettingRefs } from '../hostConfig';
 import { evaluateTemplate, expressionsOf, needsTriggerData, parseTemplate, type BindingData, type TemplatePart } from './expressions';
 import { TRIGGERS_WITH_DATA } from './triggerData';

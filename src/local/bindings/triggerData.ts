@@ -11,7 +11,7 @@
  * Names are case-insensitive (the host's dictionaries use OrdinalIgnoreCase): keys are kept lowercased.
  * Other triggers give no data here; registration refuses expressions that would need it.
  */
-import type { RpcTypedData } from '../functionsCore';
+import type { RpcTypedData } from '../rpcTypes';
 
 /** Trigger types whose data binding expressions can read on the local host. */
 export const TRIGGERS_WITH_DATA = new Set(['httpTrigger', 'queueTrigger']);

@@ -268,10 +268,9 @@ const peersNoCrc64 = () => runPeers([{ ...PEER_SCENARIOS[0], marker: 'peers-a-no
  * From URL, which Azurite lacks) and the bare SDK, all through the same proxy.
  */
 async function latency() {
-  const latencies = (process.env.BENCH_LATENCIES ?? '0,20,60').split(',').map(Number);
   const sections: Record<string, string> = {};
   const samples: unknown[] = [];
-  for (const ms of latencies) {
+  for (const ms of LATENCIES) {
     const result = await runPeers(LATENCY_SCENARIOS.map((s) => ({ ...s, marker: `${s.marker}-${ms}`, title: `${s.title}, +${ms} ms per request` })), { latencyMs: ms });
     samples.push(...result.samples.map((x) => ({ ...x, latencyMs: ms })));
     Object.assign(sections, result.sections);
@@ -286,7 +285,8 @@ const LATENCY_SCENARIOS: PeerScenario[] = [
   { marker: 'latency-b', title: '200 × 8 MiB across accounts', kind: 'medium', tools: ['blobferry', 'azcopy', 'sdk'] },
   { marker: 'latency-mixed', title: 'mixed sizes across accounts', kind: 'mixed', tools: ['blobferry', 'sdk'] },
 ];
-const LATENCY_MARKERS = (process.env.BENCH_LATENCIES ?? '0,20,60').split(',').flatMap((ms) => LATENCY_SCENARIOS.map((s) => `${s.marker}-${ms}`));
+const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,20,60').split(',').map(Number);
+const LATENCY_MARKERS = LATENCIES.flatMap((ms) => LATENCY_SCENARIOS.map((s) => `${s.marker}-${ms}`));
 
 async function runPeers(scenarios: PeerScenario[], variant: { noCrc64?: boolean; latencyMs?: number }) {
   const b = await azurite(variant);

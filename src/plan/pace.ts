@@ -2,8 +2,9 @@
  * Adaptive concurrency (pure): one pacer per copy's destination. A wave of work during which the
  * destination asked to slow down (503 ServerBusy, "over the account limit", 429) halves the
  * requests in flight for the next; two calm waves in a row double them again, up to
- * --concurrency (multiplicative decrease, as TCP and AzCopy's auto-tuning back off). The pace
- * and why it is what it is are in the status and the progress line.
+ * --concurrency (multiplicative decrease, as TCP and AzCopy's auto-tuning back off). In a sliding
+ * window (paceAfterTask) a window's worth of calm tasks counts as a wave. The pace and why it is
+ * what it is are in the status and the progress line.
  */
 export interface Pace {
   /** Requests in flight per batch now. */

@@ -96,7 +96,10 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
       context,
       {
         count: items.length,
-        start: (i) => ((startedAt[i] = state.pace.slowdowns ?? 0), items[i]?.start(state.pace.limit) ?? listing!),
+        start: (i) => {
+          startedAt[i] = state.pace.slowdowns ?? 0;
+          return items[i]?.start(state.pace.limit) ?? listing!;
+        },
         weight: (i) => Math.min(items[i]?.weight ?? 0, state.pace.limit),
         room,
         *ended(i, task) {
@@ -128,13 +131,17 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
   }
   // Server copies the batches started and the service has not finished: followed with durable
   // timers, until a cancel request; those not followed by then are aborted and undone. None is left running.
-  const followed: PendingServerCopy[] = [];
+  // The window starts them in order: the first `followed` are followed, the rest undone.
+  let followed = 0;
   const childIds = pending.map((p) => childIdFor(context, p.blob));
   yield* slidingWindow(
     context,
     {
       count: pending.length,
-      start: (i) => (followed.push(pending[i]), scheduleChild(context, serverCopy, { job, blob: pending[i].blob, started: pending[i].started } satisfies ServerCopyInput, childIds[i])),
+      start: (i) => {
+        followed++;
+        return scheduleChild(context, serverCopy, { job, blob: pending[i].blob, started: pending[i].started } satisfies ServerCopyInput, childIds[i]);
+      },
       room: () => job.options.concurrency * 2,
       *ended(_i, task) {
         tally(state, totals, resultOf(task) as BlobOutcome);
@@ -143,7 +150,7 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
     },
     { watch: cancel, forward: (inFlight) => forward(inFlight.map((i) => childIds[i])) },
   );
-  const unfollowed = pending.filter((p) => !followed.includes(p));
+  const unfollowed = pending.slice(followed);
   yield* slidingWindow(context, {
     count: unfollowed.length,
     start: (i) => schedule(context, undoServerCopy, { job, blob: unfollowed[i].blob, started: unfollowed[i].started, mode: 'abort' }),

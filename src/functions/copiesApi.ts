@@ -12,7 +12,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { pageOfCopies, parseCopyListQuery } from '../contracts/copyList';
+import { hasEnded, pageOfCopies, parseCopyListQuery } from '../contracts/copyList';
 import { BlobferryError, isBlobferryError } from '../contracts/errors';
 import { LIMITS } from '../contracts/limits';
 import { redact } from '../contracts/redact';
@@ -24,8 +24,6 @@ import { transfer } from '../durable/orchestrators/transfer';
 import type { TransferInput } from '../durable/types';
 import { freshSecrets, keepFreshSecrets } from '../storage/freshCredentials';
 import { authorize, parseLocation, resealFor } from '../storage/registry';
-
-const ACTIVE = new Set(['Pending', 'Running', 'Suspended']);
 
 /** One route of the API: function keys, a durable client, and errors answered by `answer`. */
 function copiesRoute(name: string, method: 'GET' | 'POST', route: string, handle: (request: HttpRequest, client: df.DurableClient) => Promise<HttpResponseInit>): void {
@@ -45,7 +43,7 @@ copiesRoute('startCopy', 'POST', 'copies', async (request, client) => {
     const existing = await statusOrNone(client, instanceId, true);
     if (!existing) return false;
     if (existing.name !== transfer.name) throw new BlobferryError('COPY_ID_CONFLICT', `The id '${instanceId}' belongs to another kind of orchestration; choose another id.`);
-    if (!ACTIVE.has(existing.runtimeStatus)) return false;
+    if (hasEnded(existing.runtimeStatus)) return false;
     if ((existing.input as Partial<TransferInput> | undefined)?.fingerprint !== input.fingerprint) {
       throw new BlobferryError('COPY_ID_CONFLICT', `A copy with id '${instanceId}' is running another request. Choose another id, or wait for it to end.`);
     }
@@ -75,7 +73,7 @@ copiesRoute('listCopies', 'GET', 'copies', async (request, client) => {
   const byId = new Map(found.map((status) => [status.instanceId, status]));
   const workerOf = async (status: df.DurableOrchestrationStatus) => {
     const child = (status.customStatus as { child?: string } | undefined)?.child;
-    if (!child || !ACTIVE.has(status.runtimeStatus)) return undefined;
+    if (!child || hasEnded(status.runtimeStatus)) return undefined;
     return byId.get(child) ?? (await client.getStatus(child).catch(() => undefined));
   };
   const transfers = found.filter((status) => status.name === transfer.name);
@@ -112,7 +110,7 @@ copiesRoute('getCopy', 'GET', 'copies/{id}', async (request, client) => {
 copiesRoute('cancelCopy', 'POST', 'copies/{id}/cancel', async (request, client) => {
   const id = request.params.id;
   const copy = await findCopy(client, id);
-  if (!ACTIVE.has(copy.runtimeStatus)) throw new BlobferryError('NOT_RUNNING', `The copy '${id}' has ended (${copy.runtimeStatus}); there is nothing to cancel.`);
+  if (hasEnded(copy.runtimeStatus)) throw new BlobferryError('NOT_RUNNING', `The copy '${id}' has ended (${copy.runtimeStatus}); there is nothing to cancel.`);
   await client.raiseEvent(id, CANCEL_EVENT, { reason: 'cancelled through the API' });
   const copyUrl = new URL(request.url);
   copyUrl.pathname = copyUrl.pathname.replace(/\/cancel$/, '');
@@ -123,7 +121,7 @@ copiesRoute('cancelCopy', 'POST', 'copies/{id}/cancel', async (request, client) 
 copiesRoute('setCopyCredentials', 'POST', 'copies/{id}/credentials', async (request, client) => {
   const id = request.params.id;
   const copy = await findCopy(client, id, true);
-  if (!ACTIVE.has(copy.runtimeStatus)) throw new BlobferryError('NOT_RUNNING', `The copy '${id}' has ended (${copy.runtimeStatus}); start it again with the new credentials instead.`);
+  if (hasEnded(copy.runtimeStatus)) throw new BlobferryError('NOT_RUNNING', `The copy '${id}' has ended (${copy.runtimeStatus}); start it again with the new credentials instead.`);
   const body = (await jsonBody(request)) as Record<string, unknown> | null;
   const roles = (['source', 'destination'] as const).filter((role) => body && typeof body[role] === 'string');
   const extra = body && typeof body === 'object' ? Object.keys(body).filter((k) => k !== 'source' && k !== 'destination') : [];

@@ -50,22 +50,21 @@ interface ServedFile {
   body: string;
   type: string;
   etag: string;
-  /** sha256 hashes of the file's inline scripts (the import map), for the page's CSP. */
-  inlineScriptHashes: string[];
 }
 
 /** Read at each request (they are small): an edited file shows at once, and its ETag says when it has not changed. */
 function readServed(file: string): ServedFile {
   const body = fs.readFileSync(file, 'utf8');
-  const inlineScriptHashes = [...body.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)].filter((m) => m[1].trim()).map((m) => `'sha256-${createHash('sha256').update(m[1]).digest('base64')}'`);
-  return { body, type: TYPES[path.extname(file)] ?? 'application/octet-stream', etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, inlineScriptHashes };
+  return { body, type: TYPES[path.extname(file)] ?? 'application/octet-stream', etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
 }
 
 /** The page runs only its own files and talks only to its own origin. */
 function securityHeaders(page: ServedFile): Record<string, string> {
+  // The page's inline scripts (its import map) run by their sha256 hashes.
+  const inlineScriptHashes = [...page.body.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)].filter((m) => m[1].trim()).map((m) => `'sha256-${createHash('sha256').update(m[1]).digest('base64')}'`);
   const csp = [
     "default-src 'none'",
-    `script-src 'self' ${page.inlineScriptHashes.join(' ')}`.trim(),
+    `script-src 'self' ${inlineScriptHashes.join(' ')}`.trim(),
     "style-src 'self'",
     "connect-src 'self'",
     "img-src 'self' data:",

@@ -9,8 +9,10 @@ const KEY_ITEM = 'blobferry.functionKey';
 export const functionKey = {
   get: () => sessionStorage.getItem(KEY_ITEM) ?? '',
   set: (key) => sessionStorage.setItem(KEY_ITEM, key),
-  forget: () => sessionStorage.removeItem(KEY_ITEM),
 };
+
+// Answers a host gives while it is away, restarting or overloaded (a gateway's, or Azure's front end's).
+const AWAY = [502, 503, 504];
 
 /** An answer other than success: the API's stable code and message, or UNREACHABLE when the host did not answer. */
 export class ApiError extends Error {
@@ -23,7 +25,7 @@ export class ApiError extends Error {
 
   /** Worth trying again by itself: the host is down, restarting or overloaded. */
   get passing() {
-    return this.code === 'UNREACHABLE' || this.status >= 500;
+    return this.code === 'UNREACHABLE' || AWAY.includes(this.status);
   }
 }
 
@@ -40,7 +42,9 @@ async function call(path, init = {}) {
   }
   const body = await res.json().catch(() => undefined);
   if (res.ok) return body;
-  throw new ApiError(res.status, body?.code ?? (res.status >= 500 ? 'UNREACHABLE' : 'INTERNAL'), body?.message ?? `The host answered HTTP ${res.status}.`, body?.details);
+  // Azure's Functions host refuses a missing or wrong key with a bare 401 (no body); the local host says UNAUTHORIZED.
+  const code = res.status === 401 ? 'UNAUTHORIZED' : (body?.code ?? (AWAY.includes(res.status) ? 'UNREACHABLE' : 'INTERNAL'));
+  throw new ApiError(res.status, code, body?.message ?? `The host answered HTTP ${res.status}.`, body?.details);
 }
 
 /** GET /api/copies: a page of copies, newest first. */

@@ -2,6 +2,7 @@
 // filtered by status; the filter and page size live in the address (#/?status=running&top=20).
 import { useEffect, useState } from 'preact/hooks';
 import { getCopy, listCopies } from './api.mjs';
+import { RUNTIME_STATUSES } from './choices.mjs';
 import { html } from './html.mjs';
 import { FailureTable } from './failures.mjs';
 import { describeStatus, etaSeconds, formatDuration, formatRate, formatTime, isActive } from './format.mjs';
@@ -9,12 +10,11 @@ import { usePolling } from './polling.mjs';
 import { ApiProblem, ErrorText } from './problem.mjs';
 import { ProgressBars, StatusBadge } from './progress.mjs';
 
-const STATUSES = ['Pending', 'Running', 'Completed', 'Failed', 'Terminated', 'Suspended'];
 const PAGE_SIZES = [5, 20, 50, 100];
 const DEFAULT_PAGE_SIZE = 20;
 
 export function CopyList({ query }) {
-  const status = STATUSES.find((s) => s.toLowerCase() === (query.get('status') ?? '').toLowerCase()) ?? '';
+  const status = RUNTIME_STATUSES.find((s) => s.toLowerCase() === (query.get('status') ?? '').toLowerCase()) ?? '';
   const top = PAGE_SIZES.includes(Number(query.get('top'))) ? Number(query.get('top')) : DEFAULT_PAGE_SIZE;
   // The tokens of the pages shown so far: the last one is this page's (undefined: the first page).
   const [tokens, setTokens] = useState([undefined]);
@@ -38,7 +38,7 @@ export function CopyList({ query }) {
       <label for="status-filter">Status</label>
       <select id="status-filter" value=${status} onChange=${(e) => setFilter('status', e.currentTarget.value.toLowerCase())}>
         <option value="">All</option>
-        ${STATUSES.map((s) => html`<option value=${s}>${s}</option>`)}
+        ${RUNTIME_STATUSES.map((s) => html`<option value=${s}>${s}</option>`)}
       </select>
       <label for="page-size">Copies per page</label>
       <select id="page-size" value=${String(top)} onChange=${(e) => setFilter('top', e.currentTarget.value === String(DEFAULT_PAGE_SIZE) ? '' : e.currentTarget.value)}>

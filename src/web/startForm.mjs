@@ -3,13 +3,14 @@
 // so they are the same as every other caller gets.
 import { useRef, useState } from 'preact/hooks';
 import { startCopy } from './api.mjs';
+import { OVERWRITE_POLICIES, STRATEGIES, VERIFY_MODES } from './choices.mjs';
 import { html } from './html.mjs';
 import { ApiProblem } from './problem.mjs';
 
 const CHOICES = {
-  'options.overwrite': ['never', 'always', 'if-source-newer', 'rename', 'if-different'],
-  'options.strategy': ['auto', 'server-copy', 'sync-copy', 'block-copy', 'relay'],
-  'options.verify': ['size', 'md5'],
+  'options.overwrite': OVERWRITE_POLICIES,
+  'options.strategy': STRATEGIES,
+  'options.verify': VERIFY_MODES,
 };
 
 /** The form's fields -> a copy request. Empty fields are left out, so the API's defaults apply. */

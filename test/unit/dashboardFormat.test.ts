@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { before, it } from 'node:test';
+import { RUNTIME_STATUSES } from '../../src/contracts/copyList';
+import { OVERWRITE_POLICIES, STRATEGIES, VERIFY_MODES } from '../../src/contracts/copyRequest';
 
 interface Copy {
   runtimeStatus: string;
@@ -46,4 +48,12 @@ it('gives a time left from the rate only while the total is known and bytes move
 it('writes sizes in binary units and durations in words', () => {
   assert.deepEqual([0, 1023, 1024, 1536, 10 * 1048576, 3 * 1024 ** 4].map(format.formatBytes), ['0 B', '1023 B', '1.00 KiB', '1.50 KiB', '10.0 MiB', '3.00 TiB']);
   assert.deepEqual([0.2, 59, 61, 3600, 90061, undefined].map((s) => format.formatDuration(s)), ['1 s', '59 s', '1 min 1 s', '1 h 0 min', '1 d 1 h', '—']);
+});
+
+it('offers the same choices as the request schema and the runtime statuses (src/web/choices.mjs, copied because the page has no build step)', async () => {
+  const choices = await import(pathToFileURL(path.join(__dirname, '..', '..', '..', 'src', 'web', 'choices.mjs')).href);
+  assert.deepEqual(choices.OVERWRITE_POLICIES, [...OVERWRITE_POLICIES]);
+  assert.deepEqual(choices.STRATEGIES, [...STRATEGIES]);
+  assert.deepEqual(choices.VERIFY_MODES, [...VERIFY_MODES]);
+  assert.deepEqual(choices.RUNTIME_STATUSES, [...RUNTIME_STATUSES]);
 });

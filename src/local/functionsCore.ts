@@ -13,8 +13,6 @@ import { BlobferryError } from '../contracts/errors';
 import { planOutputs, type OutputBinding } from './bindings/outputs';
 import type { BindingInfo, FunctionMetadata, RpcInvocationResponse, RpcParameterBinding, RpcTypedData } from './rpcTypes';
 
-export type { BindingInfo, FunctionMetadata, RpcHttpData, RpcInvocationResponse, RpcParameterBinding, RpcTypedData } from './rpcTypes';
-
 export type FunctionCallback = (...args: unknown[]) => unknown;
 
 export interface CapturedFunction {

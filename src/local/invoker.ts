@@ -9,7 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import { writeOutputs } from './bindings/outputs';
 import { triggerBindingData } from './bindings/triggerData';
-import type { CapturedFunction, FunctionsCore, RpcInvocationResponse, RpcParameterBinding, RpcTypedData } from './functionsCore';
+import type { CapturedFunction, FunctionsCore } from './functionsCore';
+import type { RpcInvocationResponse, RpcParameterBinding, RpcTypedData } from './rpcTypes';
 import type { Logger } from './logger';
 
 export interface Invocation {

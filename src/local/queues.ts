@@ -14,6 +14,7 @@
  * - trigger metadata: Id, DequeueCount, InsertionTime, ExpirationTime, NextVisibleTime, PopReceipt.
  */
 import { QueueServiceClient, type DequeuedMessageItem, type QueueClient } from '@azure/storage-queue';
+import { storageConnection } from './bindings/connection';
 import type { CapturedFunction } from './functionsCore';
 import type { QueueSettings } from './hostConfig';
 import { resolveSettingRefs } from './hostConfig';
@@ -39,10 +40,14 @@ export class QueuePoller {
   /** Starts polling for every queue-triggered function; the ones whose storage is not configured are reported and skipped. */
   start(functions: CapturedFunction[]): void {
     for (const fn of functions.filter((f) => f.trigger.type === 'queueTrigger')) {
-      const setting = String(fn.trigger.connection || 'AzureWebJobsStorage');
-      const connection = this.env[setting];
+      let connection = '';
       let queueName = '';
-      let problem = connection ? undefined : `the setting ${setting} (a connection string to its storage account) is not set`;
+      let problem: string | undefined;
+      try {
+        connection = storageConnection('queue', fn.trigger.connection, this.env);
+      } catch (err) {
+        problem = (err as Error).message;
+      }
       try {
         queueName = resolveSettingRefs(String(fn.trigger.queueName ?? ''), this.env);
       } catch (err) {

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { evaluateTemplate, parseTemplate } from '../../src/local/bindings/expressions';
 import { planOutputs } from '../../src/local/bindings/outputs';
 import { triggerBindingData } from '../../src/local/bindings/triggerData';
-import type { BindingInfo, FunctionMetadata } from '../../src/local/functionsCore';
+import type { BindingInfo, FunctionMetadata } from '../../src/local/rpcTypes';
 import { ExtensionQuery, ORCHESTRATION_RUNTIME_STATUSES } from '../../src/local/http/extensionQuery';
 
 const CONNECTION = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;';

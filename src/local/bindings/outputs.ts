@@ -13,9 +13,11 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { BlobferryError } from '../../contracts/errors';
+import { CONTAINER_NAME } from '../../storage/azureBlob/location';
 import type { BindingInfo, FunctionMetadata, RpcInvocationResponse, RpcTypedData } from '../rpcTypes';
 import { resolveSettingRefs } from '../hostConfig';
 import { evaluateTemplate, expressionsOf, needsTriggerData, parseTemplate, type BindingData, type TemplatePart } from './expressions';
+import { storageConnection } from './connection';
 import { TRIGGERS_WITH_DATA } from './triggerData';
 
 export interface OutputBinding {
@@ -70,31 +72,7 @@ function planStorageOutput(name: string, binding: BindingInfo, triggerType: stri
   }
   // Like Azure, a target with no expression is checked now, one with expressions when it is written.
   if (expressionsOf(target).length === 0) checkTarget(type, targetName(type, resolved));
-  return { name, type, connection: connectionString(type, binding.connection, env), target };
-}
-
-/**
- * The connection string a binding's `connection` names, looked up as the WebJobs SDK does:
- * the setting itself, then AzureWebJobs<name>; no name means AzureWebJobsStorage.
- */
-function connectionString(type: 'blob' | 'queue', connection: unknown, env: NodeJS.ProcessEnv): string {
-  const name = typeof connection === 'string' && connection.trim() ? connection.trim() : 'Storage';
-  for (const setting of [name, `AzureWebJobs${name}`]) {
-    const value = env[setting];
-    if (value) {
-      try {
-        if (type === 'blob') BlobServiceClient.fromConnectionString(value);
-        else QueueServiceClient.fromConnectionString(value);
-      } catch {
-        // The SDK's message could quote the value, which holds a key: name the setting only.
-        throw new BlobferryError('CONFIG_INVALID', `the setting ${setting} is not a storage connection string (AccountName=...;AccountKey=...;${type === 'blob' ? 'BlobEndpoint' : 'QueueEndpoint'}=... or UseDevelopmentStorage=true).`);
-      }
-      return value;
-    }
-  }
-  const identity = Object.keys(env).find((k) => k.toLowerCase().startsWith(`${name.toLowerCase()}__`));
-  if (identity) throw new BlobferryError('NOT_SUPPORTED', `the connection "${name}" is identity-based (${identity}), which the local host does not support; set ${name} to a connection string.`);
-  throw new BlobferryError('CONFIG_INVALID', `its connection setting ${name === 'Storage' ? 'AzureWebJobsStorage' : `${name} (or AzureWebJobs${name})`} is not set; set it to the storage account's connection string.`);
+  return { name, type, connection: storageConnection(type, binding.connection, env), target };
 }
 
 /** The storage extension lowercases queue names ("to be nice"); blob paths stay as written. */
@@ -102,20 +80,20 @@ function targetName(type: 'blob' | 'queue', text: string): string {
   return type === 'queue' ? text.toLowerCase() : text;
 }
 
-/** A container or queue name: 3-63 lowercase letters, digits and single hyphens, a letter or digit at each end. */
-const STORAGE_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
+/** A queue name: 3-63 lowercase letters, digits and single hyphens, a letter or digit at each end. */
+const QUEUE_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
 
 /** Azure's rules for a container and blob name, or a queue name. */
 function checkTarget(type: 'blob' | 'queue', target: string): { container: string; blob: string } {
   if (type === 'queue') {
-    if (!STORAGE_NAME.test(target)) throw new BlobferryError('CONFIG_INVALID', `queue name "${target}" is not valid: 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.`);
+    if (!QUEUE_NAME.test(target)) throw new BlobferryError('CONFIG_INVALID', `queue name "${target}" is not valid: 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.`);
     return { container: '', blob: '' };
   }
   const slash = target.indexOf('/');
   const container = slash > 0 ? target.slice(0, slash) : '';
   const blob = slash > 0 ? target.slice(slash + 1) : '';
   if (!container || !blob) throw new BlobferryError('CONFIG_INVALID', `blob path "${target}" must be <container>/<blob name>.`);
-  if (container !== '$root' && !STORAGE_NAME.test(container)) throw new BlobferryError('CONFIG_INVALID', `container name "${container}" (from blob path "${target}") is not valid: 3-63 lowercase letters, digits and single hyphens.`);
+  if (!CONTAINER_NAME.test(container)) throw new BlobferryError('CONFIG_INVALID', `container name "${container}" (from blob path "${target}") is not valid: 3-63 lowercase letters, digits and single hyphens.`);
   if (blob.length > 1024) throw new BlobferryError('CONFIG_INVALID', `blob name in "${target}" is longer than 1,024 characters.`);
   return { container, blob };
 }

@@ -7,7 +7,7 @@
  * between two records leaves a state the host can resume from: work whose record was not
  * written is simply done again (orchestrators replay, activities are idempotent).
  */
-import type { RuntimeStatus } from '../../contracts/copyList';
+import { hasEnded, type RuntimeStatus } from '../../contracts/copyList';
 import type { Failure, HistoryEvent } from './history';
 import { EventType, history as events } from './history';
 import type { RetryOptionsData } from './orchestratorState';
@@ -15,10 +15,8 @@ import type { RetryOptionsData } from './orchestratorState';
 /** The Durable runtime statuses, as contracts/copyList lists them. */
 export type { RuntimeStatus };
 
-export const TERMINAL_STATUSES: ReadonlySet<RuntimeStatus> = new Set(['Completed', 'Failed', 'Terminated']);
-
 export function isTerminal(status: RuntimeStatus): boolean {
-  return TERMINAL_STATUSES.has(status);
+  return hasEnded(status);
 }
 
 /** An event on its way into an orchestration's history. */

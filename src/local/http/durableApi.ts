@@ -13,6 +13,7 @@
  * docs/architecture.md lists it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hasEnded } from '../../contracts/copyList';
 import { BlobferryError } from '../../contracts/errors';
 import type { DurableEngine } from '../durable/engine';
 import type { InstanceStatus } from '../durable/status';
@@ -96,10 +97,8 @@ export async function handleDurableApi(engine: DurableEngine, urls: WebhookUrls,
   }
 }
 
-/** Runtime statuses the API answers 202 for (still going), as HandleGetStatusRequestAsync. */
-const STILL_RUNNING = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
-/** The extension's IsCompletedStatus: terminate, suspend and resume answer 410 for these. */
-const FINISHED = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+/** The extension's IsCompletedStatus (Completed, Failed, Terminated; and Canceled, which nothing sets): terminate, suspend, resume and raise event answer 410. */
+const FINISHED = { has: hasEnded };
 
 async function route(engine: DurableEngine, urls: WebhookUrls, req: IncomingMessage, res: ServerResponse, url: URL, segments: string[]): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
@@ -219,13 +218,14 @@ function instanceStatus(engine: DurableEngine, res: ServerResponse, url: URL, qu
  * failure when the caller asks with returnInternalServerErrorOnFailure=true.
  */
 function statusCode(status: InstanceStatus, failureIs500: boolean): number {
-  if (STILL_RUNNING.has(status.runtimeStatus)) return 202;
+  // Running, Pending, ContinuedAsNew, Suspended: still going (HandleGetStatusRequestAsync).
+  if (!hasEnded(status.runtimeStatus)) return 202;
   if (status.runtimeStatus === 'Failed' && failureIs500) return 500;
   return 200;
 }
 
 /** An instance operation: 404 unknown, 410 in one of the `gone` statuses, else done and 202. */
-function operate(res: ServerResponse, instance: InstanceStatus | undefined, gone: Set<string>, operation: () => void): void {
+function operate(res: ServerResponse, instance: InstanceStatus | undefined, gone: { has(status: string): boolean }, operation: () => void): void {
   if (!instance) return bare(res, 404);
   if (gone.has(instance.runtimeStatus)) return bare(res, 410);
   operation();

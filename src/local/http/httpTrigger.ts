@@ -3,7 +3,7 @@
  * -> Node HTTP response: the conversions the Functions host does around a Node.js worker.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RpcHttpData, RpcTypedData } from '../functionsCore';
+import type { RpcHttpData, RpcTypedData } from '../rpcTypes';
 
 export function toRpcHttpRequest(req: IncomingMessage, url: URL, body: Buffer, params: Record<string, string>): RpcTypedData {
   const headers: Record<string, string> = {};

@@ -13,7 +13,7 @@ import { decodedSegments, isLoopbackHost } from '../urls';
 import { accountKeyFor } from './credentials';
 
 const AZURE_BLOB_HOST = /^([a-z0-9]{3,24})(-secondary)?\.blob\.(core\.windows\.net|core\.chinacloudapi\.cn|core\.usgovcloudapi\.net|storage\.azure\.net)$/i;
-const CONTAINER_NAME = /^(\$root|\$web|[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9])$/;
+export const CONTAINER_NAME = /^(\$root|\$web|[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9])$/;
 const SECONDARY = '-secondary';
 
 /** The location an Azure Blob URL names, or undefined when the URL is not one. */

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { treeFiles } from '../support/deployArtifact';
 
 interface SyntaxNode {
   type: string;
@@ -21,13 +22,6 @@ const Parser = require('tree-sitter') as new () => { setLanguage(language: unkno
 const Bicep = require('tree-sitter-bicep') as unknown;
 
 const INFRA = path.join(__dirname, '..', '..', '..', 'infra');
-
-function bicepFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? bicepFiles(full) : entry.name.endsWith('.bicep') ? [full] : [];
-  });
-}
 
 /** Where the text does not parse: "line:column" of each error or missing token. */
 function syntaxErrors(text: string): string[] {
@@ -43,7 +37,7 @@ function syntaxErrors(text: string): string[] {
 }
 
 describe('the Bicep under infra/', () => {
-  const files = bicepFiles(INFRA);
+  const files = treeFiles(INFRA).filter((file) => file.endsWith('.bicep')).map((file) => path.join(INFRA, file));
 
   it('is there: main.bicep and its modules', () => {
     assert.ok(files.some((f) => f.endsWith(`${path.sep}main.bicep`)), `found ${files.length} files`);

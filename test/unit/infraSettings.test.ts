@@ -12,6 +12,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { seal, unseal } from '../../src/storage/seal';
 import { bicepSettings, bindingConnections, envReads, hostJsonHas, hostJsonSettings, withoutComments, type BicepSetting } from '../support/settingsScan';
+import { treeFiles } from '../support/deployArtifact';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -40,12 +41,11 @@ const READ_BY_PLATFORM: Record<string, string> = {
 };
 
 /** Files under `dir` whose names end with `suffix`, leaving out the folders `skip` names (paths from `dir`). */
-function filesUnder(dir: string, suffix: string, skip: string[] = [], top = dir): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return skip.includes(path.relative(top, full)) ? [] : filesUnder(full, suffix, skip, top);
-    return entry.name.endsWith(suffix) ? [full] : [];
-  });
+/** The files under `dir` whose names end in `suffix`, but those in the sub-folders `skip`. */
+function filesUnder(dir: string, suffix: string, skip: string[] = []): string[] {
+  return treeFiles(dir)
+    .filter((file) => file.endsWith(suffix) && !skip.some((folder) => file.startsWith(`${folder}/`)))
+    .map((file) => path.join(dir, file));
 }
 
 /** Does `name` fall under a name or family (`PREFIX*`) of the list? */

@@ -91,86 +91,56 @@ export interface BicepSetting {
   value: string;
 }
 
+/** A Bicep syntax tree node, as tree-sitter gives it. */
+export interface BicepNode {
+  type: string;
+  text: string;
+  isMissing: boolean;
+  startPosition: { row: number; column: number };
+  children: BicepNode[];
+  namedChildren: BicepNode[];
+  childForFieldName(field: string): BicepNode | null;
+}
+
+// tree-sitter and its Bicep grammar (dev dependencies, CommonJS native modules): the only Bicep parser that installs from npm alone.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Parser = require('tree-sitter') as new () => { setLanguage(language: unknown): void; parse(text: string, old?: unknown, options?: { bufferSize: number }): { rootNode: BicepNode } };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const BICEP = require('tree-sitter-bicep') as unknown;
+
+export function parseBicep(text: string): BicepNode {
+  const parser = new Parser();
+  parser.setLanguage(BICEP);
+  return parser.parse(text, undefined, { bufferSize: 1 << 22 }).rootNode;
+}
+
 /**
  * The app settings a Bicep file sets: the top-level keys of every object literal in its
- * `var <name>Settings = ...` declarations (a ternary's branches included).
+ * `var <name>Settings = ...` declarations (a ternary's branches and a call's arguments included,
+ * as in `union(a, { ... })`); the keys of objects nested in a value are not settings.
  */
 export function bicepSettings(bicep: string): BicepSetting[] {
-  const code = withoutComments(bicep);
-  const out: BicepSetting[] = [];
-  for (const m of code.matchAll(new RegExp(`^var\\s+${IDENTIFIER}Settings\\s*=`, 'gm'))) {
-    const start = (m.index ?? 0) + m[0].length;
-    out.push(...objectEntries(code, start));
-  }
-  return out;
+  return parseBicep(bicep)
+    .namedChildren.filter((node) => node.type === 'variable_declaration' && /Settings$/.test(node.namedChildren[0]?.text ?? ''))
+    .flatMap((declaration) => settingObjects(declaration.namedChildren[1]))
+    .flatMap((object) => object.namedChildren.filter((child) => child.type === 'object_property'))
+    .map((property) => ({ name: stringValue(property.namedChildren[0]), value: stringValue(property.namedChildren[1]) }));
 }
 
-/**
- * The top-level entries of the object literals in the declaration starting at `start`, which ends
- * with the first line break outside brackets. Entries of nested objects (a value's) are not keys.
- */
-function objectEntries(code: string, start: number): BicepSetting[] {
-  const entries: BicepSetting[] = [];
-  const open: string[] = [];
-  let entry: { name: string; from: number } | undefined;
-  const inTopObject = () => open[open.length - 1] === '{' && open.filter((b) => b === '{').length === 1;
-  const close = (end: number) => {
-    if (entry) entries.push({ name: entry.name, value: literal(code.slice(entry.from, end).trim()) });
-    entry = undefined;
-  };
-  const keyAt = (from: number) => {
-    const key = new RegExp(`^\\s*(?:'([^']+)'|(${IDENTIFIER}))\\s*:`).exec(code.slice(from));
-    entry = key ? { name: key[1] ?? key[2], from: from + key[0].length } : undefined;
-    return key ? from + key[0].length : from;
-  };
-  for (let i = start; i < code.length; i++) {
-    const c = code[i];
-    if (c === "'") {
-      i = skipString(code, i) - 1;
-    } else if (c === '{' || c === '[' || c === '(') {
-      open.push(c);
-      if (inTopObject()) i = keyAt(i + 1) - 1;
-    } else if (c === '}' || c === ']' || c === ')') {
-      if (inTopObject()) close(i);
-      open.pop();
-    } else if (c === '\n' && open.length === 0) {
-      break;
-    } else if ((c === '\n' || c === ',') && inTopObject()) {
-      close(i);
-      i = keyAt(i + 1) - 1;
-    }
-  }
-  return entries;
+/** The object literals a declaration's value is made of. */
+function settingObjects(node: BicepNode | undefined): BicepNode[] {
+  if (!node) return [];
+  if (node.type === 'object') return [node];
+  if (node.type === 'ternary_expression') return [node.childForFieldName('consequence'), node.childForFieldName('alternative')].flatMap((n) => settingObjects(n ?? undefined));
+  if (node.type === 'call_expression') return (node.childForFieldName('arguments')?.namedChildren ?? []).flatMap(settingObjects);
+  if (node.type === 'parenthesized_expression') return node.namedChildren.flatMap(settingObjects);
+  return [];
 }
 
-function literal(text: string): string {
-  const m = /^'((?:[^'\\$]|\\.|\$(?!\{))*)'$/.exec(text);
-  return m ? m[1] : text;
-}
-
-/** Index after a Bicep string starting at `at` ('...' with ${...} interpolations, or '''...'''). */
-function skipString(code: string, at: number): number {
-  if (code.startsWith("'''", at)) {
-    const end = code.indexOf("'''", at + 3);
-    return end < 0 ? code.length : end + 3;
-  }
-  let i = at + 1;
-  while (i < code.length && code[i] !== "'") {
-    if (code[i] === '\\') i += 2;
-    else if (code.startsWith('${', i)) {
-      let depth = 1;
-      i += 2;
-      while (i < code.length && depth > 0) {
-        if (code[i] === "'") i = skipString(code, i);
-        else {
-          if (code[i] === '{') depth++;
-          else if (code[i] === '}') depth--;
-          i++;
-        }
-      }
-    } else i++;
-  }
-  return i + 1;
+/** A plain string literal's content (no interpolation); any other node's source text. */
+function stringValue(node: BicepNode): string {
+  const plain = node.type === 'string' && node.namedChildren.every((child) => child.type === 'string_content');
+  return plain ? node.namedChildren.map((child) => child.text).join('') : node.text;
 }
 
 /**

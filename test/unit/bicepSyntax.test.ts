@@ -9,30 +9,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { treeFiles } from '../support/deployArtifact';
-
-interface SyntaxNode {
-  type: string;
-  isMissing: boolean;
-  startPosition: { row: number; column: number };
-  children: SyntaxNode[];
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const Parser = require('tree-sitter') as new () => { setLanguage(language: unknown): void; parse(text: string, old?: unknown, options?: { bufferSize: number }): { rootNode: SyntaxNode } };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const Bicep = require('tree-sitter-bicep') as unknown;
+import { parseBicep, type BicepNode } from '../support/settingsScan';
 
 const INFRA = path.join(__dirname, '..', '..', '..', 'infra');
 
 /** Where the text does not parse: "line:column" of each error or missing token. */
 function syntaxErrors(text: string): string[] {
-  const parser = new Parser();
-  parser.setLanguage(Bicep);
   const found: string[] = [];
-  const walk = (node: SyntaxNode) => {
+  const walk = (node: BicepNode) => {
     if (node.type === 'ERROR' || node.isMissing) found.push(`${node.startPosition.row + 1}:${node.startPosition.column + 1}`);
     node.children.forEach(walk);
   };
-  walk(parser.parse(text, undefined, { bufferSize: 1 << 22 }).rootNode);
+  walk(parseBicep(text));
   return found;
 }
 

@@ -5,11 +5,10 @@
  * embedded Azurite the host started, exits 2 and says what to run.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CLI, exited, spawnProductHost } from '../support/productHost';
+import { exited, failedStart, hostEnv, spawnProductHost } from '../support/productHost';
 import { makeTempDir, removeDir } from '../support/temp';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -32,12 +31,6 @@ function makeApp(name: string, pkg: Record<string, unknown>, extraFiles: Record<
   return dir;
 }
 
-const withoutStorage = () => {
-  const env = { ...process.env };
-  for (const name of ['AzureWebJobsStorage', 'BLOBFERRY_FUNCTION_KEY', 'PORT', 'BLOBFERRY_STATE_DIR']) delete env[name];
-  return env;
-};
-
 async function pollUntilDone(url: string): Promise<{ runtimeStatus: string; output: unknown }> {
   for (let i = 0; i < 1000; i++) {
     const res = await fetch(url);
@@ -56,7 +49,7 @@ const listedFunctions = (log: string) => [...log.matchAll(/^\s+(\w+): (?:\[|\w+T
 describe('a foreign v4 app whose "main" is a glob', () => {
   it('loads every matching file in order and runs its HTTP-started orchestration to completion', async () => {
     const dir = makeApp('cjs', { main: 'functions/*.js' });
-    const { child, url, log } = await spawnProductHost(['--app-dir', dir, '--state-dir', path.join(dir, 'state'), '--no-azurite'], withoutStorage());
+    const { child, url, log } = await spawnProductHost(['--app-dir', dir, '--state-dir', path.join(dir, 'state'), '--no-azurite'], hostEnv());
     try {
       // helloSequence.js before httpStart.js; ping.mjs is not "*.js".
       assert.deepEqual(listedFunctions(log()), ['sayHello', 'helloSequence', 'durableHttpStart'], log());
@@ -76,7 +69,7 @@ describe('a foreign v4 app whose "main" is a glob', () => {
 
   it('loads ES modules among them with import(), as the Node worker does for .mjs files', async () => {
     const dir = makeApp('esm', { main: 'functions/*.{js,mjs}' });
-    const { child, url, log } = await spawnProductHost(['--app-dir', dir, '--state-dir', path.join(dir, 'state'), '--no-azurite'], withoutStorage());
+    const { child, url, log } = await spawnProductHost(['--app-dir', dir, '--state-dir', path.join(dir, 'state'), '--no-azurite'], hostEnv());
     try {
       assert.deepEqual(listedFunctions(log()), ['sayHello', 'helloSequence', 'durableHttpStart', 'ping'], log());
       const res = await fetch(`${url}/api/ping`);
@@ -88,32 +81,6 @@ describe('a foreign v4 app whose "main" is a glob', () => {
     }
   });
 });
-
-/** Processes whose command line names `text` (Azurite's child names its data folder). */
-function processesNaming(text: string): number[] {
-  const found: number[] = [];
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(text)) found.push(Number(pid));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return found;
-}
-
-/** Starts `blobferry host` on an app that cannot load; it must stop its embedded Azurite and exit 2. */
-async function failedStart(dir: string): Promise<string> {
-  const azuriteDir = path.join(dir, 'azurite');
-  const run = spawnSync(process.execPath, [CLI, 'host', '--port', '0', '--app-dir', dir, '--state-dir', path.join(dir, 'state'), '--azurite-dir', azuriteDir], { env: withoutStorage(), encoding: 'utf8', timeout: 90_000 });
-  const azuriteUrl = /Embedded Azurite: blob (\S+),/.exec(run.stderr)?.[1];
-  assert.ok(azuriteUrl, `the host started its embedded Azurite first:\n${run.stderr}`);
-  assert.equal(run.status, 2, run.stderr);
-  assert.doesNotMatch(run.stdout, /host ready/);
-  assert.deepEqual(processesNaming(azuriteDir), [], 'no Azurite process is left');
-  await assert.rejects(fetch(`${azuriteUrl}?comp=list`), 'nothing answers where Azurite listened');
-  return run.stderr;
-}
 
 describe('start errors of an app that cannot load', () => {
   it('a "main" glob that matches nothing', async () => {

@@ -1,8 +1,11 @@
 /** `blobferry host` (what `npm start` runs) as a child process, for tests that kill it or read its log. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+import { CLI } from './cli';
 
-export const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
+export { CLI };
 
 export interface ProductHost {
   child: ChildProcess;
@@ -29,3 +32,41 @@ export function spawnProductHost(args: string[], env: NodeJS.ProcessEnv): Promis
 }
 
 export const exited = (child: ChildProcess) => new Promise<number | string | null>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal)));
+
+/** The environment without the settings a test's host must not inherit (its storage, key, port, state). */
+export function hostEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of ['AzureWebJobsStorage', 'BLOBFERRY_FUNCTION_KEY', 'PORT', 'BLOBFERRY_STATE_DIR']) delete env[name];
+  return env;
+}
+
+/** Processes whose command line names `text` as one of its arguments (Azurite's child names its data folder). */
+export function processesNaming(text: string): number[] {
+  const found: number[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(text)) found.push(Number(pid));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+/**
+ * Starts `blobferry host` on an app in `appDir` that must not start, with embedded Azurite in
+ * `workDir`: it starts Azurite first, exits 2 without a ready line, and leaves no Azurite
+ * process and nothing listening where Azurite did. Its stderr, for what it said. (A host that
+ * starts after all is killed by the timeout, and the test fails.)
+ */
+export async function failedStart(appDir: string, workDir = appDir): Promise<string> {
+  const azuriteDir = path.join(workDir, 'azurite');
+  const run = spawnSync(process.execPath, [CLI, 'host', '--port', '0', '--app-dir', appDir, '--state-dir', path.join(workDir, 'state'), '--azurite-dir', azuriteDir], { env: hostEnv(), encoding: 'utf8', timeout: 90_000 });
+  const azuriteUrl = /Embedded Azurite: blob (\S+),/.exec(run.stderr)?.[1];
+  assert.ok(azuriteUrl, `the host started its embedded Azurite first:\n${run.stderr}`);
+  assert.equal(run.status, 2, run.stderr);
+  assert.doesNotMatch(run.stdout, /host ready/);
+  assert.deepEqual(processesNaming(azuriteDir), [], 'no Azurite process is left');
+  await assert.rejects(fetch(`${azuriteUrl}?comp=list`), 'nothing answers where Azurite listened');
+  return run.stderr;
+}

@@ -27,7 +27,7 @@ function App() {
     else document.querySelector('main h1')?.focus();
   }, [route.path]);
   const copyId = /^\/copies\/(.+)$/.exec(route.path)?.[1];
-  const view = route.path === '/new' ? html`<${StartForm} />` : copyId ? html`<${CopyPage} key=${copyId} id=${decodeURIComponent(copyId)} />` : html`<${CopyList} query=${route.query} />`;
+  const view = route.path === '/new' ? html`<${StartForm} />` : copyId ? html`<${CopyPage} key=${copyId} id=${decodeURIComponent(copyId)} />` : html`<${CopyList} key=${route.query.toString()} query=${route.query} />`;
   const current = (here) => (here ? 'page' : undefined);
   return html`
     <header class="top">

@@ -1,6 +1,6 @@
 // The list of copies, newest first, a page at a time as the API pages (continuation tokens),
 // filtered by status; the filter and page size live in the address (#/?status=running&top=20).
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { getCopy, listCopies } from './api.mjs';
 import { RUNTIME_STATUSES } from './choices.mjs';
 import { html } from './html.mjs';
@@ -17,8 +17,8 @@ export function CopyList({ query }) {
   const status = RUNTIME_STATUSES.find((s) => s.toLowerCase() === (query.get('status') ?? '').toLowerCase()) ?? '';
   const top = PAGE_SIZES.includes(Number(query.get('top'))) ? Number(query.get('top')) : DEFAULT_PAGE_SIZE;
   // The tokens of the pages shown so far: the last one is this page's (undefined: the first page).
+  // Another filter is another list (app.mjs keys it by the query): it starts again at the first page.
   const [tokens, setTokens] = useState([undefined]);
-  useEffect(() => setTokens([undefined]), [status, top]);
   const token = tokens[tokens.length - 1];
   const { data, error, retryInMs, reload } = usePolling(
     () => listCopies({ status: status.toLowerCase(), top, continuationToken: token }),

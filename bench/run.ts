@@ -22,6 +22,7 @@
  *               blobferry and AzCopy alternating, and blobferry through the same proxy without the 503s
  *   latency     (a), (b) and mixed sizes with BENCH_LATENCIES (0,20,60) ms added to every destination
  *               request by a loopback proxy: blobferry, AzCopy and the bare SDK through the same proxy
+ *   startup     (b) alone, blobferry and the bare SDK alternating: what a copy's fixed cost leaves of the ceiling
  *   local       local disks: uploads, downloads and a sync with 1% changed, blobferry beside AzCopy and
  *               rclone (bench/localDisk.ts; BENCH_LOCAL_BIG_MIB, BENCH_LOCAL_SMALL_COUNT)
  *
@@ -256,6 +257,9 @@ const PEER_SCENARIOS: PeerScenario[] = [
 
 /** blobferry against AzCopy, the bare SDK and a stream-through script on the same Azurite, tool after tool, RUNS rounds. */
 const peers = () => runPeers(PEER_SCENARIOS, {});
+
+/** (b) alone, blobferry beside the bare SDK: the fixed cost of a copy (start, inspection, first listing) against the ceiling. */
+const startup = () => runPeers([{ ...PEER_SCENARIOS[1], marker: 'startup-b', tools: ['blobferry', 'sdk'] }], {});
 
 /** (a) again, on the Azurite variant without its CRC-64 loop (bench/azuriteNoCrc64.ts): what would move the goal against AzCopy. */
 const peersNoCrc64 = () => runPeers([{ ...PEER_SCENARIOS[0], marker: 'peers-a-no-crc64' }], { noCrc64: true });
@@ -701,7 +705,7 @@ async function faults() {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc, s3: s3Peers, faults, latency, local: async () => localPeers(await azurite()) };
+  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc, s3: s3Peers, faults, latency, startup, local: async () => localPeers(await azurite()) };
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
@@ -734,7 +738,7 @@ async function main(): Promise<void> {
 }
 
 /** The docs markers a scenario writes, where they are not its name. */
-const MARKERS: Record<string, string[]> = { latency: LATENCY_MARKERS, peers: PEER_SCENARIOS.map((s) => s.marker), 'peers-no-crc64': ['peers-a-no-crc64'], s3: ['s3-a', 's3-b'] };
+const MARKERS: Record<string, string[]> = { latency: LATENCY_MARKERS, peers: PEER_SCENARIOS.map((s) => s.marker), 'peers-no-crc64': ['peers-a-no-crc64'], startup: ['startup-b'], s3: ['s3-a', 's3-b'] };
 
 main()
   .catch((err) => {

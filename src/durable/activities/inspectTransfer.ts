@@ -12,17 +12,26 @@ import { checkRequestFits, checkStrategyFits, chooseStrategy, describeRoute, rou
 import type { BlobDestination, SourceEndpoint } from '../../storage/endpoint';
 import { openDestination, openSource } from '../../storage/registry';
 import { activity } from '../calls';
-import type { ActivityResult, Job, RunInput, TransferInput } from '../types';
-import { keepFilter } from './listPage';
+import type { ActivityResult, Job, RunInput } from '../types';
+import { keepFilter, listCopyPage, PAGE_SIZE } from './listPage';
 import { settle } from './settle';
 
 export type Inspection = (
   | { kind: 'blob'; job: Job; blob: SourceBlob; destinationName: string; notes: string[] }
-  | { kind: 'prefix'; job: Job; sourcePrefix: string; destinationPrefix: string; listTags: boolean; notes: string[] }
+  | { kind: 'prefix'; job: Job; sourcePrefix: string; destinationPrefix: string; listTags: boolean; notes: string[]; firstPage?: FirstPage }
 ) & {
   /** A dry run with --create-container: the container is missing, and would be created. */
   containerMissing?: boolean;
 };
+
+/**
+ * The first listing page of a prefix, as the copy lists it, when it holds something to copy: read
+ * while inspecting (which must list anyway), the copy starts on it without a listing of its own.
+ */
+export interface FirstPage {
+  items: SourceBlob[];
+  next?: string;
+}
 
 /** Listing pages inspection reads, at most, looking for one object the filters keep. */
 const PAGES_TO_FIND_ONE = 20;
@@ -62,10 +71,17 @@ export async function inspect(input: RunInput, { dryRun = false } = {}): Promise
       throw new BlobferryError('SAME_SOURCE_DESTINATION', `The destination "${destinationPrefix || '/'}" is inside the source prefix "${sourcePrefix || '/'}" in the same container: the copy would copy its own copies.`);
     }
     // Server copies (the table's choice inside one account) snapshot what they overwrite: they read.
-    const containerMissing = await probeDestination(destination, `${destinationPrefix}.blobferry-probe`, readsDestination || describeRoute(route).strategy === 'server-copy', input.options.createContainer, dryRun);
-    const { tagsReadable } = await source.probe(sourcePrefix, true);
-    const notes = [...(tagsReadable ? [] : [tagsNote(facts.noun)]), ...(await lookForOne(source, input, sourcePrefix))];
-    return { kind: 'prefix', job: jobFor(describeRoute(route)), sourcePrefix, destinationPrefix, listTags: tagsReadable, notes, ...(containerMissing ? { containerMissing } : {}) };
+    // Both ends are probed at once (a copy's fixed cost is round trips); the destination's error is told first.
+    const [destinationProbe, sourceProbe] = await Promise.allSettled([
+      probeDestination(destination, `${destinationPrefix}.blobferry-probe`, readsDestination || describeRoute(route).strategy === 'server-copy', input.options.createContainer, dryRun),
+      source.probe(sourcePrefix, true),
+    ]);
+    const containerMissing = settledValue(destinationProbe);
+    const { tagsReadable } = settledValue(sourceProbe);
+    const job = jobFor(describeRoute(route));
+    const found = await findFirstPage(source, job, sourcePrefix, tagsReadable);
+    const notes = [...(tagsReadable ? [] : [tagsNote(facts.noun)]), ...found.notes];
+    return { kind: 'prefix', job, sourcePrefix, destinationPrefix, listTags: tagsReadable, notes, ...(found.firstPage ? { firstPage: found.firstPage } : {}), ...(containerMissing ? { containerMissing } : {}) };
   }
 
   const { tagsReadable } = await source.probe(facts.path, false);
@@ -91,30 +107,36 @@ function tagsNote(noun: string): string {
   return `Tags are not copied: the credentials for ${noun} cannot read them (an Azure SAS needs the t permission; S3 needs s3:GetObjectTagging).`;
 }
 
+function settledValue<T>(settled: PromiseSettledResult<T>): T {
+  if (settled.status === 'rejected') throw settled.reason;
+  return settled.value;
+}
+
 /**
- * Filters that keep nothing are a mistake to say before anything runs (NOTHING_TO_COPY); an
- * empty prefix is a note. Reads a few listing pages at most: past them, the copy finds out.
+ * The first page the copy would list. When it is empty, filters that keep nothing are a mistake
+ * to say before anything runs (NOTHING_TO_COPY) and an empty prefix is a note; a few more
+ * listing pages are read, names only, to tell which. Past them, the copy finds out.
  */
-async function lookForOne(source: SourceEndpoint, input: TransferInput, prefix: string): Promise<string[]> {
-  const keep = keepFilter(input.options);
-  const { include, exclude, includeAfter, includeBefore, listOfFiles } = input.options;
+async function findFirstPage(source: SourceEndpoint, job: Job, prefix: string, listTags: boolean): Promise<{ firstPage?: FirstPage; notes: string[] }> {
+  const first = await listCopyPage(source, { job, sourcePrefix: prefix, pageSize: PAGE_SIZE, listTags });
+  if (first.items.length > 0) return { firstPage: { items: first.items, ...(first.next ? { next: first.next } : {}) }, notes: [] };
+  const keep = keepFilter(job.options);
+  const { include, exclude, includeAfter, includeBefore, listOfFiles } = job.options;
   const filtered = include.length > 0 || exclude.length > 0 || includeAfter !== undefined || includeBefore !== undefined || listOfFiles !== undefined;
-  let scanned = 0;
-  let continuation: string | undefined;
-  for (let page = 0; page < PAGES_TO_FIND_ONE; page++) {
-    // Without filters the first few names settle it (past any folder markers).
-    const listed = await source.listPage(prefix, continuation, filtered ? 1000 : 10, { keep, tags: false, namesOnly: true });
-    if (listed.items.length > 0) return [];
+  let scanned = first.scanned;
+  let continuation = first.next;
+  for (let page = 1; page < PAGES_TO_FIND_ONE && continuation; page++) {
+    const listed = await source.listPage(prefix, continuation, 1000, { keep, tags: false, namesOnly: true });
+    if (listed.items.length > 0) return { notes: [] };
     scanned += listed.scanned;
     continuation = listed.next;
-    if (!continuation) break;
   }
-  if (continuation) return [];
+  if (continuation) return { notes: [] };
   if (scanned > 0 && filtered) {
     const time = [includeAfter ? `--include-after ${includeAfter}` : '', includeBefore ? `--include-before ${includeBefore}` : '', listOfFiles ? `--list-of-files ${listOfFiles.path}` : ''].filter(Boolean).join(' / ');
     throw new BlobferryError('NOTHING_TO_COPY', `None of the ${scanned} object(s) under "${prefix || '/'}" matches --include ${JSON.stringify(include)} / --exclude ${JSON.stringify(exclude)}${time ? ` / ${time}` : ''}; nothing was copied.`);
   }
-  return [`Nothing was found under "${prefix || '/'}" to copy.`];
+  return { notes: [`Nothing was found under "${prefix || '/'}" to copy.`] };
 }
 
 /**

@@ -4,12 +4,15 @@ import type { CopyOptions } from '../../contracts/copyRequest';
 import { DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
 import { listedNames, listFilter, modifiedFilter, nameFilter } from '../../plan/select';
 import { relayedWholeInBatch } from '../../plan/strategy';
-import type { ListOptions } from '../../storage/endpoint';
+import type { ListedPage, ListOptions, SourceEndpoint } from '../../storage/endpoint';
 import { nameListText } from '../../storage/nameList';
 import { openSource } from '../../storage/registry';
 import { activity } from '../calls';
 import type { ActivityResult, Job } from '../types';
 import { settle } from './settle';
+
+/** Objects per listing page a copy reads: with one task per large blob, a page never exceeds ~500 tasks. */
+export const PAGE_SIZE = 500;
 
 export interface ListPageArgs {
   job: Job;
@@ -34,6 +37,10 @@ export function keepFilter(options: Pick<CopyOptions, 'include' | 'exclude' | 'i
  * listing need not ask for their headers, metadata and tags first. Only endpoints whose listing
  * lacks those facts (S3) take the hint.
  */
-export const listPage = activity('listPage', (args: ListPageArgs): Promise<ListedItems> =>
-  settle(async () => (await openSource(args.job)).listPage(args.sourcePrefix, args.continuation, args.pageSize, { keep: keepFilter(args.job.options), tags: args.listTags, describe: (size) => !relayedWholeInBatch(args.job.route, requestedBlockSize(args.job.options) ?? DEFAULT_BLOCK_SIZE, { size, blobType: 'Object' }) })),
-);
+export const listPage = activity('listPage', (args: ListPageArgs): Promise<ListedItems> => settle(async () => listCopyPage(await openSource(args.job), args)));
+
+/** A page as a copy lists it: its filters, its tags if readable, and the facts its strategy needs. */
+export function listCopyPage(source: SourceEndpoint, args: ListPageArgs): Promise<ListedPage> {
+  const blockSize = requestedBlockSize(args.job.options) ?? DEFAULT_BLOCK_SIZE;
+  return source.listPage(args.sourcePrefix, args.continuation, args.pageSize, { keep: keepFilter(args.job.options), tags: args.listTags, describe: (size) => !relayedWholeInBatch(args.job.route, blockSize, { size, blobType: 'Object' }) });
+}

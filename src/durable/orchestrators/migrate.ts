@@ -18,7 +18,7 @@ import { bytesPerSecond } from '../../plan/rate';
 import { displayObjectUrl } from '../../storage/registry';
 import { copySmallBlobs, type PendingServerCopy } from '../activities/copySmallBlobs';
 import { forwardCancel } from '../activities/forwardCancel';
-import { listPage, type ListedItems } from '../activities/listPage';
+import { listPage, PAGE_SIZE, type ListedItems } from '../activities/listPage';
 import { undoServerCopy } from '../activities/serverCopy';
 import { callRetrying, orchestration, resultOf, retried, schedule, scheduleChild, type TypedTask } from '../calls';
 import { blobOutcome, type Ended } from '../outcome';
@@ -30,8 +30,6 @@ import { copyBlob } from './copyBlob';
 import { serverCopy, type ServerCopyInput } from './serverCopy';
 import { slidingWindow } from './window';
 
-/** Blobs per listing page: with one task per large blob, a page never exceeds ~500 tasks. */
-export const PAGE_SIZE = 500;
 /** Small blobs per batch activity, and their bytes at most. */
 const BATCH_ITEMS = 64;
 const BATCH_BYTES = 256 * MiB;

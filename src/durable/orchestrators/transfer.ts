@@ -59,6 +59,8 @@ function* transferOrchestrator(context: OrchestrationContext): Generator<Task, T
         failures: [],
         failuresNotKept: 0,
         notes: inspection.notes,
+        // The inspection listed the first page: migrate starts copying it.
+        ...(inspection.firstPage ? { pendingPage: inspection.firstPage.items, continuation: inspection.firstPage.next } : {}),
       },
     };
     summary = (yield* awaitChild(context, scheduleChild(context, migrate, migrateInput, child), child)) as TransferSummary;

@@ -152,11 +152,12 @@ export class AzureBlobSource implements SourceEndpoint {
   async probe(path: string, prefix: boolean): Promise<{ tagsReadable: boolean }> {
     if (!prefix) return { tagsReadable: true };
     const all = (): boolean => true;
-    await this.listPage(path, undefined, 1, { keep: all, tags: false });
     try {
       await this.listPage(path, undefined, 1, { keep: all, tags: true });
       return { tagsReadable: true };
     } catch {
+      // Without tags: a listing that still fails says why (its error is the copy's); one that works says the SAS lacks t.
+      await this.listPage(path, undefined, 1, { keep: all, tags: false });
       return { tagsReadable: false };
     }
   }

@@ -43,13 +43,12 @@ export interface CopyArgs {
 
 
 /**
- * Where blobferry's wall time went, in ms: starting the host, inspecting, the first listing (a
- * prefix; absent when its generation's history was replaced by continue-as-new), the copy itself.
+ * Where blobferry's wall time went, in ms: starting the host, inspecting (which lists the first
+ * page of a prefix), the copy itself (later pages are listed while it copies).
  */
 export interface BlobferryPhases {
   hostStart: number;
   inspect: number;
-  list?: number;
   copy: number;
 }
 
@@ -77,14 +76,13 @@ async function blobferry(args: CopyArgs): Promise<Measured> {
     const done = Date.now();
     const summary = status.output as TransferSummary;
     if (status.runtimeStatus !== 'Completed' || summary.blobs.copied === 0 || summary.blobs.copied !== summary.blobs.total) throw new Error(`copy incomplete: ${status.runtimeStatus} ${JSON.stringify(summary ?? status.output).slice(0, 1500)}`);
-    // The history says when the inspection and the first listing completed (read outside the wall time).
+    // The history says when the inspection completed (read outside the wall time).
     const completed = (fn: string) => {
       const times = host.engine.list().instances.flatMap((i) => host.engine.getStatus(i.instanceId, { showHistory: true })?.historyEvents ?? []).filter((e) => e.EventType === 'TaskCompleted' && e.FunctionName === fn).map((e) => Date.parse(String(e.Timestamp)));
       return times.length ? Math.min(...times) : undefined;
     };
     const inspected = completed('inspectTransfer') ?? started;
-    const listed = completed('listPage');
-    const phases = { hostStart: started - t0, inspect: inspected - started, ...(listed ? { list: listed - inspected } : {}), copy: done - (listed ?? inspected) };
+    const phases = { hostStart: started - t0, inspect: inspected - started, copy: done - inspected };
     const stopping = Date.now();
     await host.stop(1000);
     stopped = true;

@@ -383,7 +383,7 @@ function phaseText(samples: Sample[]): string | undefined {
   const runs = samples.filter((s) => s.phases);
   if (runs.length === 0) return undefined;
   const of = (name: keyof NonNullable<Sample['phases']>) => median(runs.map((s) => s.phases![name] ?? NaN));
-  const parts = [`starting the in-process host ${of('hostStart').toFixed(0)}`, `inspecting ${of('inspect').toFixed(0)}`, ...(Number.isFinite(of('list')) ? [`the first listing ${of('list').toFixed(0)}`] : []), `copying ${of('copy').toFixed(0)}`];
+  const parts = [`starting the in-process host ${of('hostStart').toFixed(0)}`, `inspecting ${of('inspect').toFixed(0)}`, `copying ${of('copy').toFixed(0)}`];
   return `blobferry's wall time by phase (ms, medians): ${parts.join(', ')}; the wall time also includes stopping the host, and the whole process Node's start and loading modules.`;
 }
 

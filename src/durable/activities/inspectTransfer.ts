@@ -13,7 +13,7 @@ import type { BlobDestination, SourceEndpoint } from '../../storage/endpoint';
 import { openDestination, openSource } from '../../storage/registry';
 import { activity } from '../calls';
 import type { ActivityResult, Job, RunInput } from '../types';
-import { keepFilter, listCopyPage, PAGE_SIZE } from './listPage';
+import { keepFilter, listCopyPage } from './listPage';
 import { settle } from './settle';
 
 export type Inspection = (
@@ -32,6 +32,13 @@ export interface FirstPage {
   items: SourceBlob[];
   next?: string;
 }
+
+/**
+ * Objects in the first page: fewer than a full page (500), so the copy starts sooner (a listing's
+ * time grows with its length, and a short copy's is mostly waiting for it); enough for a couple of
+ * batches while the next, full page is listed.
+ */
+const FIRST_PAGE_SIZE = 64;
 
 /** Listing pages inspection reads, at most, looking for one object the filters keep. */
 const PAGES_TO_FIND_ONE = 20;
@@ -118,7 +125,7 @@ function settledValue<T>(settled: PromiseSettledResult<T>): T {
  * listing pages are read, names only, to tell which. Past them, the copy finds out.
  */
 async function findFirstPage(source: SourceEndpoint, job: Job, prefix: string, listTags: boolean): Promise<{ firstPage?: FirstPage; notes: string[] }> {
-  const first = await listCopyPage(source, { job, sourcePrefix: prefix, pageSize: PAGE_SIZE, listTags });
+  const first = await listCopyPage(source, { job, sourcePrefix: prefix, pageSize: FIRST_PAGE_SIZE, listTags });
   if (first.items.length > 0) return { firstPage: { items: first.items, ...(first.next ? { next: first.next } : {}) }, notes: [] };
   const keep = keepFilter(job.options);
   const { include, exclude, includeAfter, includeBefore, listOfFiles } = job.options;

@@ -62,14 +62,21 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
     next = listed.next;
   }
 
-  const totals = { ...state.totals, listed: state.totals.listed + page.length, bytesListed: state.totals.bytesListed + page.reduce((sum, b) => sum + b.size, 0) };
-  const planned = planPage(context, input, page);
-  let work = planned.work;
-  const unnamed = planned.unnamed;
-  // Objects without a valid blob name fail on their own (--invalid-names fail); the rest copy.
-  for (const o of unnamed) tally(state, totals, o);
-  // The next page is listed while this one copies.
-  const nextListing = next ? schedule(context, listPage, listArgs(next)) : undefined;
+  const totals = { ...state.totals };
+  // Objects this generation copies: its page, and the next one when its page is short.
+  let taken = 0;
+  const take = (blobs: SourceBlob[]): PageTask[] => {
+    taken += blobs.length;
+    totals.listed += blobs.length;
+    totals.bytesListed += blobs.reduce((sum, b) => sum + b.size, 0);
+    const planned = planPage(context, input, blobs);
+    // Objects without a valid blob name fail on their own (--invalid-names fail); the rest copy.
+    for (const o of planned.unnamed) tally(state, totals, o);
+    return planned.work;
+  };
+  let work = take(page);
+  // The next page is listed while this one copies (from `next`).
+  let listing = next ? schedule(context, listPage, listArgs(next)) : undefined;
   let progressAt = { at: context.df.currentUtcDateTime.getTime(), bytes: totals.bytesCopied };
   let rate = 0;
   // The rate since the last wake-up that moved the clock (tasks that end together share one).
@@ -84,16 +91,19 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
   let expired: Array<{ blob: SourceBlob; outcome: BlobOutcome }> = [];
   const forward = (childIds: Array<string | undefined>) => forwardCancelTo(context, childIds);
   // Work starts as room frees up under the destination's pace; the next page's listing rides
-  // along (a task of no weight, started first).
-  for (let listing = nextListing; ; listing = undefined) {
-    const items: Array<PageTask | undefined> = listing ? [undefined, ...work] : work;
+  // along (a task of no weight, started first). A short page (the first: inspection keeps it
+  // short so the copy starts sooner) takes the listed page into its window, and lists the one after.
+  for (let pass = 0; ; pass++) {
+    const items: Array<PageTask | undefined> = listing && pass === 0 ? [undefined, ...work] : work;
     const room = () => state.pace.limit * 2;
     // The pace's slowdowns when each task started.
     const startedAt: number[] = [];
     yield* slidingWindow(
       context,
       {
-        count: items.length,
+        get count() {
+          return items.length;
+        },
         start: (i) => {
           startedAt[i] = state.pace.slowdowns ?? 0;
           return items[i]?.start(state.pace.limit) ?? listing!;
@@ -102,7 +112,17 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
         room,
         *ended(i, task) {
           const item = items[i];
-          if (!item) return;
+          if (!item) {
+            const listed = resultOf(task) as ListedItems;
+            // A listing that failed is tried again after the window; a full page waits for the next generation.
+            if (!listed.ok || taken >= PAGE_SIZE || cancel.requested) return;
+            const more = take(listed.items);
+            next = listed.next;
+            listing = next ? schedule(context, listPage, listArgs(next)) : undefined;
+            items.push(...(listing ? [undefined] : []), ...more);
+            publish();
+            return;
+          }
           const found = outcomesOf(task.result, item.covers, input);
           const throttled = throttlesOf(task.result) + found.filter((o) => o.code === 'THROTTLED').length;
           totals.secondaryReads = (totals.secondaryReads ?? 0) + secondaryReadsOf(task.result);
@@ -165,8 +185,8 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
     context.df.setCustomStatus({ ...progress(totals, nextState, 0, false, job), phase: 'cancelled' });
     return { ...summarize(input, nextState), cancelled: true };
   }
-  if (nextListing) {
-    const listed = yield* retried(context, listPage, listArgs(next!), resultOf(nextListing), retries);
+  if (listing) {
+    const listed = yield* retried(context, listPage, listArgs(next!), resultOf(listing), retries);
     if (!listed.ok) return summarize(input, recordListingFailure(nextState, input, listed));
     context.df.continueAsNew({ ...input, state: { ...nextState, pendingPage: listed.items, continuation: listed.next } } satisfies MigrateInput);
     return undefined;

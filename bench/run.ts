@@ -297,10 +297,10 @@ async function runPeers(scenarios: PeerScenario[], variant: { noCrc64?: boolean;
   const exe = azcopyBinary();
   const count = (kind: PeerScenario['kind'], env: string, fallback: number) => (scenarios.some((s) => s.kind === kind) ? Number(process.env[env] ?? fallback) : 0);
   await seed(b, { bigBytes: scenarios.some((s) => s.kind === 'big') ? Number(process.env.BENCH_BIG_MIB ?? 1024) * MiB : 0, mediumCount: count('medium', 'BENCH_MEDIUM_COUNT', 200), mixedCount: count('mixed', 'BENCH_MIXED_COUNT', 1000) });
-  // The tools' requests to the destination through the latency proxy. blobferry is then told
-  // --strategy sync-copy, which is what its table picks across accounts when the service reads
-  // the source (Copy Blob From URL up to 256 MiB, block-copy above): through the proxy it would
-  // relay instead, the proxy's origin being another Azurite instance's.
+  // The tools' requests to the destination through the latency proxy. blobferry is then told the
+  // strategy its table picks across accounts when the service reads the source (sync-copy, Copy
+  // Blob From URL, up to 256 MiB; block-copy above): through the proxy it would relay instead, the
+  // proxy's origin being another Azurite instance's.
   const proxy = variant.latencyMs !== undefined ? await startStorageProxy(b.azurite.blobPort, { accounts: b.azurite.accounts }) : undefined;
   proxy?.rules.push({ match: () => true, delayMs: variant.latencyMs });
   const via = (url: string) => (proxy ? url.replace(`http://127.0.0.1:${b.azurite.blobPort}`, proxy.origin) : url);
@@ -336,7 +336,7 @@ async function runPeers(scenarios: PeerScenario[], variant: { noCrc64?: boolean;
           // 8 MiB blobs fit AzCopy's default block: it would send them with Put Blob From URL, which Azurite fails.
           sample = await measureRun(b, destination, () => runAzcopy(exe.path, { source: base.source, destination, recursive: base.recursive, blockSizeMiB: scenario.kind === 'medium' ? AZCOPY_MEDIUM_BLOCK_MIB : undefined, dir: path.join(b.dir, 'azcopy') }));
         } else {
-          sample = { ...(await measure(b, { ...base, destination, tool, ...(proxy && tool === 'blobferry' ? { strategy: 'sync-copy' as const } : {}) })), tool };
+          sample = { ...(await measure(b, { ...base, destination, tool, ...(proxy && tool === 'blobferry' ? { strategy: scenario.kind === 'big' ? 'block-copy' : 'sync-copy' } : {}) })), tool };
         }
         (byTool[tool] ??= []).push(sample);
         samples.push(sample);

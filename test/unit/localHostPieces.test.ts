@@ -8,7 +8,7 @@ import { selectBatch } from '../../src/local/durable/episode';
 import { history } from '../../src/local/durable/history';
 import { Journal } from '../../src/local/durable/journal';
 import { retryDelayMs, retryTimeoutExpired } from '../../src/local/durable/retry';
-import { emptyLedger, type Instance, type Message } from '../../src/local/durable/state';
+import { applyRecord, emptyLedger, type Instance, type Message, type StoreRecord } from '../../src/local/durable/state';
 import { applyLocalSettings, readHostConfig } from '../../src/local/hostConfig';
 import { RouteTemplate } from '../../src/local/http/routeTemplate';
 import { formatTimeSpan, parseTimeSpan } from '../../src/local/timespan';
@@ -108,6 +108,42 @@ describe('journal', () => {
       assert.ok(fs.existsSync(path.join(dir, 'snapshot.json')) && !fs.existsSync(path.join(dir, 'journal-0.jsonl')));
       third.journal.close();
     } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('stays within about three times the live state however much it is written, compacting no more often than that needs', () => {
+    const dir = makeTempDir();
+    const { journal, state } = Journal.open(dir, { compactBytes: 64 * 1024 });
+    try {
+      const commit = (record: StoreRecord) => {
+        journal.append(record);
+        applyRecord(state, record);
+        if (!journal.needsCompaction) return false;
+        journal.compact(state);
+        return true;
+      };
+      const create = (id: string): StoreRecord => ({ t: 'create', ts: T, instance: { instanceId: id, name: 'o', executionId: `x-${id}`, input: JSON.stringify('x'.repeat(1000)) } });
+      // A live state of ~150 KiB (above the floor), then 20 MiB of records that leave it as it is.
+      for (let i = 0; i < 100; i++) commit(create(`kept-${i}`));
+      const folder = () => fs.readdirSync(dir).reduce((sum, name) => sum + fs.statSync(path.join(dir, name)).size, 0);
+      journal.compact(state);
+      const live = fs.statSync(path.join(dir, 'snapshot.json')).size;
+      let written = 0;
+      let compactions = 0;
+      let largest = 0;
+      for (let k = 0; written < 20 * 1024 * 1024; k++) {
+        for (const record of [create(`passing-${k}`), { t: 'purge' as const, ts: T, instanceIds: [`passing-${k}`] }]) {
+          written += JSON.stringify(record).length + 1;
+          if (commit(record)) compactions++;
+        }
+        largest = Math.max(largest, folder());
+      }
+      assert.ok(largest <= 3 * live + 16 * 1024, `the folder reached ${largest} bytes over a live state of ${live}`);
+      assert.ok(compactions <= Math.ceil(written / (2 * live)), `${compactions} compactions for ${written} bytes written over a live state of ${live}`);
+      assert.equal(state.instances.size, 100);
+    } finally {
+      journal.close();
       removeDir(dir);
     }
   });

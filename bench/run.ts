@@ -45,7 +45,7 @@ import { startStorageProxy } from '../test/support/storageProxy';
 import { azcopyBinary, runAzcopy } from './azcopy';
 import { localPeers } from './localDisk';
 import { rcloneBinary, runRclone } from './rclone';
-import { copyArgs, type CopyKind, measureRun, MiB, processCpuMs, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
+import { copyArgs, type CopyKind, inParallel, measureRun, MiB, processCpuMs, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
 import type { CopyArgs } from './copyWorker';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -474,13 +474,7 @@ async function seedS3(s3: TestS3, b: Bench, bigMiB: number, smallCount: number):
     await s3.client.send(new PutObjectCommand({ Bucket: S3_BUCKET, Key: 'big/one.bin', Body: fs.createReadStream(file), ContentLength: bigMiB * MiB }));
     fs.rmSync(file);
   }
-  let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < smallCount) {
-      const i = next++;
-      await s3.put(S3_BUCKET, `small/${String(i % 20).padStart(2, '0')}/object-${String(i).padStart(5, '0')}.bin`, randomBytes(64 * 1024));
-    }
-  }));
+  await inParallel(smallCount, 16, (i) => s3.put(S3_BUCKET, `small/${String(i % 20).padStart(2, '0')}/object-${String(i).padStart(5, '0')}.bin`, randomBytes(64 * 1024)));
 }
 
 function s3Table(byTool: Record<string, Sample[]>, scriptConcurrency: number, sweep: Sample[], rcloneMissing?: string): string {

@@ -63,7 +63,7 @@ export async function startBenchAzurite(options: { noCrc64?: boolean } = {}): Pr
   };
 }
 
-function service(bench: Bench, account: StorageAccount): BlobServiceClient {
+export function service(bench: Bench, account: StorageAccount): BlobServiceClient {
   return new BlobServiceClient(bench.azurite.blobEndpoint(account.name), new StorageSharedKeyCredential(account.name, account.key));
 }
 
@@ -97,28 +97,41 @@ export function processCpuMs(pid: number | 'self', which: 'own' | 'waited-for ch
 /** USER_HZ: /proc counts CPU time in ticks of 1/100 s on Linux. */
 const CLOCK_TICKS = 100;
 
+/** From /proc (Linux): a process's resident memory now (VmRSS) and its peak so far (VmHWM), in KiB; undefined once it has exited. */
+export function memoryKiB(pid: number): { rss: number; peak: number } | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return { rss: field('VmRSS'), peak: field('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * A peer's process (AzCopy, rclone) measured from outside: its wall time; its CPU time, exact
- * once it has been waited for (runs never overlap); its peak RSS, sampled from /proc.
+ * A peer's process (AzCopy, rclone, the blobferry CLI) measured from outside: its wall time; its
+ * CPU time, exact once it has been waited for (runs never overlap); its peak RSS, sampled from
+ * /proc. `watch` follows it meanwhile: its pid once spawned, each line it prints on stdout.
  */
-export function measureProcess(exe: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number; cpuMs: number; peakRssMiB: number }> {
+export function measureProcess(exe: string, args: string[], env: NodeJS.ProcessEnv, watch: { spawned?(pid: number): void; stdoutLine?(line: string): void } = {}): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number; cpuMs: number; peakRssMiB: number }> {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(exe, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    watch.spawned?.(child.pid!);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    let partialLine = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (!watch.stdoutLine) return;
+      const lines = (partialLine + c.toString()).split('\n');
+      partialLine = lines.pop()!;
+      for (const line of lines) watch.stdoutLine(line);
+    });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const childrenCpu0 = processCpuMs('self', 'waited-for children');
     let peakRssKiB = 0;
-    const sample = () => {
-      try {
-        const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        peakRssKiB = Math.max(peakRssKiB, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-      } catch {
-        // it has exited
-      }
-    };
+    const sample = () => (peakRssKiB = Math.max(peakRssKiB, memoryKiB(child.pid!)?.peak ?? 0));
     const sampler = setInterval(sample, 20);
     child.once('close', (code) => {
       clearInterval(sampler);
@@ -156,9 +169,14 @@ async function dropCopies(bench: Bench, destination: string): Promise<void> {
   const prefix = decodeURIComponent(rest.join('/'));
   const names: string[] = [];
   for await (const blob of target.listBlobsFlat({ prefix })) names.push(blob.name);
+  await inParallel(names.length, 32, async (i) => void (await target.deleteBlob(names[i])));
+}
+
+/** Runs work(0) … work(count - 1), `width` at a time. */
+export async function inParallel(count: number, width: number, work: (index: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    while (next < names.length) await target.deleteBlob(names[next++]);
+  await Promise.all(Array.from({ length: Math.min(width, count) }, async () => {
+    while (next < count) await work(next++);
   }));
 }
 
@@ -178,13 +196,13 @@ export function runJsonWorker<T>(script: string, args: unknown): Promise<T> {
   });
 }
 
-/** Source data: one 1 GiB blob, and a prefix of `count` small blobs. */
-/** Sizes of the mixed scenario: spread evenly on a log scale from 1 KiB to 64 MiB, the same every run. */
-export function mixedSize(index: number): number {
+/** Sizes of mixed scenarios: spread evenly on a log scale from 1 KiB to `maxBytes`, the same every run. */
+export function mixedSize(index: number, maxBytes = 64 * MiB): number {
   const spread = (index * 0.6180339887) % 1;
-  return Math.round(1024 * 65536 ** spread);
+  return Math.round(1024 * (maxBytes / 1024) ** spread);
 }
 
+/** Source data: one large blob, and prefixes of medium (8 MiB), mixed-size and small blobs. */
 export async function seed(bench: Bench, what: { bigBytes?: number; smallCount?: number; smallBytes?: number; mediumCount?: number; mixedCount?: number }): Promise<void> {
   const src = service(bench, DEV_ACCOUNT).getContainerClient('bench-source');
   await src.createIfNotExists();
@@ -201,39 +219,18 @@ export async function seed(bench: Bench, what: { bigBytes?: number; smallCount?:
     }
     await client.commitBlockList(ids);
   }
-  if (what.mediumCount) {
-    let next = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      while (next < what.mediumCount!) {
-        const i = next++;
-        await src.getBlockBlobClient(`medium/file-${String(i).padStart(4, '0')}.bin`).uploadData(randomFill(8 * MiB));
-      }
-    }));
-  }
-  if (what.mixedCount) {
-    let next = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      while (next < what.mixedCount!) {
-        const i = next++;
-        await src.getBlockBlobClient(`mixed/file-${String(i).padStart(4, '0')}.bin`).uploadData(randomFill(mixedSize(i)));
-      }
-    }));
-  }
-  if (what.smallCount) {
-    let next = 0;
-    await Promise.all(Array.from({ length: 64 }, async () => {
-      while (next < what.smallCount!) {
-        const i = next++;
-        const body = randomFill(what.smallBytes ?? 4096);
-        await src.getBlockBlobClient(`small/${String(i % 100).padStart(2, '0')}/file-${String(i).padStart(5, '0')}.bin`).upload(body, body.length);
-      }
-    }));
-  }
+  await inParallel(what.mediumCount ?? 0, 8, async (i) => void (await src.getBlockBlobClient(`medium/file-${String(i).padStart(4, '0')}.bin`).uploadData(randomFill(8 * MiB))));
+  await inParallel(what.mixedCount ?? 0, 8, async (i) => void (await src.getBlockBlobClient(`mixed/file-${String(i).padStart(4, '0')}.bin`).uploadData(randomFill(mixedSize(i)))));
+  await inParallel(what.smallCount ?? 0, 64, async (i) => {
+    const body = randomFill(what.smallBytes ?? 4096);
+    await src.getBlockBlobClient(`small/${String(i % 100).padStart(2, '0')}/file-${String(i).padStart(5, '0')}.bin`).upload(body, body.length);
+  });
 }
 
 const randomFill = (size: number): Buffer => randomBytes(size);
 
-export type CopyKind = 'big' | 'small' | 'medium' | 'mixed';
+/** The source prefix (or, for big, blob) a copy reads: bench-source/<kind>/. */
+export type CopyKind = 'big' | 'small' | 'medium' | 'mixed' | 'scale';
 
 export function copyArgs(bench: Bench, tool: CopyArgs['tool'], kind: CopyKind, run: string, concurrency: number): CopyArgs {
   const src = bench.azurite.blobEndpoint(DEV_ACCOUNT.name);

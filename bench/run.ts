@@ -25,6 +25,9 @@
  *   startup     (b) alone, blobferry and the bare SDK alternating: what a copy's fixed cost leaves of the ceiling
  *   local       local disks: uploads, downloads and a sync with 1% changed, blobferry beside AzCopy and
  *               rclone (bench/localDisk.ts; BENCH_LOCAL_BIG_MIB, BENCH_LOCAL_SMALL_COUNT)
+ *   scale       BENCH_SCALE_COUNT (100000) blobs of 1 KiB–1 MiB under one prefix across accounts, once
+ *               with `blobferry copy` and once through `blobferry host` (bench/scale.ts; BENCH_RUNS does
+ *               not apply): throughput per 10%, RSS, state folder size, largest history, replay time
  *
  * BENCH_RUNS (default 3), BENCH_BIG_MIB (1024), BENCH_SMALL_COUNT (10000), BENCH_MEDIUM_COUNT (200),
  * BENCH_RELAY_MIB (1024), BENCH_BLOBFERRY_CONCURRENCY (16), BENCH_S3_BIG_MIB (1024), BENCH_S3_SMALL_COUNT (2000). BENCH_PROFILE=<dir>: CPU profiles of
@@ -45,7 +48,8 @@ import { startStorageProxy } from '../test/support/storageProxy';
 import { azcopyBinary, runAzcopy } from './azcopy';
 import { localPeers } from './localDisk';
 import { rcloneBinary, runRclone } from './rclone';
-import { copyArgs, type CopyKind, measureRun, MiB, processCpuMs, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
+import { scale } from './scale';
+import { copyArgs, type CopyKind, inParallel, measureRun, MiB, processCpuMs, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
 import type { CopyArgs } from './copyWorker';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -474,13 +478,7 @@ async function seedS3(s3: TestS3, b: Bench, bigMiB: number, smallCount: number):
     await s3.client.send(new PutObjectCommand({ Bucket: S3_BUCKET, Key: 'big/one.bin', Body: fs.createReadStream(file), ContentLength: bigMiB * MiB }));
     fs.rmSync(file);
   }
-  let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < smallCount) {
-      const i = next++;
-      await s3.put(S3_BUCKET, `small/${String(i % 20).padStart(2, '0')}/object-${String(i).padStart(5, '0')}.bin`, randomBytes(64 * 1024));
-    }
-  }));
+  await inParallel(smallCount, 16, (i) => s3.put(S3_BUCKET, `small/${String(i % 20).padStart(2, '0')}/object-${String(i).padStart(5, '0')}.bin`, randomBytes(64 * 1024)));
 }
 
 function s3Table(byTool: Record<string, Sample[]>, scriptConcurrency: number, sweep: Sample[], rcloneMissing?: string): string {
@@ -705,13 +703,13 @@ async function faults() {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc, s3: s3Peers, faults, latency, startup, local: async () => localPeers(await azurite()) };
+  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc, s3: s3Peers, faults, latency, startup, local: async () => localPeers(await azurite()), scale: async () => scale(await azurite(), BLOBFERRY_CONCURRENCY) };
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
     runs: RUNS,
   };
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${RUNS} runs each`;
+  const machine = (scenario: string) => `${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${RUN_ONCE.has(scenario) ? 'each tool once' : `${RUNS} runs each`}`;
   const unknown = wanted.filter((name) => !(name in scenarios));
   if (unknown.length > 0) throw new Error(`No scenario ${unknown.join(', ')}; there are: ${Object.keys(scenarios).join(', ')}.`);
   const chosen = Object.entries(scenarios).filter(([name]) => wanted.length === 0 || wanted.includes(name));
@@ -732,10 +730,13 @@ async function main(): Promise<void> {
     // Scenarios run separately on the same day add to one file.
     const previous = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
     fs.writeFileSync(out, JSON.stringify({ ...previous, ...results, [name]: samples }, null, 2) + '\n');
-    for (const [marker, content] of Object.entries(sections ?? { [name]: table })) writeSection(docs, marker, `${content}\n\n_${machine}._`);
+    for (const [marker, content] of Object.entries(sections ?? { [name]: table })) writeSection(docs, marker, `${content}\n\n_${machine(name)}._`);
   }
   console.log(record ? `results: ${path.relative(ROOT, out)}; tables: docs/benchmarks.md` : `BENCH_PROFILE: profiles in ${process.env.BENCH_PROFILE}; nothing recorded`);
 }
+
+/** Scenarios that run each tool once, whatever BENCH_RUNS says. */
+const RUN_ONCE = new Set(['scale']);
 
 /** The docs markers a scenario writes, where they are not its name. */
 const MARKERS: Record<string, string[]> = { latency: LATENCY_MARKERS, peers: PEER_SCENARIOS.map((s) => s.marker), 'peers-no-crc64': ['peers-a-no-crc64'], startup: ['startup-b'], s3: ['s3-a', 's3-b'] };

@@ -16,6 +16,7 @@ import { credentialsDirOf } from '../storage/freshCredentials';
 import { isLoopbackHost } from '../storage/urls';
 import { DurableEngine } from './durable/engine';
 import type { DurableTimerOptions } from './durable/episode';
+import { describeEngineStats } from './durable/engineStats';
 import { installFunctionsCore, type CapturedFunction, type FunctionsCore } from './functionsCore';
 import { appEntryPoints, applyLocalSettings, readAppPackage, readHostConfig, type HostConfig } from './hostConfig';
 import { WebhookUrls } from './http/durableApi';
@@ -151,6 +152,8 @@ export class LocalHost {
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     for (const server of this.servers) server.closeAllConnections?.();
     await this.engine.stop(graceMs);
+    // What replaying histories cost this run: the figure that grows with long copies.
+    this.logger.info(describeEngineStats(this.engine.stats()));
     await this.core.runAppHook('appTerminate', this.appDir);
   }
 

@@ -19,7 +19,10 @@ export function spawnProductHost(args: string[], env: NodeJS.ProcessEnv): Promis
   let log = '';
   child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line:\n${log}`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // nobody else holds it: it must not outlive the failed start
+      reject(new Error(`no ready line:\n${log}`));
+    }, 60_000);
     child.stdout!.on('data', (c: Buffer) => {
       const m = /blobferry host ready: (\S+)/.exec(c.toString());
       if (m) {

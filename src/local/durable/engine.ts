@@ -13,6 +13,7 @@ import { typedDataToJsonText } from '../invoker';
 import type { Logger } from '../logger';
 import type { DurableTimerOptions } from './episode';
 import { buildTriggerPayload, planEpisode, selectBatch } from './episode';
+import type { EngineStats } from './engineStats';
 import { activityFailure } from './failures';
 import { history as events } from './history';
 import { Journal } from './journal';
@@ -63,6 +64,7 @@ export class DurableEngine {
   /** When each instance's last episode ended and how long it took. */
   private readonly lastEpisode = new Map<string, { endedAt: number; tookMs: number }>();
   private deferredPump?: NodeJS.Timeout;
+  private readonly counters: Omit<EngineStats, 'instances'> = { episodes: 0, orchestratorMs: 0, historyEventsReplayed: 0, largestHistory: 0 };
 
   constructor(
     private readonly core: FunctionsCore,
@@ -99,6 +101,11 @@ export class DurableEngine {
     const settled = Promise.allSettled([...this.inFlight]);
     await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
     this.journal.close();
+  }
+
+  /** What orchestrator code has cost since this engine started. */
+  stats(): EngineStats {
+    return { ...this.counters, instances: this.state.instances.size };
   }
 
   // ---- client operations ----------------------------------------------------------------
@@ -348,6 +355,8 @@ export class DurableEngine {
       isOrchestrator: (name) => this.isOrchestrator(name),
       newId: randomUUID,
     });
+    // Before the commit: a continueAsNew empties the history it reached.
+    this.counters.largestHistory = Math.max(this.counters.largestHistory, instance.history.length + record.append.length);
     this.commit(record);
     if (record.status === 'Failed') this.logger.warn(`Orchestration ${instance.name} (${instanceId}) failed: ${JSON.parse(record.output ?? '""')}`);
   }
@@ -357,12 +366,17 @@ export class DurableEngine {
     if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
       return { kind: 'failed', message: `The orchestrator function '${instance.name}' doesn't exist or is not an orchestrator function.` };
     }
+    const began = performance.now();
+    this.counters.episodes++;
+    this.counters.historyEventsReplayed += instance.history.length;
     const payload = buildTriggerPayload(instance, batch, now, this.options.timers);
     try {
       const response = await this.invoker.invoke({ fn, triggerData: { string: JSON.stringify(payload) } });
       return { kind: 'state', state: JSON.parse(typedDataToJsonText(response.returnValue)) as OrchestratorStateData };
     } catch (err) {
       return outcomeFromError(err);
+    } finally {
+      this.counters.orchestratorMs += performance.now() - began;
     }
   }
 

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
 import { DEV_ACCOUNT, startAzurite, type RunningAzurite, type StorageAccount } from '../src/local/azurite';
+import { startStorageProxy, type StorageProxy } from '../test/support/storageProxy';
 import type { BlobferryPhases, CopyArgs } from './copyWorker';
 
 const MiB = 1024 * 1024;
@@ -61,6 +62,19 @@ export async function startBenchAzurite(options: { noCrc64?: boolean } = {}): Pr
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A loopback proxy in front of the bench Azurite's Blob service that adds `delayMs` to every request (Azure's round trip); `via` sends a URL through it. */
+export interface LatencyProxy {
+  proxy: StorageProxy;
+  via(url: string): string;
+  close(): Promise<void>;
+}
+
+export async function startLatencyProxy(bench: Bench, delayMs: number): Promise<LatencyProxy> {
+  const proxy = await startStorageProxy(bench.azurite.blobPort, { accounts: bench.azurite.accounts });
+  proxy.rules.push({ match: () => true, delayMs });
+  return { proxy, via: (url) => url.replace(`http://127.0.0.1:${bench.azurite.blobPort}`, proxy.origin), close: () => proxy.close() };
 }
 
 export function service(bench: Bench, account: StorageAccount): BlobServiceClient {

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { azcopyBinary } from './azcopy';
-import { MiB, measureProcess, sas, writeRandomFile, type Bench, type Sample } from './copyScenarios';
+import { MiB, measureProcess, sas, startLatencyProxy, writeRandomFile, type Bench, type Sample } from './copyScenarios';
 import { rcloneBinary } from './rclone';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -25,7 +25,17 @@ type Tool = 'blobferry' | 'azcopy' | 'rclone';
 type Task = 'up-big' | 'up-small' | 'down-big' | 'down-small' | 'sync';
 const TASKS: Task[] = ['up-big', 'up-small', 'down-big', 'down-small', 'sync'];
 
-export async function localPeers(b: Bench): Promise<{ samples: Sample[]; table: string }> {
+/** `latencyMs`: every tool's requests to Blob Storage through a proxy adding that much to each. */
+export async function localPeers(b: Bench, latencyMs?: number): Promise<{ samples: Sample[]; table: string }> {
+  const proxy = latencyMs !== undefined ? await startLatencyProxy(b, latencyMs) : undefined;
+  try {
+    return await localPeersVia(b, (url) => proxy?.via(url) ?? url, latencyMs);
+  } finally {
+    await proxy?.close();
+  }
+}
+
+async function localPeersVia(b: Bench, via: (url: string) => string, latencyMs: number | undefined): Promise<{ samples: Sample[]; table: string }> {
   const bigMiB = Number(process.env.BENCH_LOCAL_BIG_MIB ?? 1024);
   const smallCount = Number(process.env.BENCH_LOCAL_SMALL_COUNT ?? 2000);
   const azcopy = azcopyBinary();
@@ -44,7 +54,7 @@ export async function localPeers(b: Bench): Promise<{ samples: Sample[]; table: 
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, `f-${String(i).padStart(5, '0')}.bin`), randomBytes(4096));
   }
-  const container = `${b.azurite.blobEndpoint(b.second.name)}/${CONTAINER}`;
+  const container = via(`${b.azurite.blobEndpoint(b.second.name)}/${CONTAINER}`);
   const containerSas = sas(b.second, CONTAINER, undefined, 'racwdl');
   const url = (blobPath: string) => `${container}/${blobPath}?${containerSas}`;
   await new BlobServiceClient(b.azurite.blobEndpoint(b.second.name), new StorageSharedKeyCredential(b.second.name, b.second.key)).getContainerClient(CONTAINER).createIfNotExists();
@@ -114,7 +124,7 @@ export async function localPeers(b: Bench): Promise<{ samples: Sample[]; table: 
       }
     }
   }
-  return { samples, table: localTable(samples, tools, bigMiB, smallCount) };
+  return { samples, table: localTable(samples, tools, bigMiB, smallCount, latencyMs) };
 }
 
 /** Rewrites the next 1% of the small files (new bytes, same size, a later modification time). */
@@ -134,7 +144,7 @@ function checkSame(copy: string, original: string): void {
   if (digest(copy) !== digest(original)) throw new Error(`${copy} differs from ${original}`);
 }
 
-function localTable(samples: Array<Sample & { task: Task }>, tools: Tool[], bigMiB: number, smallCount: number): string {
+function localTable(samples: Array<Sample & { task: Task }>, tools: Tool[], bigMiB: number, smallCount: number, latencyMs: number | undefined): string {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const titles: Record<Task, string> = {
     'up-big': `upload one ${bigMiB} MiB file`,
@@ -152,7 +162,7 @@ function localTable(samples: Array<Sample & { task: Task }>, tools: Tool[], bigM
     return `| ${titles[task]} | ${cell('blobferry')} | ${cell('azcopy')} | ${cell('rclone')} | ${Number.isFinite(ratio) ? `**${ratio.toFixed(2)}**` : '—'} |`;
   });
   return [
-    `Whole processes, medians of ${RUNS} alternating runs (wall time, peak RSS); blobferry at --concurrency ${CONCURRENCY}, rclone at --transfers ${CONCURRENCY}, AzCopy at its defaults.`,
+    `Whole processes, medians of ${RUNS} alternating runs (wall time, peak RSS); blobferry at --concurrency ${CONCURRENCY}, rclone at --transfers ${CONCURRENCY}, AzCopy at its defaults${latencyMs !== undefined ? `; every request to Blob Storage +${latencyMs} ms through a loopback proxy` : ''}.`,
     '',
     '| task | blobferry | AzCopy 10.32.2 | rclone | blobferry / faster peer (goal ≤ 0.8) |',
     '| --- | ---: | ---: | ---: | ---: |',

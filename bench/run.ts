@@ -20,11 +20,14 @@
  *   faults      1 GiB across accounts through a proxy adding BENCH_LATENCY_MS (20) to every
  *               request and answering BENCH_BUSY_PERCENT (5) % of writes 503 ServerBusy:
  *               blobferry and AzCopy alternating, and blobferry through the same proxy without the 503s
- *   latency     (a), (b) and mixed sizes with BENCH_LATENCIES (0,20,60) ms added to every destination
+ *   latency     (a), (b), (c) and mixed sizes with BENCH_LATENCIES (0,20,60) ms added to every destination
  *               request by a loopback proxy: blobferry, AzCopy and the bare SDK through the same proxy
+ *               (BENCH_LATENCY_ONLY=latency-c,...: only those)
  *   startup     (b) alone, blobferry and the bare SDK alternating: what a copy's fixed cost leaves of the ceiling
  *   local       local disks: uploads, downloads and a sync with 1% changed, blobferry beside AzCopy and
  *               rclone (bench/localDisk.ts; BENCH_LOCAL_BIG_MIB, BENCH_LOCAL_SMALL_COUNT)
+ *   s3-latency, local-latency  the same with BENCH_LATENCY_MS (20) added to every request any tool
+ *               sends to Blob Storage, through the loopback proxy (S3 and the disks stay direct)
  *   scale       BENCH_SCALE_COUNT (100000) blobs of 1 KiB–1 MiB under one prefix across accounts, once
  *               with `blobferry copy` and once through `blobferry host` (bench/scale.ts; BENCH_RUNS does
  *               not apply): throughput per 10%, RSS, state folder size, largest history, replay time
@@ -44,12 +47,11 @@ import { BlobServiceClient, BlockBlobClient, StorageSharedKeyCredential } from '
 import { DEV_ACCOUNT } from '../src/local/azurite';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestS3, type TestS3 } from '../test/support/s3';
-import { startStorageProxy } from '../test/support/storageProxy';
 import { azcopyBinary, runAzcopy } from './azcopy';
 import { localPeers } from './localDisk';
 import { rcloneBinary, runRclone } from './rclone';
 import { scale } from './scale';
-import { copyArgs, type CopyKind, inParallel, measureRun, MiB, processCpuMs, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, writeRandomFile, type Bench, type Sample } from './copyScenarios';
+import { copyArgs, type CopyKind, inParallel, measureRun, MiB, processCpuMs, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, startLatencyProxy, writeRandomFile, type Bench, type Sample } from './copyScenarios';
 import type { CopyArgs } from './copyWorker';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -91,6 +93,8 @@ function fanout(): { samples: FanoutSample[]; table: string } {
 }
 
 const SDK_SWEEP = [8, 16, 32, 64];
+/** The round trip `faults`, `s3-latency` and `local-latency` add to every request to Blob Storage. */
+const BENCH_LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const BLOBFERRY_CONCURRENCY = Number(process.env.BENCH_BLOBFERRY_CONCURRENCY ?? 16);
 
 let bench: Bench | undefined;
@@ -246,7 +250,7 @@ async function serverCopy() {
 interface PeerScenario {
   marker: string;
   title: string;
-  kind: 'big' | 'medium' | 'mixed';
+  kind: 'big' | 'medium' | 'mixed' | 'small';
   sameAccount?: boolean;
   tools: Array<'blobferry' | 'azcopy' | 'sdk' | 'stream'>;
 }
@@ -288,11 +292,14 @@ async function latency() {
   return { samples, table: '', sections };
 }
 
-const LATENCY_SCENARIOS: PeerScenario[] = [
+const ALL_LATENCY_SCENARIOS: PeerScenario[] = [
   { marker: 'latency-a', title: '1 GiB across accounts', kind: 'big', tools: ['blobferry', 'azcopy', 'sdk'] },
   { marker: 'latency-b', title: '200 × 8 MiB across accounts', kind: 'medium', tools: ['blobferry', 'azcopy', 'sdk'] },
   { marker: 'latency-mixed', title: 'mixed sizes across accounts', kind: 'mixed', tools: ['blobferry', 'sdk'] },
+  // AzCopy sends blobs of up to one block with Put Blob From URL, which Azurite lacks.
+  { marker: 'latency-c', title: '10,000 × 4 KiB across accounts', kind: 'small', tools: ['blobferry', 'sdk'] },
 ];
+const LATENCY_SCENARIOS = ALL_LATENCY_SCENARIOS.filter((s) => !process.env.BENCH_LATENCY_ONLY || process.env.BENCH_LATENCY_ONLY.split(',').includes(s.marker));
 const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,20,60').split(',').map(Number);
 const LATENCY_MARKERS = LATENCIES.flatMap((ms) => LATENCY_SCENARIOS.map((s) => `${s.marker}-${ms}`));
 
@@ -300,14 +307,13 @@ async function runPeers(scenarios: PeerScenario[], variant: { noCrc64?: boolean;
   const b = await azurite(variant);
   const exe = azcopyBinary();
   const count = (kind: PeerScenario['kind'], env: string, fallback: number) => (scenarios.some((s) => s.kind === kind) ? Number(process.env[env] ?? fallback) : 0);
-  await seed(b, { bigBytes: scenarios.some((s) => s.kind === 'big') ? Number(process.env.BENCH_BIG_MIB ?? 1024) * MiB : 0, mediumCount: count('medium', 'BENCH_MEDIUM_COUNT', 200), mixedCount: count('mixed', 'BENCH_MIXED_COUNT', 1000) });
+  await seed(b, { bigBytes: scenarios.some((s) => s.kind === 'big') ? Number(process.env.BENCH_BIG_MIB ?? 1024) * MiB : 0, mediumCount: count('medium', 'BENCH_MEDIUM_COUNT', 200), mixedCount: count('mixed', 'BENCH_MIXED_COUNT', 1000), smallCount: count('small', 'BENCH_SMALL_COUNT', 10_000), smallBytes: 4096 });
   // The tools' requests to the destination through the latency proxy. blobferry is then told the
   // strategy its table picks across accounts when the service reads the source (sync-copy, Copy
   // Blob From URL, up to 256 MiB; block-copy above): through the proxy it would relay instead, the
   // proxy's origin being another Azurite instance's.
-  const proxy = variant.latencyMs !== undefined ? await startStorageProxy(b.azurite.blobPort, { accounts: b.azurite.accounts }) : undefined;
-  proxy?.rules.push({ match: () => true, delayMs: variant.latencyMs });
-  const via = (url: string) => (proxy ? url.replace(`http://127.0.0.1:${b.azurite.blobPort}`, proxy.origin) : url);
+  const proxy = variant.latencyMs !== undefined ? await startLatencyProxy(b, variant.latencyMs) : undefined;
+  const via = (url: string) => proxy?.via(url) ?? url;
   const samples: Sample[] = [];
   const tables: Record<string, string> = {};
   let run = 0;
@@ -406,9 +412,12 @@ const S3_SWEEP = [4, 8, 16, 32, 64];
  * (its s3 and azureblob backends) and a stream-through script (@aws-sdk/client-s3 into
  * @azure/storage-blob) at its best concurrency, in rotating order, every tool in its own process.
  */
-async function s3Peers() {
+async function s3Peers(latencyMs?: number) {
   const b = await azurite();
   const s3 = await startTestS3();
+  // Under latency, every tool's requests to Blob Storage go through the proxy (S3 stays direct).
+  const proxy = latencyMs !== undefined ? await startLatencyProxy(b, latencyMs) : undefined;
+  const via = (url: string) => proxy?.via(url) ?? url;
   try {
     Object.assign(process.env, s3.env);
     const bigMiB = Number(process.env.BENCH_S3_BIG_MIB ?? 1024);
@@ -420,11 +429,13 @@ async function s3Peers() {
     const scenarios: S3Scenario[] = [
       { marker: 's3-a', title: `one ${bigMiB} MiB object`, source: `${S3_BUCKET}/big/one.bin`, recursive: false },
       { marker: 's3-b', title: `${smallCount.toLocaleString('en')} × 64 KiB objects`, source: `${S3_BUCKET}/small/`, recursive: true },
-    ].filter((x) => (x.recursive ? smallCount : bigMiB) > 0);
+    ]
+      .filter((x) => (x.recursive ? smallCount : bigMiB) > 0)
+      .map((x) => (proxy ? { ...x, marker: `${x.marker}-latency`, title: `${x.title}, +${latencyMs} ms per Blob request` } : x));
     const samples: Sample[] = [];
     const sections: Record<string, string> = {};
     let run = 0;
-    const destination = (id: string, recursive: boolean) => `${b.azurite.blobEndpoint(b.second.name)}/bench-target/${id}/${recursive ? '' : 'one.bin'}?${sas(b.second, 'bench-target', undefined, 'racwdl')}`;
+    const destination = (id: string, recursive: boolean) => via(`${b.azurite.blobEndpoint(b.second.name)}/bench-target/${id}/${recursive ? '' : 'one.bin'}?${sas(b.second, 'bench-target', undefined, 'racwdl')}`);
     // Every run with the CPU s3rver spent on it, beside Azurite's.
     const withS3rverCpu = async (measureOne: () => Promise<Sample>): Promise<Sample> => {
       const before = processCpuMs(s3.pid);
@@ -450,7 +461,7 @@ async function s3Peers() {
             if ('missing' in rclone) continue;
             const container = 'bench-target';
             sample = await withS3rverCpu(() => measureRun(b, destination(id, scenario.recursive), async () => ({
-              ...(await runRclone(rclone.path, { s3Endpoint: s3.endpoint, s3Path: scenario.source, containerSasUrl: `${b.azurite.blobEndpoint(b.second.name)}/${container}?${sas(b.second, container, undefined, 'racwdl')}`, container, destinationPath: scenario.recursive ? id : `${id}/one.bin`, single: !scenario.recursive, transfers: BLOBFERRY_CONCURRENCY })),
+              ...(await runRclone(rclone.path, { s3Endpoint: s3.endpoint, s3Path: scenario.source, containerSasUrl: via(`${b.azurite.blobEndpoint(b.second.name)}/${container}?${sas(b.second, container, undefined, 'racwdl')}`), container, destinationPath: scenario.recursive ? id : `${id}/one.bin`, single: !scenario.recursive, transfers: BLOBFERRY_CONCURRENCY })),
               bytes: scenario.recursive ? smallCount * 64 * 1024 : bigMiB * MiB,
               blobs: scenario.recursive ? smallCount : 1,
             })));
@@ -466,6 +477,7 @@ async function s3Peers() {
     }
     return { samples, table: '', sections };
   } finally {
+    await proxy?.close();
     await s3.stop();
   }
 }
@@ -638,16 +650,15 @@ async function faults() {
   const exe = azcopyBinary();
   const bigMiB = Number(process.env.BENCH_BIG_MIB ?? 1024);
   await seed(b, { bigBytes: bigMiB * MiB });
-  const latency = Number(process.env.BENCH_LATENCY_MS ?? 20);
+  const latency = BENCH_LATENCY_MS;
   const busyPercent = Number(process.env.BENCH_BUSY_PERCENT ?? 5);
-  const proxy = await startStorageProxy(b.azurite.blobPort, { accounts: b.azurite.accounts });
+  const { proxy, via } = await startLatencyProxy(b, latency);
   let busy = true;
   // Deterministic 5 %: every 20th write, not a coin flip, so every tool meets the same share.
   let writes = 0;
   const isBusy = () => busy && busyPercent > 0 && ++writes % Math.round(100 / busyPercent) === 0;
-  proxy.rules.push({ match: (r) => r.method === 'PUT' && isBusy(), delayMs: latency, fault: { status: 503, code: 'ServerBusy', message: 'The server is busy.' } });
-  proxy.rules.push({ match: () => true, delayMs: latency });
-  const via = (url: string) => url.replace(`http://127.0.0.1:${b.azurite.blobPort}`, proxy.origin);
+  // Before the proxy's own rule (the first rule that matches applies).
+  proxy.rules.unshift({ match: (r) => r.method === 'PUT' && isBusy(), delayMs: latency, fault: { status: 503, code: 'ServerBusy', message: 'The server is busy.' } });
   const tools = ['blobferry', 'azcopy', 'blobferry-calm'] as const;
   const byTool: Record<string, Sample[]> = {};
   const samples: Sample[] = [];
@@ -703,7 +714,7 @@ async function faults() {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc, s3: s3Peers, faults, latency, startup, local: async () => localPeers(await azurite()), scale: async () => scale(await azurite(), BLOBFERRY_CONCURRENCY) };
+  const scenarios: Record<string, () => { samples: unknown[]; table: string; sections?: Record<string, string> } | Promise<{ samples: unknown[]; table: string; sections?: Record<string, string> }>> = { fanout, 'copy-big': copyBig, 'copy-small': copySmall, relay, 'server-copy': serverCopy, polling, peers, 'peers-no-crc64': peersNoCrc64, 'azcopy-small': azcopySmall, 'azurite-crc': azuriteCrc, s3: () => s3Peers(), 's3-latency': () => s3Peers(BENCH_LATENCY_MS), faults, latency, startup, local: async () => localPeers(await azurite()), 'local-latency': async () => localPeers(await azurite(), BENCH_LATENCY_MS), scale: async () => scale(await azurite(), BLOBFERRY_CONCURRENCY) };
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
@@ -739,7 +750,7 @@ async function main(): Promise<void> {
 const RUN_ONCE = new Set(['scale']);
 
 /** The docs markers a scenario writes, where they are not its name. */
-const MARKERS: Record<string, string[]> = { latency: LATENCY_MARKERS, peers: PEER_SCENARIOS.map((s) => s.marker), 'peers-no-crc64': ['peers-a-no-crc64'], startup: ['startup-b'], s3: ['s3-a', 's3-b'] };
+const MARKERS: Record<string, string[]> = { latency: LATENCY_MARKERS, peers: PEER_SCENARIOS.map((s) => s.marker), 'peers-no-crc64': ['peers-a-no-crc64'], startup: ['startup-b'], s3: ['s3-a', 's3-b'], 's3-latency': ['s3-a-latency', 's3-b-latency'] };
 
 main()
   .catch((err) => {

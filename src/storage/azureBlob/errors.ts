@@ -88,6 +88,12 @@ function firstLine(text: string | undefined): string {
 }
 
 /** The SAS parts that can be checked without calling the service: expiry and permissions. */
+/** Whether a SAS allows `permission`: undefined when there is no SAS, or a stored access policy decides. */
+export function sasAllows(secret: string | undefined, permission: string): boolean | undefined {
+  const permissions = secret ? new URLSearchParams(secret).get('sp') : null;
+  return permissions === null ? undefined : permissions.includes(permission);
+}
+
 export function checkSas(secret: string | undefined, role: Role, needs: Array<{ permission: string; why: string }>, now = new Date()): void {
   if (!secret) return;
   const params = new URLSearchParams(secret);

@@ -10,7 +10,7 @@ import { readWhole, type ListOptions, type ListedPage, type SourceAccess, type S
 import { privateBecause, withSecret } from '../urls';
 import type { NameScope } from '../scope';
 import { BlobClients, statusOf } from './client';
-import { checkSas } from './errors';
+import { checkSas, sasAllows } from './errors';
 import { blobUrl, primaryServiceUrl, secondaryOf } from './location';
 
 /** How long a SAS blobferry signs for the service to read a source stays valid. */
@@ -151,6 +151,9 @@ export class AzureBlobSource implements SourceEndpoint {
   /** A single blob's tags are read with it when it has any (stat); a listing says whether the SAS can read them (t). */
   async probe(path: string, prefix: boolean): Promise<{ tagsReadable: boolean }> {
     if (!prefix) return { tagsReadable: true };
+    // A SAS that lists its permissions without t cannot read tags: nothing to ask (the copy's own
+    // listing, right after, says whether the prefix can be listed).
+    if (sasAllows(this.location.secret, 't') === false) return { tagsReadable: false };
     const all = (): boolean => true;
     try {
       await this.listPage(path, undefined, 1, { keep: all, tags: true });

@@ -105,11 +105,9 @@ export function checkSas(secret: string | undefined, role: Role, needs: Array<{ 
   if (start && Date.parse(start) > now.getTime() + 5 * 60_000) {
     throw new BlobferryError('AUTH_FAILED', `The ${role} SAS is not valid before ${start}.`);
   }
-  const permissions = params.get('sp');
-  if (permissions === null) return; // a stored access policy decides
   for (const need of needs) {
-    if (!permissions.includes(need.permission)) {
-      throw new BlobferryError('PERMISSION_DENIED', `The ${role} SAS allows "${permissions}" but ${need.why} needs "${need.permission}".`);
+    if (sasAllows(secret, need.permission) === false) {
+      throw new BlobferryError('PERMISSION_DENIED', `The ${role} SAS allows "${params.get('sp')}" but ${need.why} needs "${need.permission}".`);
     }
   }
 }

@@ -94,7 +94,7 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
   // along (a task of no weight, started first). A short page (the first: inspection keeps it
   // short so the copy starts sooner) takes the listed page into its window, and lists the one after.
   for (let pass = 0; ; pass++) {
-    const items: Array<PageTask | undefined> = listing && pass === 0 ? [undefined, ...work] : work;
+    const items: WindowItem[] = listing && pass === 0 ? [{ listing }, ...work] : [...work];
     const room = () => state.pace.limit * 2;
     // The pace's slowdowns when each task started.
     const startedAt: number[] = [];
@@ -106,20 +106,24 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
         },
         start: (i) => {
           startedAt[i] = state.pace.slowdowns ?? 0;
-          return items[i]?.start(state.pace.limit) ?? listing!;
+          const item = items[i];
+          return 'listing' in item ? item.listing : item.start(state.pace.limit);
         },
-        weight: (i) => Math.min(items[i]?.weight ?? 0, state.pace.limit),
+        weight: (i) => {
+          const item = items[i];
+          return 'listing' in item ? 0 : Math.min(item.weight, state.pace.limit);
+        },
         room,
         *ended(i, task) {
           const item = items[i];
-          if (!item) {
-            const listed = resultOf(task) as ListedItems;
+          if ('listing' in item) {
+            const listed = resultOf(item.listing);
             // A listing that failed is tried again after the window; a full page waits for the next generation.
             if (!listed.ok || taken >= PAGE_SIZE || cancel.requested) return;
             const more = take(listed.items);
             next = listed.next;
             listing = next ? schedule(context, listPage, listArgs(next)) : undefined;
-            items.push(...(listing ? [undefined] : []), ...more);
+            items.push(...(listing ? [{ listing }] : []), ...more);
             publish();
             return;
           }
@@ -136,7 +140,7 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
           publish();
         },
       },
-      { watch: cancel, forward: (inFlight) => forward(inFlight.map((i) => items[i]?.childId)) },
+      { watch: cancel, forward: (inFlight) => forward(inFlight.map((i) => childIdOf(items[i]))) },
     );
     if (expired.length === 0 || cancel.requested) break;
     // This page's other blobs are done: wait for fresh tokens, then copy those again (or fail them).
@@ -216,6 +220,11 @@ function cancelledCopy(job: MigrateInput['job'], p: PendingServerCopy, undone: A
 function childIdFor(context: OrchestrationContext, blob: SourceBlob): string {
   return `${context.df.instanceId}:${createHash('sha256').update(blob.name).digest('hex').slice(0, 24)}`;
 }
+
+/** What a window runs: the page's work, and the listing of the next page riding along (no weight). */
+type WindowItem = PageTask | { listing: TypedTask<ListedItems> };
+
+const childIdOf = (item: WindowItem) => ('listing' in item ? undefined : item.childId);
 
 interface PageTask {
   /** Starts it with at most `parallel` requests in flight (the pace now). */

@@ -51,7 +51,7 @@ import { azcopyBinary, runAzcopy } from './azcopy';
 import { localPeers } from './localDisk';
 import { rcloneBinary, runRclone } from './rclone';
 import { scale } from './scale';
-import { copyArgs, type CopyKind, inParallel, measureRun, MiB, processCpuMs, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, startLatencyProxy, writeRandomFile, type Bench, type Sample } from './copyScenarios';
+import { copyArgs, type CopyKind, inParallel, measureRun, MiB, processCpuMs, runContainer, runDestination, runJsonWorker, runWorker, sas, seed, serveFile, startBenchAzurite, startLatencyProxy, writeRandomFile, type Bench, type Sample } from './copyScenarios';
 import type { CopyArgs } from './copyWorker';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -435,7 +435,7 @@ async function s3Peers(latencyMs?: number) {
     const samples: Sample[] = [];
     const sections: Record<string, string> = {};
     let run = 0;
-    const destination = (id: string, recursive: boolean) => via(`${b.azurite.blobEndpoint(b.second.name)}/bench-target/${id}/${recursive ? '' : 'one.bin'}?${sas(b.second, 'bench-target', undefined, 'racwdl')}`);
+    const destination = (id: string, recursive: boolean) => via(runDestination(b, id, recursive ? '' : 'one.bin'));
     // Every run with the CPU s3rver spent on it, beside Azurite's.
     const withS3rverCpu = async (measureOne: () => Promise<Sample>): Promise<Sample> => {
       const before = processCpuMs(s3.pid);
@@ -459,9 +459,9 @@ async function s3Peers(latencyMs?: number) {
           let sample: Sample;
           if (tool === 'rclone') {
             if ('missing' in rclone) continue;
-            const container = 'bench-target';
+            const container = runContainer(id);
             sample = await withS3rverCpu(() => measureRun(b, destination(id, scenario.recursive), async () => ({
-              ...(await runRclone(rclone.path, { s3Endpoint: s3.endpoint, s3Path: scenario.source, containerSasUrl: via(`${b.azurite.blobEndpoint(b.second.name)}/${container}?${sas(b.second, container, undefined, 'racwdl')}`), container, destinationPath: scenario.recursive ? id : `${id}/one.bin`, single: !scenario.recursive, transfers: BLOBFERRY_CONCURRENCY })),
+              ...(await runRclone(rclone.path, { s3Endpoint: s3.endpoint, s3Path: scenario.source, containerSasUrl: via(`${b.azurite.blobEndpoint(b.second.name)}/${container}?${sas(b.second, container, undefined, 'racwdl')}`), container, destinationPath: scenario.recursive ? '' : 'one.bin', single: !scenario.recursive, transfers: BLOBFERRY_CONCURRENCY })),
               bytes: scenario.recursive ? smallCount * 64 * 1024 : bigMiB * MiB,
               blobs: scenario.recursive ? smallCount : 1,
             })));

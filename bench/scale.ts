@@ -15,7 +15,7 @@ import type { CopyView } from '../src/durable/copyStatus';
 import { CLI } from '../test/support/cli';
 import { exited, hostEnv, spawnProductHost } from '../test/support/productHost';
 import type { CopyArgs } from './copyWorker';
-import { copyArgs, inParallel, measureProcess, measureRun, memoryKiB, MiB, mixedSize, processCpuMs, sas, seed, service, type Bench, type Sample } from './copyScenarios';
+import { copyArgs, inParallel, measureProcess, measureRun, memoryKiB, MiB, mixedSize, processCpuMs, seed, service, type Bench, type Sample } from './copyScenarios';
 
 const COUNT = Number(process.env.BENCH_SCALE_COUNT ?? 100_000);
 const MAX_BYTES = MiB;
@@ -222,14 +222,9 @@ export async function scale(b: Bench, concurrency: number): Promise<{ samples: S
   await seedScale(b);
   const runs: ScaleRun[] = [];
   for (const [tool, run] of Object.entries({ cli: cliRun, host: hostRun })) {
-    // Each run copies into a container of its own, deleted afterwards in one request so that both
-    // runs meet the same Azurite: deleting 100,000 copies one by one (measureRun's way) takes Azurite hours.
-    const container = service(b, b.second).getContainerClient(`scale-${tool}`);
-    await container.create();
-    const args = { ...copyArgs(b, 'blobferry', 'scale', tool, concurrency), destination: `${container.url}/?${sas(b.second, container.containerName, undefined, 'racwdl')}` };
-    // measureRun: with Azurite's CPU while it ran (it deletes copies only in bench-target).
+    const args = copyArgs(b, 'blobferry', 'scale', `scale-${tool}`, concurrency);
+    // measureRun: with Azurite's CPU while it ran, into a container of the run's own, deleted afterwards in one request.
     const result = (await measureRun(b, args.destination, () => run(b, args))) as ScaleRun;
-    await container.delete();
     runs.push(result);
     console.log(`  ${result.tool}: ${(result.wallMs / 1000).toFixed(1)} s, ${(result.blobs / (result.wallMs / 1000)).toFixed(0)} blobs/s, peak RSS ${result.peakRssMiB.toFixed(0)} MiB, state max ${(result.state.maxBytes / MiB).toFixed(1)} MiB, largest history ${result.engine.largestHistory}, ${result.engine.orchestratorMs} ms in orchestrator code`);
   }

@@ -103,6 +103,25 @@ describe('relay from an HTTP server', () => {
     }
   });
 
+  it('refuses an object that shrinks while it is read (a range it no longer holds: HTTP 416), committing nothing', async () => {
+    // No ETag or Last-Modified to pin the reads to: only the ranges tell.
+    files.put('/shrinking.bin', randomBytes(4 * MiB), { etag: undefined, lastModified: undefined });
+    const original = files.files.get('/shrinking.bin')!;
+    const interval = setInterval(() => {
+      const reads = files.requests.filter((r) => r.path === '/shrinking.bin' && r.status === 206).length;
+      if (reads >= 2 && files.files.get('/shrinking.bin') === original) files.put('/shrinking.bin', randomBytes(MiB), { etag: undefined, lastModified: undefined });
+    }, 1);
+    try {
+      const result = await copies.copy({ source: `${files.origin}/shrinking.bin`, destination: dstUrl('http/shrinking.bin'), options: { blockSizeMiB: 1, concurrency: 1 } });
+      assert.equal(result.blobs.failed, 1, JSON.stringify(result));
+      assert.equal(result.failures[0].code, 'SOURCE_CHANGED', JSON.stringify(result.failures));
+      assert.ok(files.requests.some((r) => r.path === '/shrinking.bin' && r.status === 416), 'a range was refused');
+      assert.equal(await get('http/shrinking.bin').exists(), false);
+    } finally {
+      clearInterval(interval);
+    }
+  });
+
   it('reports a missing object as SOURCE_NOT_FOUND before writing anything', async () => {
     const result = await copies.copy({ source: `${files.origin}/nope.bin`, destination: dstUrl('http/nope.bin') });
     assert.equal(result.runtimeStatus, 'Failed');

@@ -119,6 +119,8 @@ export class HttpReader {
 
   statusError(status: number, what: string): BlobferryError {
     if (status === 412) return new BlobferryError('SOURCE_CHANGED', `The source ${this.display} changed while it was being copied; nothing was committed. Copy it again.`);
+    // Ranges are read within the size the object was described with: one refused means it is shorter now.
+    if (status === 416) return new BlobferryError('SOURCE_CHANGED', `The source ${this.display} no longer holds the bytes it had when it was listed (HTTP 416): it changed while it was being copied; nothing was committed. Copy it again.`);
     if (status === 404 || status === 410) return new BlobferryError('SOURCE_NOT_FOUND', `The source ${this.display} does not exist (HTTP ${status}).`);
     if (status === 401 || status === 403) return new BlobferryError('PERMISSION_DENIED', `The source ${this.display} refused ${what} it (HTTP ${status}); ${this.refusedHint}.`);
     if (status === 429) return new BlobferryError('THROTTLED', `The source ${this.display} asks to slow down (HTTP 429) when ${what} it.`);

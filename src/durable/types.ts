@@ -5,6 +5,7 @@ import type { Location } from '../contracts/locations';
 import type { BlockPlan } from '../plan/blocks';
 import type { Pace } from '../plan/pace';
 import type { Route, Strategy } from '../plan/strategy';
+import type { DestinationCursor } from '../storage/endpoint';
 import type { Digests, DigestStates } from '../plan/verification';
 
 /** The transfer orchestration's input: what to copy where, with which options. */
@@ -74,6 +75,12 @@ export interface MigrateTotals {
   secondaryReads?: number;
 }
 
+/** Listed objects a listing of the destination showed are to be kept as they are (sync): counted as skipped, never copied. */
+export interface Kept {
+  count: number;
+  bytes: number;
+}
+
 export interface MigrateState {
   generation: number;
   /** Copies renamed so far (--overwrite rename), the first RENAMED_KEPT. */
@@ -81,8 +88,11 @@ export interface MigrateState {
   /** The destination's pace (plan/pace.ts), carried across generations. */
   pace?: Pace;
   continuation?: string;
-  /** The page listed ahead during the previous generation. */
+  /** The page listed ahead during the previous generation, and what its listing found kept as it is. */
   pendingPage?: SourceBlob[];
+  pendingKept?: Kept;
+  /** Sync: where the destination's listing, read in step with the source's, stands. */
+  destinationCursor?: DestinationCursor;
   totals: MigrateTotals;
   failures: BlobOutcome[];
   failuresNotKept: number;

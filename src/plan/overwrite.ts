@@ -92,6 +92,18 @@ export function decideOverwrite(policy: OverwritePolicy, name: string, destinati
   }
 }
 
+/**
+ * Whether a listing of the destination settles that a blob is to be kept as it is, so the copy
+ * need not look at it again: the skip a look would decide, for the policies that skip after
+ * looking (sync's "the same", if-source-newer's "as new"). By MD5 only where the source's is
+ * known; a copy would otherwise read and hash the source to compare.
+ */
+export function keptByListing(policy: OverwritePolicy, compare: CompareMode, source: SourceSide, destination: DestinationState): boolean {
+  if (policy !== 'if-different' && policy !== 'if-source-newer') return false;
+  if (policy === 'if-different' && compare === 'md5' && !source.md5) return false;
+  return decideOverwrite(policy, '', destination, source, '', undefined, compare).action === 'skip';
+}
+
 /** Modification times this close are the same (file systems and metadata keep them to the microsecond or better). */
 const MODIFY_WINDOW_MS = 1;
 

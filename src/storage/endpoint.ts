@@ -132,6 +132,16 @@ export interface WrittenBlob {
 }
 
 /** A destination (an Azure Blob container, or a local directory: file/): every write a copy makes, and what it needs to read back. */
+/**
+ * Where a destination's listing read in step with the source's stands: the page to read next
+ * (none: from the start), or `done` once it has nothing more to tell (read to its end, or it
+ * cannot be read).
+ */
+export interface DestinationCursor {
+  token?: string;
+  done?: true;
+}
+
 export interface BlobDestination {
   /** Creates the container when it does not exist (--create-container). */
   createContainer(): Promise<void>;
@@ -141,6 +151,11 @@ export interface BlobDestination {
   /** Refuses credentials that cannot write (or read, when `read` says why it must) without calling the service. */
   checkAccess(needs: { read?: string }): void;
   destinationState(name: string): Promise<DestinationState>;
+  /**
+   * Optional, where one request answers for many names (a listing of `prefix`, read in step with
+   * the source's from `cursor`): the states of those of `names` that exist and it reached.
+   */
+  existingStates?(prefix: string, names: string[], cursor?: DestinationCursor, pageSize?: number): Promise<{ states: Map<string, DestinationState>; cursor: DestinationCursor }>;
   properties(name: string): Promise<WrittenBlob>;
   /**
    * Blocks staged but not committed yet, by id, with their sizes: a re-run skips a block only

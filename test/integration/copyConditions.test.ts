@@ -10,6 +10,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { ContainerClient } from '@azure/storage-blob';
 import { SECOND_ACCOUNT, type TestAzurite } from '../support/azurite';
 import { md5 } from '../support/blobAssert';
+import type { DestinationCursor } from '../../src/storage/endpoint';
+import { openDestination, parseLocation } from '../../src/storage/registry';
+import { sealedTransfer } from '../support/transfers';
 import type { CopyHost } from '../support/copyHost';
 import { startProxiedCopyFixture, type ProxiedCopyFixture } from '../support/copyFixture';
 import type { ProxiedRequest, StorageProxy } from '../support/storageProxy';
@@ -164,6 +167,84 @@ for (const strategy of ['block-copy', 'relay'] as const) {
     });
   });
 }
+
+describe('sync reads the destination by listing, not a look each', () => {
+  /** Names a user has: spaces, unicode, %, #, ?, deep directories; 0 and 1 byte among them. */
+  const nameOf = (i: number) => {
+    const pad = String(i).padStart(4, '0');
+    return [`deep/a/b/c/f-${pad}.txt`, `sp ace ${pad}.txt`, `ünï-${pad}-✓.txt`, `pct%20-${pad}#h?q.txt`, `f-${pad}.bin`][i % 5];
+  };
+  const bodyOf = (i: number) => (i % 7 === 0 ? '' : i % 7 === 1 ? 'x' : `body of ${nameOf(i)}`);
+  /** The prefix as a container SAS URL (the destination's through the proxy, with `permissions`). */
+  const prefixUrl = (container: 'source' | 'target', prefix: string, permissions?: string) => {
+    const url = new URL(azurite.containerSasUrl(container, container === 'source' ? undefined : SECOND_ACCOUNT, permissions));
+    url.pathname += `/${prefix}/`;
+    return container === 'target' ? `${proxy.origin}${url.pathname}${url.search}` : url.toString();
+  };
+  const destinationLooks = (from: number) => proxy.requests.slice(from).filter((r) => r.method === 'HEAD' && r.path.includes('/target/') && !r.path.endsWith('.blobferry-probe'));
+  const destinationListings = (from: number) => proxy.requests.slice(from).filter((r) => r.method === 'GET' && r.query.get('comp') === 'list');
+
+  it('copies only what changed over several listing pages, without a HEAD per destination; one without list permission falls back to looks', async () => {
+    const prefix = `sync-${n}`;
+    const count = 601; // the inspection's first page (64), a full page (500) and a short one
+    await Promise.all(Array.from({ length: count }, (_, i) => source.getBlockBlobClient(`${prefix}/${nameOf(i)}`).upload(bodyOf(i), Buffer.byteLength(bodyOf(i)))));
+    const sync = (permissions?: string) => copies.copy({ source: prefixUrl('source', prefix), destination: prefixUrl('target', prefix, permissions), options: { recursive: true, overwrite: 'if-different' } });
+    assert.deepEqual((await sync()).blobs, { total: count, copied: count, skipped: 0, failed: 0 });
+
+    // Changed: an empty one grown (size), one rewritten at the same size (newer), one in each later page; and one new.
+    await sleep(1100);
+    const changed = [0, 2, 300, 598];
+    for (const i of changed) await source.getBlockBlobClient(`${prefix}/${nameOf(i)}`).upload(`${bodyOf(i).replace(/./g, 'Z') || 'grown'}`, Math.max(5, Buffer.byteLength(bodyOf(i))));
+    await source.getBlockBlobClient(`${prefix}/new one ✓.txt`).upload('new', 3);
+    const before = proxy.requests.length;
+    const again = await sync();
+    assert.deepEqual(again.blobs, { total: count + 1, copied: changed.length + 1, skipped: count - changed.length, failed: 0 }, JSON.stringify(again));
+    assert.ok(destinationLooks(before).length <= changed.length + 1, `HEADs only for what is copied, not ${destinationLooks(before).length}`);
+    assert.ok(destinationListings(before).length >= 2, 'the destination listed instead');
+    for (const i of changed) assert.equal(await text(`${prefix}/${nameOf(i)}`), (await source.getBlobClient(`${prefix}/${nameOf(i)}`).downloadToBuffer()).toString());
+    assert.equal(await text(`${prefix}/new one ✓.txt`), 'new');
+
+    // A destination SAS that cannot list: each destination is looked at instead, with the same decisions.
+    await sleep(1100);
+    await source.getBlockBlobClient(`${prefix}/${nameOf(450)}`).upload('changed again', 13);
+    const unlisted = proxy.requests.length;
+    const looked = await sync('racwd');
+    assert.deepEqual(looked.blobs, { total: count + 1, copied: 1, skipped: count, failed: 0 }, JSON.stringify(looked));
+    assert.ok(destinationLooks(unlisted).length >= count, 'a look each');
+    assert.equal(await text(`${prefix}/${nameOf(450)}`), 'changed again');
+  });
+
+  it('reads the listing in step: from where the last call left off, until past the last name asked for, four pages at most', async () => {
+    const prefix = `states-${n}/`;
+    const names = [...Array.from({ length: 30 }, (_, i) => `a-${String(i).padStart(3, '0')}`), ...Array.from({ length: 10 }, (_, i) => `b-${String(i).padStart(3, '0')}`), 'c-001'];
+    await Promise.all(names.map((name) => target.getBlockBlobClient(`${prefix}${name}`).upload(name, name.length)));
+    const location = parseLocation(prefixUrl('target', prefix.slice(0, -1)), 'destination');
+    const destination = await openDestination(sealedTransfer(location, location, 'user', { recursive: true }));
+    let cursor: DestinationCursor = {};
+    /** Asks for `wanted` from `cursor` in pages of 10, and moves the cursor on. */
+    const ask = async (wanted: string[], from = cursor) => {
+      const before = proxy.requests.length;
+      const answer = await destination.existingStates!(prefix, wanted.map((w) => `${prefix}${w}`), from, 10);
+      cursor = answer.cursor;
+      return { found: [...answer.states.keys()].map((k) => k.slice(prefix.length)).sort(), listings: destinationListings(before).length, states: answer.states };
+    };
+    const first = await ask(['a-001', 'a-015']);
+    assert.deepEqual([first.found, first.listings], [['a-001', 'a-015'], 2], 'a-000…a-019: two pages');
+    // Goes on from the page that held a-015 (not from the start); a missing name is passed over.
+    const second = await ask(['a-0155', 'a-017', 'a-025']);
+    assert.deepEqual([second.found, second.listings], [['a-017', 'a-025'], 2]);
+    const third = await ask(['c-001']);
+    assert.deepEqual([third.found, third.listings, cursor], [['c-001'], 3, { done: true }], 'a-020…c-001, to the end of the listing');
+    const state = third.states.get(`${prefix}c-001`);
+    assert.ok(state?.exists);
+    assert.equal(state.size, 5);
+    assert.deepEqual(await ask(['d-001']), { found: [], listings: 0, states: new Map() }, 'a listing read to its end is not read again');
+    // From the start, four pages at most: c-001 is not reached, and is left for a look of its own.
+    const far = await ask(['c-001'], {});
+    assert.deepEqual([far.found, far.listings], [[], 4]);
+    assert.ok(cursor.token, 'the next call goes on from the fifth page');
+  });
+});
 
 describe('progress', () => {
   it('shows phase, bytes done and total, rate and strategy in custom status while copying', async () => {

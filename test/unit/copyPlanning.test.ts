@@ -5,7 +5,7 @@ import { blockId, blockRange, MAX_BLOCKS, MiB, planBlocks, planRuns, runLengthFo
 import { azureMetadata, azureTags } from '../../src/plan/metadata';
 import { asPrefix, blobNameProblem, destinationNameFor, prefixDestinationName, renamedName, singleDestinationName, suffixFromGuid, validBlobName } from '../../src/plan/names';
 import { checkDigests, digestsWanted } from '../../src/plan/verification';
-import { conditionsFit, copyMarker, decideOverwrite, ownWrite, renameSuffix, type SourceSide } from '../../src/plan/overwrite';
+import { conditionsFit, copyMarker, decideOverwrite, keptByListing, ownWrite, renameSuffix, type SourceSide } from '../../src/plan/overwrite';
 import { listedNames, listFilter, nameFilter } from '../../src/plan/select';
 import { checkRequestFits, checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
 import { nextPollWaitMs } from '../../src/plan/polling';
@@ -148,6 +148,20 @@ describe('overwrite decisions', () => {
     assert.equal(decideOverwrite('if-different', 'x', { ...file, mtime: '1700000000' }, at('2024-01-01T00:00:00Z', { mtime: 'yesterday' }), 's').action, 'skip', 'falls back to newer-than');
     assert.equal(conditionsFit('if-different', { ifMatch: '"e1"' }), true);
     assert.equal(conditionsFit('if-different', {}), false);
+  });
+
+  it('a destination listing settles only the skips a look would decide, for the policies that look', () => {
+    const file = { ...existing, size: 10, mtime: '2024-01-01T10:00:00Z', md5: 'AAA=' };
+    const same = at('2024-01-05T00:00:00Z', { mtime: '2024-01-01T10:00:00Z' });
+    assert.equal(keptByListing('if-different', 'size-mtime', same, file), true);
+    assert.equal(keptByListing('if-different', 'size-mtime', { ...same, size: 11 }, file), false);
+    assert.equal(keptByListing('if-source-newer', 'size-mtime', at('2024-01-01T00:00:00Z'), existing), true);
+    assert.equal(keptByListing('if-source-newer', 'size-mtime', at('2024-01-03T00:00:00Z'), existing), false);
+    // Policies that never skip after looking, or skip at the write ("never"), are left to the copy.
+    for (const policy of ['never', 'always', 'rename'] as const) assert.equal(keptByListing(policy, 'size-mtime', same, file), false, policy);
+    // --compare md5 with the source's MD5 unknown: the copy would hash the source, so the listing settles nothing.
+    assert.equal(keptByListing('if-different', 'md5', same, file), false);
+    assert.equal(keptByListing('if-different', 'md5', { ...same, md5: 'AAA=' }, file), true);
   });
 
   const blob = { name: 'r.pdf', size: 10, etag: '"src1"', blobType: 'BlockBlob', properties: {} } as SourceBlob;

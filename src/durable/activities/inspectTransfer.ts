@@ -9,11 +9,11 @@ import type { SourceBlob } from '../../contracts/blobFacts';
 import { planBlocks, requestedBlockSize } from '../../plan/blocks';
 import { asPrefix, destinationNameFor, singleDestinationName } from '../../plan/names';
 import { checkRequestFits, checkStrategyFits, chooseStrategy, describeRoute, routeFor, type StrategyDecision } from '../../plan/strategy';
-import type { BlobDestination, SourceEndpoint } from '../../storage/endpoint';
+import type { BlobDestination, DestinationCursor, SourceEndpoint } from '../../storage/endpoint';
 import { openDestination, openSource } from '../../storage/registry';
 import { activity } from '../calls';
-import type { ActivityResult, Job, RunInput } from '../types';
-import { keepFilter, listCopyPage } from './listPage';
+import type { ActivityResult, Job, Kept, RunInput } from '../types';
+import { keepFilter, listCopyPage, settlesByListing, withoutKept } from './listPage';
 import { settle } from './settle';
 
 export type Inspection = (
@@ -31,6 +31,9 @@ export type Inspection = (
 export interface FirstPage {
   items: SourceBlob[];
   next?: string;
+  /** Objects the destination's listing showed are to be kept as they are (sync): not in `items`; and where that listing stands. */
+  kept?: Kept;
+  destinationCursor?: DestinationCursor;
 }
 
 /**
@@ -87,6 +90,8 @@ export async function inspect(input: RunInput, { dryRun = false } = {}): Promise
     const { tagsReadable } = settledValue(sourceProbe);
     const job = jobFor(describeRoute(route));
     const found = await findFirstPage(source, job, sourcePrefix, tagsReadable);
+    // Sync: what the destination already holds as it is leaves the first page too (a copy runs; a dry run looks at each).
+    if (found.firstPage && settlesByListing(job) && !containerMissing && !dryRun) found.firstPage = await withoutKept({ job, sourcePrefix, destinationPrefix }, found.firstPage, destination);
     const notes = [...(tagsReadable ? [] : [tagsNote(facts.noun)]), ...found.notes];
     return { kind: 'prefix', job, sourcePrefix, destinationPrefix, listTags: tagsReadable, notes, ...(found.firstPage ? { firstPage: found.firstPage } : {}), ...(containerMissing ? { containerMissing } : {}) };
   }

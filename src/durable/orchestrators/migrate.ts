@@ -22,7 +22,7 @@ import { listPage, PAGE_SIZE, type ListedItems } from '../activities/listPage';
 import { undoServerCopy } from '../activities/serverCopy';
 import { callRetrying, orchestration, resultOf, retried, schedule, scheduleChild, type TypedTask } from '../calls';
 import { blobOutcome, type Ended } from '../outcome';
-import type { ActivityResult, MigrateInput, MigrateState, TransferSummary } from '../types';
+import type { ActivityResult, Kept, MigrateInput, MigrateState, TransferSummary } from '../types';
 import { keptAfterStop } from './afterCopy';
 import { cancelWatch } from './cancel';
 import { EXPIRED, waitForCredentials } from './credentialsWait';
@@ -48,27 +48,32 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
   const state: MigrateState & { pace: Pace } = { ...input.state, pace: input.state.pace ?? startPace(job.options.concurrency) };
   // One budget of activity retries for this page (this generation's listing).
   const retries = retryBudget(job.limits.retryWaitSeconds);
-  const listArgs = (continuation: string | undefined) => ({ job, sourcePrefix: input.sourcePrefix, continuation, pageSize: PAGE_SIZE, listTags: input.listTags });
+  // Sync lists the destination in step with the source: each listing goes on where the last one left it.
+  let destinationCursor = state.destinationCursor;
+  const listArgs = (continuation: string | undefined) => ({ job, sourcePrefix: input.sourcePrefix, destinationPrefix: input.destinationPrefix, destinationCursor, continuation, pageSize: PAGE_SIZE, listTags: input.listTags });
 
-  let page: SourceBlob[];
+  let page: { items: SourceBlob[]; kept?: Kept };
   let next: string | undefined;
   if (state.pendingPage) {
-    page = state.pendingPage;
+    page = { items: state.pendingPage, kept: state.pendingKept };
     next = state.continuation;
   } else {
     const listed = (yield* callRetrying(context, listPage, listArgs(state.continuation), retries)) as ListedItems;
     if (!listed.ok) return summarize(input, recordListingFailure(state, input, listed));
-    page = listed.items;
+    page = listed;
     next = listed.next;
+    destinationCursor = listed.destinationCursor;
   }
 
   const totals = { ...state.totals };
   // Objects this generation copies: its page, and the next one when its page is short.
   let taken = 0;
-  const take = (blobs: SourceBlob[]): PageTask[] => {
-    taken += blobs.length;
-    totals.listed += blobs.length;
-    totals.bytesListed += blobs.reduce((sum, b) => sum + b.size, 0);
+  const take = ({ items: blobs, kept = { count: 0, bytes: 0 } }: { items: SourceBlob[]; kept?: Kept }): PageTask[] => {
+    taken += blobs.length + kept.count;
+    totals.listed += blobs.length + kept.count;
+    totals.bytesListed += blobs.reduce((sum, b) => sum + b.size, kept.bytes);
+    // Kept as they are, as the destination's listing showed (sync): skipped without a look each.
+    totals.skipped += kept.count;
     const planned = planPage(context, input, blobs);
     // Objects without a valid blob name fail on their own (--invalid-names fail); the rest copy.
     for (const o of planned.unnamed) tally(state, totals, o);
@@ -120,8 +125,9 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
             const listed = resultOf(item.listing);
             // A listing that failed is tried again after the window; a full page waits for the next generation.
             if (!listed.ok || taken >= PAGE_SIZE || cancel.requested) return;
-            const more = take(listed.items);
+            const more = take(listed);
             next = listed.next;
+            destinationCursor = listed.destinationCursor;
             listing = next ? schedule(context, listPage, listArgs(next)) : undefined;
             items.push(...(listing ? [{ listing }] : []), ...more);
             publish();
@@ -192,7 +198,7 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
   if (listing) {
     const listed = yield* retried(context, listPage, listArgs(next!), resultOf(listing), retries);
     if (!listed.ok) return summarize(input, recordListingFailure(nextState, input, listed));
-    context.df.continueAsNew({ ...input, state: { ...nextState, pendingPage: listed.items, continuation: listed.next } } satisfies MigrateInput);
+    context.df.continueAsNew({ ...input, state: { ...nextState, pendingPage: listed.items, pendingKept: listed.kept, destinationCursor: listed.destinationCursor, continuation: listed.next } } satisfies MigrateInput);
     return undefined;
   }
   const summary = summarize(input, nextState);

@@ -60,7 +60,7 @@ function* transferOrchestrator(context: OrchestrationContext): Generator<Task, T
         failuresNotKept: 0,
         notes: inspection.notes,
         // The inspection listed the first page: migrate starts copying it.
-        ...(inspection.firstPage ? { pendingPage: inspection.firstPage.items, continuation: inspection.firstPage.next } : {}),
+        ...(inspection.firstPage ? { pendingPage: inspection.firstPage.items, pendingKept: inspection.firstPage.kept, destinationCursor: inspection.firstPage.destinationCursor, continuation: inspection.firstPage.next } : {}),
       },
     };
     summary = (yield* awaitChild(context, scheduleChild(context, migrate, migrateInput, child), child)) as TransferSummary;

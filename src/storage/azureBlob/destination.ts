@@ -7,12 +7,31 @@ import { COPY_MARKER, type BlobProperties, type CommitConditions, type Destinati
 import { BlobferryError } from '../../contracts/errors';
 import type { DestinationFacts } from '../../contracts/endpointFacts';
 import type { BlobLocation } from '../../contracts/locations';
-import type { BlobDestination, CommitContent, CopyState, ServiceCopyOptions, SourceAccess, Transport, WrittenBlob } from '../endpoint';
+import type { BlobDestination, CommitContent, CopyState, DestinationCursor, ServiceCopyOptions, SourceAccess, Transport, WrittenBlob } from '../endpoint';
 import type { NameScope } from '../scope';
 import { BlobClients, serviceCodeOf, statusOf } from './client';
 import { checkSas } from './errors';
 import { throttlingSince } from './throttling';
 import { primaryServiceUrl } from './location';
+
+/** Entries per listing page existingStates reads at most (the service's most), and pages per call. */
+const LISTED_STATES_PAGE = 5000;
+const LISTED_STATES_PAGES = 4;
+
+/** A blob's state from its properties (Get Blob Properties, or a listing entry) and metadata. */
+function stateOf(props: { etag?: string; lastModified?: Date; contentLength?: number; copyStatus?: string; contentMD5?: Uint8Array }, metadata: Record<string, string> | undefined): DestinationState {
+  const marker = metadata?.[COPY_MARKER];
+  return {
+    exists: true,
+    etag: props.etag ?? '',
+    lastModified: (props.lastModified ?? new Date(0)).toISOString(),
+    size: props.contentLength ?? 0,
+    ...(props.copyStatus === 'pending' ? { copyPending: true } : {}),
+    ...(marker ? { marker } : {}),
+    ...(metadata?.mtime ? { mtime: metadata.mtime } : {}),
+    ...(props.contentMD5 && props.contentMD5.length > 0 ? { md5: Buffer.from(props.contentMD5).toString('base64') } : {}),
+  };
+}
 
 export class AzureBlobDestination implements BlobDestination {
   readonly facts: DestinationFacts;
@@ -60,21 +79,40 @@ export class AzureBlobDestination implements BlobDestination {
   async destinationState(name: string): Promise<DestinationState> {
     try {
       const props = await this.blob(name).getProperties();
-      const marker = props.metadata?.[COPY_MARKER];
-      return {
-        exists: true,
-        etag: props.etag ?? '',
-        lastModified: (props.lastModified ?? new Date(0)).toISOString(),
-        size: props.contentLength ?? 0,
-        ...(props.copyStatus === 'pending' ? { copyPending: true } : {}),
-        ...(marker ? { marker } : {}),
-        ...(props.metadata?.mtime ? { mtime: props.metadata.mtime } : {}),
-        ...(props.contentMD5 && props.contentMD5.length > 0 ? { md5: Buffer.from(props.contentMD5).toString('base64') } : {}),
-      };
+      return stateOf(props, props.metadata);
     } catch (err) {
       if (blobNotFound(err)) return { exists: false };
       this.clients.fail(err, `checking ${name}`);
     }
+  }
+
+  /**
+   * The states of many names from the listing of `prefix`, where a HEAD each would cost a round
+   * trip each (sync looks at every destination). Read in step with the source's listing, from
+   * `cursor` (where the previous call left off), in pages of about as many entries as names are
+   * asked about, until the listing reaches the last of them (LISTED_STATES_PAGES at most). The
+   * cursor handed back starts at the first entry not yet passed. A name not found is left to
+   * destinationState.
+   */
+  async existingStates(prefix: string, names: string[], cursor: DestinationCursor = {}, pageSize = Math.min(LISTED_STATES_PAGE, Math.max(names.length, 100))): Promise<{ states: Map<string, DestinationState>; cursor: DestinationCursor }> {
+    const states = new Map<string, DestinationState>();
+    if (names.length === 0 || cursor.done) return { states, cursor };
+    const wanted = new Set(names);
+    const last = names.reduce((a, b) => (a > b ? a : b));
+    let token = cursor.token;
+    for (let read = 0; read < LISTED_STATES_PAGES; read++) {
+      const pages = this.clients.container().listBlobsFlat({ prefix: prefix || undefined, includeMetadata: true }).byPage({ continuationToken: token, maxPageSize: pageSize });
+      const page = (await this.call('listing the destination', () => pages.next())).value;
+      const items = page?.segment.blobItems ?? [];
+      for (const item of items) if (wanted.has(item.name)) states.set(item.name, stateOf(item.properties, item.metadata));
+      const lastListed = items.length > 0 ? items[items.length - 1].name : undefined;
+      // Past the last name asked about: the next call reads this page again, for the names after it.
+      if (lastListed !== undefined && lastListed > last) return { states, cursor: token ? { token } : {} };
+      if (!page?.continuationToken) return { states, cursor: { done: true } };
+      token = page.continuationToken;
+      if (lastListed === last) break;
+    }
+    return { states, cursor: { token } };
   }
 
   async properties(name: string): Promise<WrittenBlob> {

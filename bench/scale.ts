@@ -5,6 +5,8 @@
  * POST /api/copies. What it looks for is whether a copy slows down or grows as it goes: throughput
  * per 10% of the blobs, RSS, the durable state folder's size, the largest history and what
  * replaying histories cost (the engine's own counters, from the line the host logs at stop).
+ * Then the control: the same copies straight from @azure/storage-blob, as many in flight as
+ * blobferry keeps, so a slowdown both show is Azurite's. BENCH_SCALE_TOOLS (cli,host,sdk) picks.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,6 +16,7 @@ import type { EngineStats } from '../src/local/durable/engineStats';
 import type { CopyView } from '../src/durable/copyStatus';
 import { CLI } from '../test/support/cli';
 import { exited, hostEnv, spawnProductHost } from '../test/support/productHost';
+import { AnonymousCredential, BlockBlobClient, ContainerClient, newPipeline } from '@azure/storage-blob';
 import type { CopyArgs } from './copyWorker';
 import { copyArgs, inParallel, measureProcess, measureRun, memoryKiB, MiB, mixedSize, processCpuMs, seed, service, type Bench, type Sample } from './copyScenarios';
 
@@ -43,8 +46,9 @@ interface Mark {
 }
 
 export interface ScaleRun extends Sample {
-  state: { maxBytes: number; endBytes: number };
-  engine: EngineStats;
+  /** blobferry's: its durable state folder and engine (the SDK control has neither). */
+  state?: { maxBytes: number; endBytes: number };
+  engine?: EngineStats;
   marks: Mark[];
   ticks: Tick[];
 }
@@ -217,16 +221,54 @@ async function hostRun(b: Bench, { source, destination, concurrency }: CopyArgs)
   }
 }
 
+/**
+ * The control: the same copies straight from @azure/storage-blob in the bench's own process, one
+ * Copy Blob From URL each (what blobferry's batches send), 2 × concurrency in flight (blobferry's
+ * window), listing page by page as it goes. A slowdown it shows too is Azurite's, not blobferry's.
+ */
+async function sdkRun(b: Bench, { source, destination, concurrency }: CopyArgs): Promise<ScaleRun> {
+  const src = new URL(source);
+  const [, account, container, ...rest] = src.pathname.split('/');
+  const prefix = rest.join('/');
+  const listing = new ContainerClient(`${src.origin}/${account}/${container}${src.search}`).listBlobsFlat({ prefix });
+  const dst = new URL(destination);
+  const pipeline = newPipeline(new AnonymousCredential(), { keepAliveOptions: { enable: true } });
+  const encoded = (name: string) => name.split('/').map(encodeURIComponent).join('/');
+  const recorder = new Recorder(COUNT, path.join(b.dir, 'no-state'));
+  const cpu0 = process.cpuUsage();
+  let blobs = 0;
+  let bytes = 0;
+  // Each worker takes the listing's next blob (an async generator queues concurrent next() calls).
+  await Promise.all(Array.from({ length: 2 * concurrency }, async () => {
+    for (let next = await listing.next(); !next.done; next = await listing.next()) {
+      const item = next.value;
+      const target = new BlockBlobClient(`${dst.origin}${dst.pathname.replace(/\/$/, '')}/${encoded(item.name.slice(prefix.length))}${dst.search}`, pipeline);
+      await target.syncCopyFromURL(`${src.origin}/${account}/${container}/${encoded(item.name)}${src.search}`);
+      blobs++;
+      bytes += item.properties.contentLength ?? 0;
+      recorder.progress(blobs, bytes);
+    }
+  }));
+  const cpu = process.cpuUsage(cpu0);
+  if (blobs !== COUNT) throw new Error(`the SDK control copied ${blobs} of ${COUNT} blobs`);
+  return { tool: 'sdk', concurrency: 2 * concurrency, wallMs: recorder.elapsedMs(), cpuMs: (cpu.user + cpu.system) / 1000, peakRssMiB: NaN, blobs, bytes, marks: recorder.marks, ticks: recorder.ticks };
+}
+
+const RUNS: Record<string, (b: Bench, args: CopyArgs) => Promise<ScaleRun>> = { cli: cliRun, host: hostRun, sdk: sdkRun };
+
 export async function scale(b: Bench, concurrency: number): Promise<{ samples: ScaleRun[]; table: string }> {
+  const tools = (process.env.BENCH_SCALE_TOOLS ?? 'cli,host,sdk').split(',');
+  for (const tool of tools) if (!RUNS[tool]) throw new Error(`BENCH_SCALE_TOOLS: ${tool} is not one of ${Object.keys(RUNS).join(', ')}`);
   console.log(`  seeding ${COUNT.toLocaleString('en')} blobs of 1 KiB – 1 MiB`);
   await seedScale(b);
   const runs: ScaleRun[] = [];
-  for (const [tool, run] of Object.entries({ cli: cliRun, host: hostRun })) {
+  for (const tool of tools) {
     const args = copyArgs(b, 'blobferry', 'scale', `scale-${tool}`, concurrency);
     // measureRun: with Azurite's CPU while it ran, into a container of the run's own, deleted afterwards in one request.
-    const result = (await measureRun(b, args.destination, () => run(b, args))) as ScaleRun;
+    const result = (await measureRun(b, args.destination, () => RUNS[tool](b, args))) as ScaleRun;
     runs.push(result);
-    console.log(`  ${result.tool}: ${(result.wallMs / 1000).toFixed(1)} s, ${(result.blobs / (result.wallMs / 1000)).toFixed(0)} blobs/s, peak RSS ${result.peakRssMiB.toFixed(0)} MiB, state max ${(result.state.maxBytes / MiB).toFixed(1)} MiB, largest history ${result.engine.largestHistory}, ${result.engine.orchestratorMs} ms in orchestrator code`);
+    const blobferryOnly = result.state && result.engine ? `, peak RSS ${result.peakRssMiB.toFixed(0)} MiB, state max ${(result.state.maxBytes / MiB).toFixed(1)} MiB, largest history ${result.engine.largestHistory}, ${result.engine.orchestratorMs} ms in orchestrator code` : '';
+    console.log(`  ${result.tool}: ${(result.wallMs / 1000).toFixed(1)} s, ${(result.blobs / (result.wallMs / 1000)).toFixed(0)} blobs/s${blobferryOnly}`);
   }
   return { samples: runs, table: scaleTables(runs, concurrency) };
 }
@@ -248,14 +290,21 @@ function slices(run: ScaleRun): Slice[] {
 }
 
 function scaleTables(runs: ScaleRun[], concurrency: number): string {
-  const names: Record<string, string> = { cli: '`blobferry copy` (CLI)', host: '`blobferry host`, POST /api/copies' };
+  const names: Record<string, string> = { cli: '`blobferry copy` (CLI)', host: '`blobferry host`, POST /api/copies', sdk: `SDK control, ${2 * concurrency} in flight` };
   const mib = (bytes: number) => (bytes / MiB).toFixed(1);
+  const count = (n: number | undefined) => n?.toLocaleString('en') ?? '–';
   const rows = runs.map((r) => {
     const seconds = r.wallMs / 1000;
-    return `| ${names[r.tool]} | ${seconds.toFixed(1)} | ${(r.blobs / seconds).toFixed(0)} | ${(r.bytes / MiB / seconds).toFixed(1)} | ${(r.cpuMs / 1000).toFixed(1)} | ${((r.azuriteCpuMs ?? NaN) / 1000).toFixed(1)} | ${r.peakRssMiB.toFixed(0)} | ${mib(r.state.maxBytes)} | ${mib(r.state.endBytes)} | ${r.engine.largestHistory.toLocaleString('en')} | ${r.engine.instances.toLocaleString('en')} | ${r.engine.episodes.toLocaleString('en')} | ${r.engine.orchestratorMs.toLocaleString('en')} | ${r.engine.historyEventsReplayed.toLocaleString('en')} |`;
+    const state = r.state ? `${mib(r.state.maxBytes)} | ${mib(r.state.endBytes)}` : '– | –';
+    return `| ${names[r.tool]} | ${seconds.toFixed(1)} | ${(r.blobs / seconds).toFixed(0)} | ${(r.bytes / MiB / seconds).toFixed(1)} | ${(r.cpuMs / 1000).toFixed(1)} | ${((r.azuriteCpuMs ?? NaN) / 1000).toFixed(1)} | ${Number.isNaN(r.peakRssMiB) ? '–' : r.peakRssMiB.toFixed(0)} | ${state} | ${count(r.engine?.largestHistory)} | ${count(r.engine?.instances)} | ${count(r.engine?.episodes)} | ${count(r.engine?.orchestratorMs)} | ${count(r.engine?.historyEventsReplayed)} |`;
   });
   const bySlice = runs.map(slices);
-  const sliceRows = Array.from({ length: 10 }, (_, i) => `| ${i * 10}–${(i + 1) * 10}% | ${bySlice.map((s) => (s[i] ? `${s[i].seconds.toFixed(1)} | ${s[i].blobsPerSecond.toFixed(0)} | ${s[i].mibPerSecond.toFixed(1)} | ${s[i].stateMiB.toFixed(1)}` : '– | – | – | –')).join(' | ')} |`);
+  // The state folder's column only for runs that have one.
+  const sliceCells = (run: ScaleRun, slice: Slice | undefined) => {
+    const cells = slice ? [slice.seconds.toFixed(1), slice.blobsPerSecond.toFixed(0), slice.mibPerSecond.toFixed(1), slice.stateMiB.toFixed(1)] : ['–', '–', '–', '–'];
+    return (run.state ? cells : cells.slice(0, 3)).join(' | ');
+  };
+  const sliceRows = Array.from({ length: 10 }, (_, i) => `| ${i * 10}–${(i + 1) * 10}% | ${runs.map((r, k) => sliceCells(r, bySlice[k][i])).join(' | ')} |`);
   const ratio = (s: Slice[], of: (x: Slice) => number) => (s.length === 10 ? (of(s[9]) / of(s[0])).toFixed(2) : '–');
   const ratios = runs.map((r, i) => `${r.tool}: blobs/s **${ratio(bySlice[i], (x) => x.blobsPerSecond)}**, MiB/s ${ratio(bySlice[i], (x) => x.mibPerSecond)}`);
   const totalBytes = runs[0]?.bytes ?? 0;
@@ -266,8 +315,8 @@ function scaleTables(runs: ScaleRun[], concurrency: number): string {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
-    `| blobs copied | ${runs.map((r) => `${r.tool} s | ${r.tool} blobs/s | ${r.tool} MiB/s | ${r.tool} state MiB`).join(' | ')} |`,
-    `| --- | ${runs.map(() => '---: | ---: | ---: | ---:').join(' | ')} |`,
+    `| blobs copied | ${runs.map((r) => `${r.tool} s | ${r.tool} blobs/s | ${r.tool} MiB/s${r.state ? ` | ${r.tool} state MiB` : ''}`).join(' | ')} |`,
+    `| --- | ${runs.map((r) => (r.state ? '---: | ---: | ---: | ---:' : '---: | ---: | ---:')).join(' | ')} |`,
     ...sliceRows,
     '',
     `Last 10% / first 10% throughput: ${ratios.join('; ')}.`,

@@ -4,6 +4,7 @@
  * time.
  */
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { SECOND_ACCOUNT } from '../support/azurite';
 import { startProxiedCopyFixture, type ProxiedCopyFixture } from '../support/copyFixture';
@@ -39,5 +40,31 @@ describe('the sliding window of a prefix copy', () => {
     assert.ok(later.every((at) => at >= 0), 'every blob was written through the proxy');
     const after = later.filter((at) => at > slow).length;
     assert.equal(after, 0, `${after} of the ${later.length} blobs of batches 3-5 were written after the slow blob: they waited for it`);
+  });
+
+  it('fills the window from a short first page: its small blobs in as many batches as the window holds', async () => {
+    // 8 small blobs (the first page, inspection's) at --concurrency 2: the window holds two
+    // batches of 2 requests each; one batch of all 8 would keep only 2 in flight.
+    const names = Array.from({ length: 8 }, (_, i) => `first/f ${i}.txt`);
+    await Promise.all(names.map((n) => fixture.source.getBlockBlobClient(n).upload(n, n.length)));
+    let inFlight = 0;
+    let most = 0;
+    fixture.proxy.rules.push({
+      match: (r) => r.method === 'PUT' && decodeURIComponent(r.path).includes('/target/first/'),
+      // Each write held half a second: those that overlap are in flight together.
+      before: async () => {
+        most = Math.max(most, ++inFlight);
+        await sleep(500);
+        inFlight--;
+      },
+    });
+    const destination = `${fixture.proxy.origin}/${SECOND_ACCOUNT}/target/first/?${new URL(fixture.azurite.containerSasUrl('target', SECOND_ACCOUNT)).searchParams}`;
+    try {
+      const view = await fixture.copies.copy({ source: fixture.azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('?', '/first/?'), destination, options: { recursive: true, concurrency: 2 } });
+      assert.equal(view.blobs.copied, names.length, JSON.stringify(view));
+    } finally {
+      fixture.proxy.rules.length = 0;
+    }
+    assert.equal(most, 4, 'two batches of two writes in flight at once');
   });
 });

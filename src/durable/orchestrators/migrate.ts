@@ -33,6 +33,8 @@ import { slidingWindow } from './window';
 /** Small blobs per batch activity, and their bytes at most. */
 const BATCH_ITEMS = 64;
 const BATCH_BYTES = 256 * MiB;
+/** The window holds this many times the pace's limit in weight: two batches at full parallelism. */
+const ROOM_PER_LIMIT = 2;
 /** Notes about blobs copied (a snapshot left behind) kept in the report. */
 const NOTES_KEPT = 100;
 /** Failures kept in the report; the rest are counted. */
@@ -100,7 +102,7 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
   // short so the copy starts sooner) takes the listed page into its window, and lists the one after.
   for (let pass = 0; ; pass++) {
     const items: WindowItem[] = listing && pass === 0 ? [{ listing }, ...work] : [...work];
-    const room = () => state.pace.limit * 2;
+    const room = () => state.pace.limit * ROOM_PER_LIMIT;
     // The pace's slowdowns when each task started.
     const startedAt: number[] = [];
     yield* slidingWindow(
@@ -258,10 +260,14 @@ function planPage(context: OrchestrationContext, input: MigrateInput, page: Sour
   const batched = (blob: SourceBlob) => copiedInBatch(job.route, oneBlock, blob);
   // Bytes a batch moves itself or waits for; a server copy's start returns at once.
   const batchBytes = (blob: SourceBlob) => (strategyOf(blob) === 'server-copy' ? 0 : blob.size);
+  const small = copyable.filter(({ blob }) => batched(blob));
+  // A short page (the first: inspection keeps it short) still fills the window: as many batches
+  // as it holds at full parallelism, rather than one batch of them all at --concurrency.
+  const perBatch = Math.min(BATCH_ITEMS, Math.max(job.options.concurrency, Math.ceil(small.length / ROOM_PER_LIMIT)));
   const batches: SourceBlob[][] = [];
-  for (const { blob } of copyable.filter(({ blob }) => batched(blob))) {
+  for (const { blob } of small) {
     const current = batches[batches.length - 1];
-    if (current && current.length < BATCH_ITEMS && current.reduce((sum, b) => sum + batchBytes(b), 0) + batchBytes(blob) <= BATCH_BYTES) current.push(blob);
+    if (current && current.length < perBatch && current.reduce((sum, b) => sum + batchBytes(b), 0) + batchBytes(blob) <= BATCH_BYTES) current.push(blob);
     else batches.push([blob]);
   }
   const work: PageTask[] = batches.map((items) => ({

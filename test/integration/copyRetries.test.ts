@@ -112,7 +112,8 @@ describe('retries', () => {
   it('waits for fresh SAS tokens when the destination SAS expires mid-copy, then copies the rest', async () => {
     process.env.BLOBFERRY_CREDENTIALS_WAIT = '1s';
     process.env.BLOBFERRY_TRUSTED_ENDPOINTS = '127.0.0.1';
-    const names = Array.from({ length: 40 }, (_, i) => `expiring/f${i}.txt`);
+    // 80 blobs, 4 writes of 250 ms in flight (two batches at --concurrency 2): about 5 s, more than the SAS's 4.
+    const names = Array.from({ length: 80 }, (_, i) => `expiring/f${i}.txt`);
     await Promise.all(names.map((n) => fixture.source.getBlockBlobClient(n).upload(n, n.length)));
     const key = fixture.azurite.accounts.find((a) => a.name === SECOND_ACCOUNT)!.key;
     const sas = (expiresOn: Date) => generateBlobSASQueryParameters({ containerName: 'target', permissions: ContainerSASPermissions.parse('racwdl'), expiresOn }, new StorageSharedKeyCredential(SECOND_ACCOUNT, key)).toString();

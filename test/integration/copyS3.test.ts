@@ -212,18 +212,19 @@ describe('S3 objects', () => {
   });
 
   it('fails an object deleted after it was listed on its own (SOURCE_NOT_FOUND); the rest of the prefix copies', async () => {
-    await putAll([['vanishing/a.txt', Buffer.from('a')], ['vanishing/b.txt', Buffer.from('b')], ['vanishing/c.txt', Buffer.from('c')]]);
-    // Relayed two at a time in name order: c.txt (listed already) is read only once a.txt or b.txt
-    // is written, and it goes away as the first of those writes arrives.
+    await putAll(['a', 'b', 'c', 'd', 'e', 'f', 'z'].map((k): [string, Buffer] => [`vanishing/${k}.txt`, Buffer.from(k)]));
+    // At --concurrency 1 two batches relay one object at a time each, in name order (a-d, e-z): z.txt
+    // (listed already) is read only after e.txt and f.txt are written, and it goes away as the
+    // first write arrives.
     proxy.rules.push({
       match: (r) => r.method === 'PUT' && decodeURIComponent(r.path).includes('/vanished/'),
-      before: async () => void (await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'vanishing/c.txt' }))),
+      before: async () => void (await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'vanishing/z.txt' }))),
       times: 1,
     });
     const result = await copies.copy({ source: `s3://${BUCKET}/vanishing/`, destination: dst('vanished/', proxy.origin), options: { recursive: true, concurrency: 1 } });
-    assert.deepEqual(result.blobs, { total: 3, copied: 2, skipped: 0, failed: 1 }, JSON.stringify(result));
+    assert.deepEqual(result.blobs, { total: 7, copied: 6, skipped: 0, failed: 1 }, JSON.stringify(result));
     assert.equal(result.failures[0].code, 'SOURCE_NOT_FOUND');
-    assert.match(result.failures[0].source, /vanishing\/c\.txt$/);
+    assert.match(result.failures[0].source, /vanishing\/z\.txt$/);
     assert.equal((await download('vanished/b.txt')).toString(), 'b');
   });
 

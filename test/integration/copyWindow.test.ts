@@ -18,6 +18,17 @@ after(async () => {
   await fixture.stop();
 });
 
+/** Copies the source's `folder/` to the target's through the proxy at --concurrency 2, every blob of it; the proxy's rules are cleared after. */
+async function copyFolder(folder: string, count: number): Promise<void> {
+  const destination = `${fixture.proxy.origin}/${SECOND_ACCOUNT}/target/${folder}/?${new URL(fixture.azurite.containerSasUrl('target', SECOND_ACCOUNT)).searchParams}`;
+  try {
+    const view = await fixture.copies.copy({ source: fixture.azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('?', `/${folder}/?`), destination, options: { recursive: true, concurrency: 2 } });
+    assert.equal(view.blobs.copied, count, JSON.stringify(view));
+  } finally {
+    fixture.proxy.rules.length = 0;
+  }
+}
+
 describe('the sliding window of a prefix copy', () => {
   it('copies the batches listed after a slow one while it is still running', async () => {
     // 5 batches of 64 small blobs; --concurrency 2 keeps two batches in flight. The first
@@ -26,13 +37,7 @@ describe('the sliding window of a prefix copy', () => {
     for (let i = 0; i < names.length; i += 64) await Promise.all(names.slice(i, i + 64).map((n) => fixture.source.getBlockBlobClient(n).upload(n, n.length)));
     const writesTo = (name: string) => (r: { method: string; path: string }) => r.method === 'PUT' && decodeURIComponent(r.path).endsWith(`/target/${name}`);
     fixture.proxy.rules.push({ match: writesTo(names[0]), delayMs: 5000 });
-    const destination = `${fixture.proxy.origin}/${SECOND_ACCOUNT}/target/window/?${new URL(fixture.azurite.containerSasUrl('target', SECOND_ACCOUNT)).searchParams}`;
-    try {
-      const view = await fixture.copies.copy({ source: fixture.azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('?', '/window/?'), destination, options: { recursive: true, concurrency: 2 } });
-      assert.equal(view.blobs.copied, names.length, JSON.stringify(view));
-    } finally {
-      fixture.proxy.rules.length = 0;
-    }
+    await copyFolder('window', names.length);
     // The position of each blob's last write among the answers.
     const answered = (name: string) => fixture.proxy.requests.findLastIndex(writesTo(name));
     const slow = answered(names[0]);
@@ -58,13 +63,7 @@ describe('the sliding window of a prefix copy', () => {
         inFlight--;
       },
     });
-    const destination = `${fixture.proxy.origin}/${SECOND_ACCOUNT}/target/first/?${new URL(fixture.azurite.containerSasUrl('target', SECOND_ACCOUNT)).searchParams}`;
-    try {
-      const view = await fixture.copies.copy({ source: fixture.azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('?', '/first/?'), destination, options: { recursive: true, concurrency: 2 } });
-      assert.equal(view.blobs.copied, names.length, JSON.stringify(view));
-    } finally {
-      fixture.proxy.rules.length = 0;
-    }
+    await copyFolder('first', names.length);
     assert.equal(most, 4, 'two batches of two writes in flight at once');
   });
 });

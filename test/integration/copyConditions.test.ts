@@ -246,6 +246,30 @@ describe('sync reads the destination by listing, not a look each', () => {
   });
 });
 
+describe('start-up', () => {
+  it('lists the source\'s first page while the destination is probed, not after', async () => {
+    const prefix = `startup-${n}`;
+    await Promise.all(['a', 'b'].map((k) => source.getBlockBlobClient(`${prefix}/${k}.txt`).upload(k, 1)));
+    let probing = false;
+    let listedWhileProbing = false;
+    // The destination's probe is held 400 ms; a listing of the source that arrives meanwhile is noted.
+    const holdProbe = async () => {
+      probing = true;
+      await sleep(400);
+      probing = false;
+    };
+    proxy.rules.push(
+      { match: (r) => r.method === 'HEAD' && r.path.endsWith('.blobferry-probe'), before: holdProbe },
+      { match: (r) => r.method === 'GET' && r.query.get('comp') === 'list' && r.path.includes('/source'), before: () => void (listedWhileProbing ||= probing) },
+    );
+    // Both sides through the proxy, to see when each request arrives.
+    const through = (url: string) => url.replace(/^http:\/\/[^/]+/, proxy.origin);
+    const result = await copies.copy({ source: through(azurite.containerSasUrl('source').replace('?', `/${prefix}/?`)), destination: through(azurite.containerSasUrl('target', SECOND_ACCOUNT).replace('?', `/${prefix}/?`)), options: { recursive: true, strategy: 'relay' } });
+    assert.equal(result.blobs.copied, 2, JSON.stringify(result));
+    assert.ok(listedWhileProbing, 'the source was listed while the destination probe was still unanswered');
+  });
+});
+
 describe('progress', () => {
   it('shows phase, bytes done and total, rate and strategy in custom status while copying', async () => {
     const name = `progress-${n}`;

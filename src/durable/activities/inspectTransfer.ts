@@ -80,16 +80,16 @@ export async function inspect(input: RunInput, { dryRun = false } = {}): Promise
     if (sameContainer && destinationPrefix.startsWith(sourcePrefix)) {
       throw new BlobferryError('SAME_SOURCE_DESTINATION', `The destination "${destinationPrefix || '/'}" is inside the source prefix "${sourcePrefix || '/'}" in the same container: the copy would copy its own copies.`);
     }
+    const job = jobFor(describeRoute(route));
     // Server copies (the table's choice inside one account) snapshot what they overwrite: they read.
-    // Both ends are probed at once (a copy's fixed cost is round trips); the destination's error is told first.
-    const [destinationProbe, sourceProbe] = await Promise.allSettled([
-      probeDestination(destination, `${destinationPrefix}.blobferry-probe`, readsDestination || describeRoute(route).strategy === 'server-copy', input.options.createContainer, dryRun),
-      source.probe(sourcePrefix, true),
+    // The destination is probed while the source is probed and its first page listed (a copy's
+    // fixed cost is round trips); the destination's error is told first.
+    const [destinationProbe, sourceSide] = await Promise.allSettled([
+      probeDestination(destination, `${destinationPrefix}.blobferry-probe`, readsDestination || job.strategy === 'server-copy', input.options.createContainer, dryRun),
+      source.probe(sourcePrefix, true).then(async ({ tagsReadable }) => ({ tagsReadable, found: await findFirstPage(source, job, sourcePrefix, tagsReadable) })),
     ]);
     const containerMissing = settledValue(destinationProbe);
-    const { tagsReadable } = settledValue(sourceProbe);
-    const job = jobFor(describeRoute(route));
-    const found = await findFirstPage(source, job, sourcePrefix, tagsReadable);
+    const { tagsReadable, found } = settledValue(sourceSide);
     // Sync: what the destination already holds as it is leaves the first page too (a copy runs; a dry run looks at each).
     if (found.firstPage && settlesByListing(job) && !containerMissing && !dryRun) found.firstPage = await withoutKept({ job, sourcePrefix, destinationPrefix }, found.firstPage, destination);
     const notes = [...(tagsReadable ? [] : [tagsNote(facts.noun)]), ...found.notes];

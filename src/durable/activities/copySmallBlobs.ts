@@ -80,7 +80,7 @@ async function copyOne(args: SmallBlobsArgs, source: SourceEndpoint, destination
     for (let attempt = 1; ; attempt++) {
       try {
         if (strategy === 'server-copy') {
-          const start = await beginServerCopy(job, blob, name, destination, attempt);
+          const start = await beginServerCopy(job, blob, name, { source, destination }, attempt);
           if (start.action === 'skip') return outcome({ outcome: 'skipped', code: start.code, message: start.reason });
           if (start.action === 'adopted') return outcome(await afterCopy(job, destination, blob, { outcome: 'copied', name: start.name, verified: 'size' }));
           // Still copying: the orchestrator follows it with durable timers (serverCopy).
@@ -132,7 +132,7 @@ async function afterCopy(job: Job, destination: BlobDestination, blob: SourceBlo
 async function writeSmall(args: SmallBlobsArgs, strategy: Strategy, source: SourceEndpoint, destination: BlobDestination, listed: SourceBlob, name: string, conditions: CommitConditions): Promise<{ verified: Verification; blob: SourceBlob; computedMD5?: string }> {
   const { job } = args;
   if (strategy === 'sync-copy') {
-    await syncCopyOne(job, listed, name, conditions, destination);
+    await syncCopyOne(job, listed, name, conditions, source, destination);
     return { verified: 'size', blob: listed };
   }
   if (strategy === 'relay') {

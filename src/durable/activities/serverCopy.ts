@@ -7,7 +7,7 @@
  */
 import { BlobferryError } from '../../contracts/errors';
 import type { CommitConditions, SourceBlob } from '../../contracts/blobFacts';
-import type { BlobDestination, CopyState } from '../../storage/endpoint';
+import type { BlobDestination, CopyState, SourceEndpoint } from '../../storage/endpoint';
 import { openDestination, openSource } from '../../storage/registry';
 import { activity } from '../calls';
 import type { ActivityResult, Job } from '../types';
@@ -40,11 +40,14 @@ export const startServerCopy = activity('startServerCopy', (args: { job: Job; bl
   settle(async () => ({ start: await beginServerCopy(args.job, args.blob, args.name) })),
 );
 
-/** Decide under the overwrite policy, keep what would be overwritten, start the copy. */
-export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, given?: BlobDestination, attempt = 1): Promise<ServerCopyStart> {
-  const destination = given ?? (await openDestination(job));
+/**
+ * Decide under the overwrite policy, keep what would be overwritten, start the copy. `opened`:
+ * the endpoints a batch opened once for all its blobs.
+ */
+export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, opened?: { source: SourceEndpoint; destination: BlobDestination }, attempt = 1): Promise<ServerCopyStart> {
+  const destination = opened?.destination ?? (await openDestination(job));
   const content = commitContent(job, blob);
-  const access = await (await openSource(job)).serviceAccess(blob);
+  const access = await (opened?.source ?? (await openSource(job))).serviceAccess(blob);
   let looked: Awaited<ReturnType<typeof lookAndDecide>> | undefined;
   let pendingCopy: BlobferryError | undefined;
   try {

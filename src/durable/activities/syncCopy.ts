@@ -6,7 +6,7 @@
 import { BlobferryError } from '../../contracts/errors';
 import { conditionsFit } from '../../plan/overwrite';
 import type { CommitConditions, SourceBlob } from '../../contracts/blobFacts';
-import type { BlobDestination } from '../../storage/endpoint';
+import type { BlobDestination, SourceEndpoint } from '../../storage/endpoint';
 import { openDestination, openSource } from '../../storage/registry';
 import { activity } from '../calls';
 import type { ActivityResult, Job } from '../types';
@@ -22,7 +22,7 @@ export const syncCopyBlob = activity('syncCopyBlob', (args: { job: Job; blob: So
       throw new BlobferryError('SEAL_MISMATCH', `The write conditions for ${name} are weaker than --overwrite ${job.options.overwrite} allows: this input was not made by the copy; nothing was written.`);
     }
     const destination = await openDestination(job);
-    await syncCopyOne(job, blob, name, args.conditions, destination).catch(async (err: unknown) => {
+    await syncCopyOne(job, blob, name, args.conditions, await openSource(job), destination).catch(async (err: unknown) => {
       // Refused because this very copy already happened (its result was lost in a crash): adopted.
       if (!(await isOwnWrite(destination, job, blob, name, err))) throw err;
     });
@@ -34,10 +34,11 @@ export const syncCopyBlob = activity('syncCopyBlob', (args: { job: Job; blob: So
   }),
 );
 
-export async function syncCopyOne(job: Job, blob: SourceBlob, name: string, conditions: CommitConditions, destination: BlobDestination): Promise<void> {
+/** `source`: opened by the caller, once for all the blobs it copies (opening unseals the grant and builds clients). */
+export async function syncCopyOne(job: Job, blob: SourceBlob, name: string, conditions: CommitConditions, source: SourceEndpoint, destination: BlobDestination): Promise<void> {
   const content = commitContent(job, blob);
   try {
-    await destination.syncCopy(name, await (await openSource(job)).serviceAccess(blob), { conditions, metadata: content.metadata, tags: content.tags, accessTier: content.accessTier });
+    await destination.syncCopy(name, await source.serviceAccess(blob), { conditions, metadata: content.metadata, tags: content.tags, accessTier: content.accessTier });
   } catch (err) {
     throw await sourceOrDestination(err, job, blob);
   }

@@ -92,6 +92,11 @@ export function decideOverwrite(policy: OverwritePolicy, name: string, destinati
   }
 }
 
+/** The policies that skip after looking at the destination, so a listing of it can settle a skip. */
+export function listingSettles(policy: OverwritePolicy): boolean {
+  return policy === 'if-different' || policy === 'if-source-newer';
+}
+
 /**
  * Whether a listing of the destination settles that a blob is to be kept as it is, so the copy
  * need not look at it again: the skip a look would decide, for the policies that skip after
@@ -99,7 +104,7 @@ export function decideOverwrite(policy: OverwritePolicy, name: string, destinati
  * known; a copy would otherwise read and hash the source to compare.
  */
 export function keptByListing(policy: OverwritePolicy, compare: CompareMode, source: SourceSide, destination: DestinationState): boolean {
-  if (policy !== 'if-different' && policy !== 'if-source-newer') return false;
+  if (!listingSettles(policy)) return false;
   if (policy === 'if-different' && compare === 'md5' && !source.md5) return false;
   return decideOverwrite(policy, '', destination, source, '', undefined, compare).action === 'skip';
 }

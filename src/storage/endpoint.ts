@@ -131,7 +131,6 @@ export interface WrittenBlob {
   contentMD5?: string;
 }
 
-/** A destination (an Azure Blob container, or a local directory: file/): every write a copy makes, and what it needs to read back. */
 /**
  * Where a destination's listing read in step with the source's stands: the page to read next
  * (none: from the start), or `done` once it has nothing more to tell (read to its end, or it
@@ -142,6 +141,7 @@ export interface DestinationCursor {
   done?: true;
 }
 
+/** A destination (an Azure Blob container, or a local directory: file/): every write a copy makes, and what it needs to read back. */
 export interface BlobDestination {
   /** Creates the container when it does not exist (--create-container). */
   createContainer(): Promise<void>;

@@ -8,12 +8,13 @@ import { BlobferryError } from '../../contracts/errors';
 import type { SourceBlob } from '../../contracts/blobFacts';
 import { planBlocks, requestedBlockSize } from '../../plan/blocks';
 import { asPrefix, destinationNameFor, singleDestinationName } from '../../plan/names';
+import { listingSettles } from '../../plan/overwrite';
 import { checkRequestFits, checkStrategyFits, chooseStrategy, describeRoute, routeFor, type StrategyDecision } from '../../plan/strategy';
 import type { BlobDestination, DestinationCursor, SourceEndpoint } from '../../storage/endpoint';
 import { openDestination, openSource } from '../../storage/registry';
 import { activity } from '../calls';
 import type { ActivityResult, Job, Kept, RunInput } from '../types';
-import { keepFilter, listCopyPage, settlesByListing, withoutKept } from './listPage';
+import { keepFilter, listCopyPage, withoutKept } from './listPage';
 import { settle } from './settle';
 
 export type Inspection = (
@@ -91,7 +92,7 @@ export async function inspect(input: RunInput, { dryRun = false } = {}): Promise
     const containerMissing = settledValue(destinationProbe);
     const { tagsReadable, found } = settledValue(sourceSide);
     // Sync: what the destination already holds as it is leaves the first page too (a copy runs; a dry run looks at each).
-    if (found.firstPage && settlesByListing(job) && !containerMissing && !dryRun) found.firstPage = await withoutKept({ job, sourcePrefix, destinationPrefix }, found.firstPage, destination);
+    if (found.firstPage && listingSettles(job.options.overwrite) && !containerMissing && !dryRun) found.firstPage = await withoutKept({ job, sourcePrefix, destinationPrefix }, found.firstPage, destination);
     const notes = [...(tagsReadable ? [] : [tagsNote(facts.noun)]), ...found.notes];
     return { kind: 'prefix', job, sourcePrefix, destinationPrefix, listTags: tagsReadable, notes, ...(found.firstPage ? { firstPage: found.firstPage } : {}), ...(containerMissing ? { containerMissing } : {}) };
   }

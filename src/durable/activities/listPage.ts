@@ -1,13 +1,13 @@
 /** One page of a prefix listing, filtered by --include/--exclude (directory markers are never objects to copy); for sync, without what the destination already holds as it is. */
 import type { DestinationState, SourceBlob } from '../../contracts/blobFacts';
 import type { CopyOptions } from '../../contracts/copyRequest';
+import { failureClass, isBlobferryError } from '../../contracts/errors';
 import { DEFAULT_BLOCK_SIZE, requestedBlockSize } from '../../plan/blocks';
 import { nameInPrefix } from '../../plan/names';
-import { keptByListing, sourceSideOf } from '../../plan/overwrite';
+import { keptByListing, listingSettles, sourceSideOf } from '../../plan/overwrite';
 import { listedNames, listFilter, modifiedFilter, nameFilter } from '../../plan/select';
 import { relayedWholeInBatch } from '../../plan/strategy';
 import type { BlobDestination, DestinationCursor, ListedPage, ListOptions, SourceEndpoint } from '../../storage/endpoint';
-import { failureClass, isBlobferryError } from '../../contracts/errors';
 import { nameListText } from '../../storage/nameList';
 import { openDestination, openSource } from '../../storage/registry';
 import { activity } from '../calls';
@@ -46,7 +46,7 @@ export function keepFilter(options: Pick<CopyOptions, 'include' | 'exclude' | 'i
 export const listPage = activity('listPage', (args: ListPageArgs): Promise<ListedItems> =>
   settle(async () => {
     const page = await listCopyPage(await openSource(args.job), args);
-    return settlesByListing(args.job) ? withoutKept(args, page, await openDestination(args.job)) : page;
+    return listingSettles(args.job.options.overwrite) ? withoutKept(args, page, await openDestination(args.job)) : page;
   }),
 );
 
@@ -54,11 +54,6 @@ export const listPage = activity('listPage', (args: ListPageArgs): Promise<Liste
 export function listCopyPage(source: SourceEndpoint, args: Omit<ListPageArgs, 'destinationPrefix'>): Promise<ListedPage> {
   const blockSize = requestedBlockSize(args.job.options) ?? DEFAULT_BLOCK_SIZE;
   return source.listPage(args.sourcePrefix, args.continuation, args.pageSize, { keep: keepFilter(args.job.options), tags: args.listTags, describe: (size) => !relayedWholeInBatch(args.job.route, blockSize, { size, blobType: 'Object' }) });
-}
-
-/** Policies under which a destination listing can settle that a blob is kept (plan/overwrite.ts keptByListing). */
-export function settlesByListing(job: Job): boolean {
-  return job.options.overwrite === 'if-different' || job.options.overwrite === 'if-source-newer';
 }
 
 /**
@@ -84,6 +79,6 @@ export async function withoutKept<Page extends { items: SourceBlob[] }>(args: Pi
     const state = states.get(name);
     return state !== undefined && keptByListing(job.options.overwrite, job.options.compare, sourceSideOf(blob), state);
   }).map((n) => n.blob));
-  const keptBlobs = page.items.filter((blob) => kept.has(blob));
-  return { ...page, items: page.items.filter((blob) => !kept.has(blob)), destinationCursor: cursor, ...(kept.size > 0 ? { kept: { count: keptBlobs.length, bytes: keptBlobs.reduce((sum, b) => sum + b.size, 0) } } : {}) };
+  const bytes = [...kept].reduce((sum, b) => sum + b.size, 0);
+  return { ...page, items: page.items.filter((blob) => !kept.has(blob)), destinationCursor: cursor, ...(kept.size > 0 ? { kept: { count: kept.size, bytes } } : {}) };
 }

@@ -88,7 +88,7 @@ describe('retries', () => {
   });
 
   it('halves the requests in flight when the destination throttles, and raises them again when it is calm', async () => {
-    const names = Array.from({ length: 400 }, (_, i) => `paced/f${i}.txt`);
+    const names = Array.from({ length: 800 }, (_, i) => `paced/f${i}.txt`);
     for (let i = 0; i < names.length; i += 50) await Promise.all(names.slice(i, i + 50).map((n) => fixture.source.getBlockBlobClient(n).upload('x'.repeat(64), 64)));
     // The first writes are answered 503 ServerBusy (each try is retried, and goes through in the end).
     const isWrite = (r: ProxiedRequest) => r.method === 'PUT' && r.path.includes('/target/paced/');

@@ -18,11 +18,11 @@ after(async () => {
   await fixture.stop();
 });
 
-/** Copies the source's `folder/` to the target's through the proxy at --concurrency 2, every blob of it; the proxy's rules are cleared after. */
-async function copyFolder(folder: string, count: number): Promise<void> {
+/** Copies the source's `folder/` to the target's through the proxy (at --concurrency 2 unless said), every blob of it; the proxy's rules are cleared after. */
+async function copyFolder(folder: string, count: number, concurrency = 2): Promise<void> {
   const destination = `${fixture.proxy.origin}/${SECOND_ACCOUNT}/target/${folder}/?${new URL(fixture.azurite.containerSasUrl('target', SECOND_ACCOUNT)).searchParams}`;
   try {
-    const view = await fixture.copies.copy({ source: fixture.azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('?', `/${folder}/?`), destination, options: { recursive: true, concurrency: 2 } });
+    const view = await fixture.copies.copy({ source: fixture.azurite.containerSasUrl('source', 'devstoreaccount1', 'rl').replace('?', `/${folder}/?`), destination, options: { recursive: true, concurrency } });
     assert.equal(view.blobs.copied, count, JSON.stringify(view));
   } finally {
     fixture.proxy.rules.length = 0;
@@ -48,8 +48,8 @@ describe('the sliding window of a prefix copy', () => {
   });
 
   it('fills the window from a short first page: its small blobs in as many batches as the window holds', async () => {
-    // 8 small blobs (the first page, inspection's) at --concurrency 2: the window holds two
-    // batches of 2 requests each; one batch of all 8 would keep only 2 in flight.
+    // 8 small blobs (the first page, inspection's) at --concurrency 2: the window holds four
+    // batches of 1 request each; one batch of all 8 would keep only 1 in flight.
     const names = Array.from({ length: 8 }, (_, i) => `first/f ${i}.txt`);
     await Promise.all(names.map((n) => fixture.source.getBlockBlobClient(n).upload(n, n.length)));
     let inFlight = 0;
@@ -64,6 +64,30 @@ describe('the sliding window of a prefix copy', () => {
       },
     });
     await copyFolder('first', names.length);
-    assert.equal(most, 4, 'two batches of two writes in flight at once');
+    assert.equal(most, 4, 'four writes in flight at once');
+  });
+
+  it('keeps the window full while a slow blob holds its batch: only that batch\'s share of the window waits', async () => {
+    // --concurrency 4: 8 writes in flight, four batches of 2 (the first page's 64 blobs: batches
+    // of 16). The first blob's write is held; once the rest of its batch is written, the other
+    // batches keep 6 more in flight. Two batches of 4 would keep 4: a batch's tail idles its share.
+    const names = Array.from({ length: 200 }, (_, i) => `share/f ${String(i).padStart(3, '0')}.txt`);
+    for (let i = 0; i < names.length; i += 50) await Promise.all(names.slice(i, i + 50).map((n) => fixture.source.getBlockBlobClient(n).upload(n, n.length)));
+    const nameOf = (r: { path: string }) => decodeURIComponent(r.path).split('/target/')[1];
+    const batchMates = new Set(names.slice(1, 16));
+    let inFlight = 0;
+    let mostWhileHeld = 0;
+    fixture.proxy.rules.push({
+      match: (r) => r.method === 'PUT' && nameOf(r)?.startsWith('share/'),
+      before: async (r) => {
+        inFlight++;
+        if (batchMates.size === 0) mostWhileHeld = Math.max(mostWhileHeld, inFlight);
+        await sleep(nameOf(r) === names[0] ? 4000 : 100);
+        inFlight--;
+        batchMates.delete(nameOf(r));
+      },
+    });
+    await copyFolder('share', names.length, 4);
+    assert.equal(mostWhileHeld, 7, 'the held write and three batches of two in flight after its batch-mates were written');
   });
 });

@@ -54,10 +54,10 @@ export const copySmallBlobs = activity('copySmallBlobs', (args: SmallBlobsArgs):
     const source = await openSource(args.job);
     const destination = await openDestination(args.job);
     const concurrency = Math.max(1, Math.min(args.parallel ?? args.job.options.concurrency, args.job.options.concurrency));
-    // Relay holds each blob in memory while it copies it: keep to the relay's memory budget.
+    // Relay holds each blob in memory while it copies it: keep to the relay's memory budget too.
     const largest = Math.max(1, ...args.items.map((item) => item.size));
     const relays = args.items.some((item) => chooseStrategy(args.job.route, item).strategy === 'relay');
-    const parallel = relays ? relayParallel(concurrency, largest) : concurrency;
+    const parallel = relays ? Math.min(concurrency, relayParallel(concurrency, largest)) : concurrency;
     const results = await mapPool(args.items, parallel, (item) => copyOne(args, source, destination, item));
     return {
       outcomes: results.filter((r): r is BlobOutcome => 'outcome' in r),

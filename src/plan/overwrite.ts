@@ -92,6 +92,14 @@ export function decideOverwrite(policy: OverwritePolicy, name: string, destinati
   }
 }
 
+/**
+ * The policies that look at the destination before writing (what is there decides: skip, a
+ * free name, a conditional write); the others write under a condition alone ("never": If-None-Match).
+ */
+export function looksAtDestination(policy: OverwritePolicy): boolean {
+  return policy === 'if-source-newer' || policy === 'rename' || policy === 'if-different';
+}
+
 /** The policies that skip after looking at the destination, so a listing of it can settle a skip. */
 export function listingSettles(policy: OverwritePolicy): boolean {
   return policy === 'if-different' || policy === 'if-source-newer';

@@ -5,7 +5,7 @@ import { blockId, blockRange, MAX_BLOCKS, MiB, planBlocks, planRuns, runLengthFo
 import { azureMetadata, azureTags } from '../../src/plan/metadata';
 import { asPrefix, blobNameProblem, destinationNameFor, prefixDestinationName, renamedName, singleDestinationName, suffixFromGuid, validBlobName } from '../../src/plan/names';
 import { checkDigests, digestsWanted } from '../../src/plan/verification';
-import { conditionsFit, copyMarker, decideOverwrite, keptByListing, ownWrite, renameSuffix, type SourceSide } from '../../src/plan/overwrite';
+import { conditionsFit, copyMarker, decideOverwrite, keptByListing, looksAtDestination, ownWrite, renameSuffix, type SourceSide } from '../../src/plan/overwrite';
 import { listedNames, listFilter, nameFilter } from '../../src/plan/select';
 import { checkRequestFits, checkStrategyFits, chooseStrategy, routeFor, SYNC_COPY_MAX_BYTES, type RouteFacts } from '../../src/plan/strategy';
 import { nextPollWaitMs } from '../../src/plan/polling';
@@ -162,6 +162,13 @@ describe('overwrite decisions', () => {
     // --compare md5 with the source's MD5 unknown: the copy would hash the source, so the listing settles nothing.
     assert.equal(keptByListing('if-different', 'md5', same, file), false);
     assert.equal(keptByListing('if-different', 'md5', { ...same, md5: 'AAA=' }, file), true);
+  });
+
+  it('the policies that look at the destination before writing, and those a write condition settles alone', () => {
+    assert.deepEqual(OVERWRITE_POLICIES.filter(looksAtDestination).sort(), ['if-different', 'if-source-newer', 'rename']);
+    // Those that do not look write under a condition that keeps what they must not overwrite.
+    assert.deepEqual(decideOverwrite('never', 'x', { exists: false }, at('2024-01-01T00:00:00Z'), 's'), { action: 'copy', name: 'x', conditions: { ifNoneMatch: '*' } });
+    assert.deepEqual(decideOverwrite('always', 'x', { exists: false }, at('2024-01-01T00:00:00Z'), 's'), { action: 'copy', name: 'x', conditions: {} });
   });
 
   const blob = { name: 'r.pdf', size: 10, etag: '"src1"', blobType: 'BlockBlob', properties: {} } as SourceBlob;

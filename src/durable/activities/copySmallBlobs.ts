@@ -11,7 +11,7 @@ import { BlobferryError, isBlobferryError } from '../../contracts/errors';
 import type { BlobOutcome, CommitConditions, SourceBlob } from '../../contracts/blobFacts';
 import { blockId, versionTag } from '../../plan/blocks';
 import { destinationNameFor, prefixDestinationName } from '../../plan/names';
-import { keptByPolicy } from '../../plan/overwrite';
+import { keptByPolicy, looksAtDestination } from '../../plan/overwrite';
 import { chooseStrategy, type Strategy } from '../../plan/strategy';
 import { checkDigests, type Verification } from '../../plan/verification';
 import type { BlobDestination, SourceEndpoint } from '../../storage/endpoint';
@@ -82,23 +82,23 @@ async function copyOne(args: SmallBlobsArgs, source: SourceEndpoint, destination
         if (strategy === 'server-copy') {
           const start = await beginServerCopy(job, blob, name, { source, destination }, attempt);
           if (start.action === 'skip') return outcome({ outcome: 'skipped', code: start.code, message: start.reason });
-          if (start.action === 'adopted') return outcome(await afterCopy(job, destination, blob, { outcome: 'copied', name: start.name, verified: 'size' }));
+          if (start.action === 'adopted') return outcome(await afterCopy(job, source, destination, blob, { outcome: 'copied', name: start.name, verified: 'size' }));
           // Still copying: the orchestrator follows it with durable timers (serverCopy).
           if (start.started.status === 'pending') return { blob, started: start.started };
           const note = await finishCopy(destination, blob, start.started);
-          return outcome(await afterCopy(job, destination, blob, { outcome: 'copied', name: start.started.name, message: note, verified: 'size' }));
+          return outcome(await afterCopy(job, source, destination, blob, { outcome: 'copied', name: start.started.name, message: note, verified: 'size' }));
         }
         // "never" needs no look: the write's If-None-Match decides, one request fewer per blob.
-        const decision = await decide(destination, job, blob, name, policy === 'if-source-newer' || policy === 'rename' || policy === 'if-different', attempt);
+        const decision = await decide(destination, job, blob, name, looksAtDestination(policy), attempt);
         if (decision.action === 'skip') return outcome({ outcome: 'skipped', code: decision.code, message: decision.reason });
-        const adopted = () => afterCopy(job, destination, blob, { outcome: 'copied', name: decision.name, verified: 'size' });
+        const adopted = () => afterCopy(job, source, destination, blob, { outcome: 'copied', name: decision.name, verified: 'size' });
         if (decision.action === 'adopt') return outcome(await adopted());
         const written = await writeSmall(args, strategy, source, destination, blob, decision.name, decision.conditions).catch(async (err: unknown) => {
           if (await isOwnWrite(destination, job, blob, decision.name, err)) return undefined;
           throw err;
         });
         if (!written) return outcome(await adopted());
-        return outcome(await afterCopy(job, destination, written.blob, { outcome: 'copied', name: decision.name, verified: written.verified, computedMD5: written.computedMD5 }));
+        return outcome(await afterCopy(job, source, destination, written.blob, { outcome: 'copied', name: decision.name, verified: written.verified, computedMD5: written.computedMD5 }));
       } catch (err) {
         if (policy === 'rename' && isBlobferryError(err) && err.code === 'DESTINATION_EXISTS' && attempt < RENAME_ATTEMPTS) continue;
         throw err;
@@ -111,16 +111,16 @@ async function copyOne(args: SmallBlobsArgs, source: SourceEndpoint, destination
 }
 
 /** A copy made: read back with --verify md5, then its source deleted with --delete-source. */
-async function afterCopy(job: Job, destination: BlobDestination, blob: SourceBlob, ended: Ended): Promise<Ended> {
+async function afterCopy(job: Job, source: SourceEndpoint, destination: BlobDestination, blob: SourceBlob, ended: Ended): Promise<Ended> {
   let done = ended;
   if (job.options.verify === 'md5') {
-    await verifyOne(job, blob, ended.name, destination, ended.computedMD5);
+    await verifyOne(blob, ended.name, source, destination, ended.computedMD5);
     done = { ...done, verified: 'md5' };
   }
   if (!job.options.deleteSource) return done;
   if (done.verified === 'md5-mismatch') return keptAfterMismatch(done);
   try {
-    await deleteCopiedSource(job, blob);
+    await deleteCopiedSource(source, blob);
     return { ...done, sourceDeleted: true };
   } catch (err) {
     const e = isBlobferryError(err) ? err : new BlobferryError('INTERNAL', (err as Error)?.message ?? String(err));

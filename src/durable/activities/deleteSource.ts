@@ -5,6 +5,7 @@
  */
 import type { SourceBlob } from '../../contracts/blobFacts';
 import { BlobferryError } from '../../contracts/errors';
+import type { SourceEndpoint } from '../../storage/endpoint';
 import { openSource } from '../../storage/registry';
 import { activity } from '../calls';
 import type { ActivityResult, Job } from '../types';
@@ -12,13 +13,12 @@ import { settle } from './settle';
 
 export const deleteSource = activity('deleteSource', (args: { job: Job; blob: SourceBlob }): Promise<ActivityResult<object>> =>
   settle(async () => {
-    await deleteCopiedSource(args.job, args.blob);
+    await deleteCopiedSource(await openSource(args.job), args.blob);
     return {};
   }),
 );
 
-export async function deleteCopiedSource(job: Job, blob: SourceBlob): Promise<void> {
-  const source = await openSource(job);
+export async function deleteCopiedSource(source: SourceEndpoint, blob: SourceBlob): Promise<void> {
   if (!source.delete) throw new BlobferryError('CONFLICTING_OPTIONS', `--delete-source: ${source.facts.noun} cannot be deleted.`);
   // Only the version that was copied is deleted, named by its ETag: without one there is nothing to hold the delete to.
   if (!blob.etag) throw new BlobferryError('SOURCE_CHANGED', `${blob.name} has no version (ETag) to delete by; it was kept.`);

@@ -8,7 +8,7 @@ import { BlobferryError } from '../../contracts/errors';
 import type { SourceBlob } from '../../contracts/blobFacts';
 import { planBlocks, requestedBlockSize } from '../../plan/blocks';
 import { asPrefix, destinationNameFor, singleDestinationName } from '../../plan/names';
-import { listingSettles } from '../../plan/overwrite';
+import { listingSettles, looksAtDestination } from '../../plan/overwrite';
 import { checkRequestFits, checkStrategyFits, chooseStrategy, describeRoute, routeFor, type StrategyDecision } from '../../plan/strategy';
 import type { BlobDestination, DestinationCursor, SourceEndpoint } from '../../storage/endpoint';
 import { openDestination, openSource } from '../../storage/registry';
@@ -66,7 +66,7 @@ export async function inspect(input: RunInput, { dryRun = false } = {}): Promise
     throw new BlobferryError('CONFLICTING_OPTIONS', `The source ${facts.path ? `"${facts.path}"` : 'names a whole container or bucket; it'} is a prefix; add --recursive to copy everything under it.`);
   }
 
-  const readsDestination = options.overwrite === 'if-source-newer' || options.overwrite === 'rename' || options.overwrite === 'if-different';
+  const readsDestination = looksAtDestination(options.overwrite);
   destination.checkAccess({ read: readsDestination ? `--overwrite ${options.overwrite}` : undefined });
   source.checkAccess({ list: prefixCopy, lease: options.leaseSource, delete: options.deleteSource });
 

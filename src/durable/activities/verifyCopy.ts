@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { BlobferryError } from '../../contracts/errors';
 import type { SourceBlob } from '../../contracts/blobFacts';
-import type { BlobDestination } from '../../storage/endpoint';
+import type { BlobDestination, SourceEndpoint } from '../../storage/endpoint';
 import { openDestination, openSource } from '../../storage/registry';
 import { activity } from '../calls';
 import type { ActivityResult, Job } from '../types';
@@ -18,14 +18,13 @@ import { settle } from './settle';
 const READ_CHUNK = 8 * 1024 * 1024;
 
 export const verifyCopy = activity('verifyCopy', (args: { job: Job; blob: SourceBlob; name: string; computedMD5?: string }): Promise<ActivityResult<{ md5: string }>> =>
-  settle(async () => ({ md5: await verifyOne(args.job, args.blob, args.name, await openDestination(args.job), args.computedMD5) })),
+  settle(async () => ({ md5: await verifyOne(args.blob, args.name, await openSource(args.job), await openDestination(args.job), args.computedMD5) })),
 );
 
-export async function verifyOne(job: Job, blob: SourceBlob, name: string, destination: BlobDestination, computedMD5?: string): Promise<string> {
+export async function verifyOne(blob: SourceBlob, name: string, source: SourceEndpoint, destination: BlobDestination, computedMD5?: string): Promise<string> {
   const written = await destination.properties(name);
   const size = written.contentLength ?? 0;
   const actual = await md5Of(size, (offset, count) => destination.readRange(name, offset, count, written.etag));
-  const source = await openSource(job);
   const expected = blob.properties.contentMD5 ?? computedMD5 ?? (await md5Of(blob.size, (offset, count) => source.readRange(blob, offset, count)));
   if (size !== blob.size || actual !== expected) {
     throw new BlobferryError('MD5_MISMATCH', `${name} was written, but reading it back gives ${size} bytes with MD5 ${actual}; the source has ${blob.size} bytes with MD5 ${expected}. Do not trust this copy; copy it again.`);

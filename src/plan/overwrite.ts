@@ -93,8 +93,10 @@ export function decideOverwrite(policy: OverwritePolicy, name: string, destinati
 }
 
 /**
- * The policies that look at the destination before writing (what is there decides: skip, a
- * free name, a conditional write); the others write under a condition alone ("never": If-None-Match).
+ * The policies under which a batch of small blobs looks at the destination before writing (what
+ * is there decides: skip, a free name, a conditional write); under the others its write's
+ * condition decides alone ("never": If-None-Match). A large blob's copy looks under every policy
+ * but "always": it stages blocks first, and finds out before it does.
  */
 export function looksAtDestination(policy: OverwritePolicy): boolean {
   return policy === 'if-source-newer' || policy === 'rename' || policy === 'if-different';

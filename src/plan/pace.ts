@@ -7,7 +7,7 @@
  * what it is are in the status and the progress line.
  */
 export interface Pace {
-  /** Requests in flight per batch now. */
+  /** Requests in flight per blob now (a prefix copy's window holds twice as many; its batches of small blobs a share each). */
   limit: number;
   /** Calm waves since the last throttling. */
   calm: number;

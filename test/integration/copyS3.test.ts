@@ -213,9 +213,9 @@ describe('S3 objects', () => {
 
   it('fails an object deleted after it was listed on its own (SOURCE_NOT_FOUND); the rest of the prefix copies', async () => {
     await putAll(['a', 'b', 'c', 'd', 'e', 'f', 'z'].map((k): [string, Buffer] => [`vanishing/${k}.txt`, Buffer.from(k)]));
-    // At --concurrency 1 two batches relay one object at a time each, in name order (a-d, e-z): z.txt
-    // (listed already) is read only after e.txt and f.txt are written, and it goes away as the
-    // first write arrives.
+    // At --concurrency 1 the window holds two batches that relay one object at a time each, in name
+    // order ([a, b], [c, d], [e, f], [z]): z.txt (listed already) is read only after the first
+    // batches are written, and it goes away as the first write arrives.
     proxy.rules.push({
       match: (r) => r.method === 'PUT' && decodeURIComponent(r.path).includes('/vanished/'),
       before: async () => void (await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'vanishing/z.txt' }))),

@@ -24,7 +24,7 @@ import { commitContent } from './content';
 import { deleteCopiedSource } from './deleteSource';
 import { digestsOf } from './digests';
 import { decide, isOwnWrite } from './prepareBlob';
-import { relayParallel } from './relay';
+import { RELAY_BUFFER_BUDGET } from './relay';
 import { beginServerCopy, finishCopy, type ServerCopyStarted } from './serverCopy';
 import { settle } from './settle';
 import { syncCopyOne } from './syncCopy';
@@ -43,8 +43,10 @@ export interface SmallBlobsArgs {
   /** Tags can be read (and are copied). */
   listTags: boolean;
   items: SourceBlob[];
-  /** Requests in flight, as the pacer allows now (default --concurrency). */
+  /** Requests in flight: this batch's share of the window at the pace now (default --concurrency). */
   parallel?: number;
+  /** Bytes of relayed blobs this batch may hold in memory at once (default the relay's budget); at least one blob. */
+  relayBudget?: number;
 }
 
 const RENAME_ATTEMPTS = 3;
@@ -54,10 +56,10 @@ export const copySmallBlobs = activity('copySmallBlobs', (args: SmallBlobsArgs):
     const source = await openSource(args.job);
     const destination = await openDestination(args.job);
     const concurrency = Math.max(1, Math.min(args.parallel ?? args.job.options.concurrency, args.job.options.concurrency));
-    // Relay holds each blob in memory while it copies it: keep to the relay's memory budget too.
+    // Relay holds each blob in memory while it copies it: keep to this batch's memory budget too.
     const largest = Math.max(1, ...args.items.map((item) => item.size));
     const relays = args.items.some((item) => chooseStrategy(args.job.route, item).strategy === 'relay');
-    const parallel = relays ? Math.min(concurrency, relayParallel(concurrency, largest)) : concurrency;
+    const parallel = relays ? Math.max(1, Math.min(concurrency, Math.floor((args.relayBudget ?? RELAY_BUFFER_BUDGET) / largest))) : concurrency;
     const results = await mapPool(args.items, parallel, (item) => copyOne(args, source, destination, item));
     return {
       outcomes: results.filter((r): r is BlobOutcome => 'outcome' in r),

@@ -17,6 +17,7 @@ import { chooseStrategy, copiedInBatch } from '../../plan/strategy';
 import { bytesPerSecond } from '../../plan/rate';
 import { displayObjectUrl } from '../../storage/registry';
 import { copySmallBlobs, type PendingServerCopy } from '../activities/copySmallBlobs';
+import { RELAY_BUFFER_BUDGET } from '../activities/relay';
 import { forwardCancel } from '../activities/forwardCancel';
 import { listPage, PAGE_SIZE, type ListedItems } from '../activities/listPage';
 import { undoServerCopy } from '../activities/serverCopy';
@@ -39,13 +40,15 @@ const ROOM_PER_LIMIT = 2;
  * Batches of small blobs the window holds at full pace, each at an equal share of its room. A
  * batch's last requests leave its share idle until the slowest is answered (the next batch starts
  * only then): four smaller shares idle less of the window than two large ones (3,000 × 4 KiB at
- * +60 ms a request: 9.2 s with two, 8.5 s with four, 8.8 s with eight; docs/benchmarks.md).
+ * +60 ms a request: 9.3 s with two, 8.4 s with four, 8.8 s with eight; docs/benchmarks.md).
  */
 const BATCHES_IN_WINDOW = 4;
+/** Relayed bytes a batch may hold: the window's batches together hold what two did at the relay's budget each. */
+const BATCH_RELAY_BUDGET = (RELAY_BUFFER_BUDGET * ROOM_PER_LIMIT) / BATCHES_IN_WINDOW;
 
-/** Requests in flight per batch of small blobs at the pace's `limit`. */
+/** Requests in flight per batch of small blobs at the pace's `limit` (rounded down: the batches fit the window). */
 function batchParallel(limit: number): number {
-  return Math.max(1, Math.ceil((limit * ROOM_PER_LIMIT) / BATCHES_IN_WINDOW));
+  return Math.max(1, Math.floor((limit * ROOM_PER_LIMIT) / BATCHES_IN_WINDOW));
 }
 /** Notes about blobs copied (a snapshot left behind) kept in the report. */
 const NOTES_KEPT = 100;
@@ -156,7 +159,7 @@ function* migrateOrchestrator(context: OrchestrationContext): Generator<Task, Tr
             else tally(state, totals, o);
           }
           pending.push(...pendingOf(task.result));
-          state.pace = paceAfterTask(state.pace, job.options.concurrency, { throttled, weight: item.weightAt(state.pace.limit), slowdowns: startedAt[i] }, room(), destinationAccount(job));
+          state.pace = paceAfterTask(state.pace, job.options.concurrency, { throttled, weight: (item.calmWeightAt ?? item.weightAt)(state.pace.limit), slowdowns: startedAt[i] }, room(), destinationAccount(job));
           publish();
         },
       },
@@ -251,6 +254,12 @@ interface PageTask {
   start: (limit: number) => TypedTask<unknown>;
   /** Requests it keeps in flight at the pace's `limit`. */
   weightAt: (limit: number) => number;
+  /**
+   * What it counts towards a calm wave (the pace's recovery) when it ends calmly; its weight unless
+   * said. A batch of small blobs runs at a share of the window for as much longer: it counts the
+   * room it would take at full pace, so the pace recovers as fast as the window's shares are split.
+   */
+  calmWeightAt?: (limit: number) => number;
   /** The listed blobs it copies. */
   covers: SourceBlob[];
   /** A sub-orchestration's id (cancel requests are passed on to it). */
@@ -283,8 +292,9 @@ function planPage(context: OrchestrationContext, input: MigrateInput, page: Sour
     else batches.push([blob]);
   }
   const work: PageTask[] = batches.map((items) => ({
-    start: (limit) => schedule(context, copySmallBlobs, { job, sourcePrefix: input.sourcePrefix, destinationPrefix: input.destinationPrefix, listTags: input.listTags, items, parallel: batchParallel(limit) }),
+    start: (limit) => schedule(context, copySmallBlobs, { job, sourcePrefix: input.sourcePrefix, destinationPrefix: input.destinationPrefix, listTags: input.listTags, items, parallel: batchParallel(limit), relayBudget: BATCH_RELAY_BUDGET }),
     weightAt: (limit) => Math.min(items.length, batchParallel(limit)),
+    calmWeightAt: (limit) => Math.min(items.length, limit),
     covers: items,
   }));
   for (const { blob, name } of copyable.filter(({ blob }) => !batched(blob))) {

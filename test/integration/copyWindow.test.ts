@@ -69,14 +69,14 @@ describe('the sliding window of a prefix copy', () => {
   });
 
   it('keeps the window full while a slow blob holds its batch: only that batch\'s share of the window waits', async () => {
-    // --concurrency 4: 8 writes in flight, four batches of 2 (the first page's 64 blobs: batches
-    // of 16). The first blob's write is held until the rest of its batch is written and the other
-    // batches are seen keeping 6 more in flight. Two batches of 4 would keep 4 more: a batch's
-    // tail idles its share.
+    // --concurrency 4: 8 writes in flight, four batches of 2. The first blob's write is held until
+    // the rest of the first page (inspection's 64, however it is batched) is written and the
+    // batches of the next page are seen keeping 6 more in flight beside it. Two batches of 4
+    // would keep 4 more: the held write's batch keeps its whole share of the window.
     const names = Array.from({ length: 200 }, (_, i) => `share/f ${String(i).padStart(3, '0')}.txt`);
     for (let i = 0; i < names.length; i += 50) await Promise.all(names.slice(i, i + 50).map((n) => fixture.source.getBlockBlobClient(n).upload(n, n.length)));
     const nameOf = (r: { path: string }) => decodeURIComponent(r.path).split('/target/')[1];
-    const batchMates = new Set(names.slice(1, 16));
+    const firstPage = new Set(names.slice(1, 64));
     let inFlight = 0;
     let held = true;
     let mostWhileHeld = 0;
@@ -84,17 +84,17 @@ describe('the sliding window of a prefix copy', () => {
       match: (r) => r.method === 'PUT' && nameOf(r)?.startsWith('share/'),
       before: async (r) => {
         inFlight++;
-        if (held && batchMates.size === 0) mostWhileHeld = Math.max(mostWhileHeld, inFlight);
+        if (held && firstPage.size === 0) mostWhileHeld = Math.max(mostWhileHeld, inFlight);
         if (nameOf(r) === names[0]) {
           // Released once seen full, or after 20 s (the assertion then says what was seen).
           for (const giveUp = Date.now() + 20_000; mostWhileHeld < 7 && Date.now() < giveUp; ) await sleep(10);
           held = false;
         } else await sleep(100);
         inFlight--;
-        batchMates.delete(nameOf(r));
+        firstPage.delete(nameOf(r));
       },
     });
     await copyFolder('share', names.length, 4);
-    assert.equal(mostWhileHeld, 7, 'the held write and three batches of two in flight, once its batch-mates were written');
+    assert.equal(mostWhileHeld, 7, 'the held write and three batches of two in flight, once the rest of the first page was written');
   });
 });

@@ -37,17 +37,17 @@ export interface ServerCopyArgs {
 }
 
 export const startServerCopy = activity('startServerCopy', (args: { job: Job; blob: SourceBlob; name: string }): Promise<ActivityResult<{ start: ServerCopyStart }>> =>
-  settle(async () => ({ start: await beginServerCopy(args.job, args.blob, args.name) })),
+  settle(async () => ({ start: await beginServerCopy(args.job, args.blob, args.name, { source: await openSource(args.job), destination: await openDestination(args.job) }) })),
 );
 
 /**
  * Decide under the overwrite policy, keep what would be overwritten, start the copy. `opened`:
- * the endpoints a batch opened once for all its blobs.
+ * the endpoints the caller opened (a batch, once for all its blobs).
  */
-export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, opened?: { source: SourceEndpoint; destination: BlobDestination }, attempt = 1): Promise<ServerCopyStart> {
-  const destination = opened?.destination ?? (await openDestination(job));
+export async function beginServerCopy(job: Job, blob: SourceBlob, name: string, opened: { source: SourceEndpoint; destination: BlobDestination }, attempt = 1): Promise<ServerCopyStart> {
+  const { destination } = opened;
   const content = commitContent(job, blob);
-  const access = await (opened?.source ?? (await openSource(job))).serviceAccess(blob);
+  const access = await opened.source.serviceAccess(blob);
   let looked: Awaited<ReturnType<typeof lookAndDecide>> | undefined;
   let pendingCopy: BlobferryError | undefined;
   try {
